@@ -1,1 +1,54 @@
-//! placeholder
+//! The resources: one file per portal page they replace. Shared here: what every resource receives from the
+//! configured provider, and how Graph errors become diagnostics.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::graph::{Deadline, GraphClient, GraphError};
+use crate::tfplugin::{AttrPath, Diagnostics, DynResource, StopSignal};
+
+pub mod device_group;
+
+/// What configuration produces: the Graph client shared by every resource of this provider instance.
+pub struct ProviderData {
+    pub graph: GraphClient,
+}
+
+impl ProviderData {
+    pub fn new(graph: GraphClient) -> ProviderData {
+        ProviderData { graph }
+    }
+}
+
+/// Every resource type this provider serves.
+pub fn all() -> Vec<Arc<dyn DynResource<ProviderData>>> {
+    vec![Arc::new(device_group::DeviceGroupResource)]
+}
+
+/// Adds a Graph failure as a diagnostic: what failed, on which object, and Graph's own code, message and
+/// request id (which Microsoft support asks for).
+pub fn graph_error(diags: &mut Diagnostics, summary: &str, action: &str, error: &GraphError) {
+    diags.error(summary, format!("{action}: {error}"));
+}
+
+/// Like [`graph_error`], pointing at the attribute to blame.
+pub fn graph_attribute_error(diags: &mut Diagnostics, path: AttrPath, summary: &str, action: &str, error: &GraphError) {
+    diags.attribute_error(path, summary, format!("{action}: {error}"));
+}
+
+/// Runs a Graph operation unless Terraform asks the provider to stop first (Ctrl-C). A stopped operation
+/// reports a timeout-shaped error so callers treat it like any other interruption.
+pub async fn until_stopped<T>(
+    stop: &StopSignal,
+    operation: impl std::future::Future<Output = Result<T, GraphError>>,
+) -> Result<T, GraphError> {
+    tokio::select! {
+        result = operation => result,
+        _ = stop.stopped() => Err(GraphError::Timeout { last_error: None }),
+    }
+}
+
+/// The deadline for an operation bounded by `timeout`.
+pub fn deadline(timeout: Duration) -> Deadline {
+    Deadline::after(timeout)
+}

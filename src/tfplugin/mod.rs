@@ -1,1 +1,37 @@
-//! placeholder
+//! The Terraform plugin protocol (tfplugin6 over go-plugin): handshake, AutoMTLS, gRPC services, cty values and
+//! their codecs, schemas, the plan pipeline and diagnostics. It knows Terraform and nothing of Microsoft Graph.
+
+pub mod automtls;
+mod convert;
+pub mod diagnostics;
+mod grpc;
+pub mod json_state;
+pub mod logging;
+pub mod model;
+pub mod msgpack;
+pub mod plan;
+pub mod resource;
+pub mod schema;
+pub mod serve;
+pub mod timeouts;
+pub mod validators;
+pub mod value;
+
+/// Code generated from `proto/` by the build script.
+pub mod proto {
+    #[allow(clippy::all, missing_docs, unreachable_pub)]
+    pub mod tfplugin6 {
+        tonic::include_proto!("tfplugin6");
+    }
+    #[allow(clippy::all, missing_docs, unreachable_pub)]
+    pub mod plugin {
+        tonic::include_proto!("plugin");
+    }
+}
+
+pub use diagnostics::{AttrPath, Diagnostics};
+pub use model::{Field, Model, ObjectBuilder, ObjectReader};
+pub use resource::{Ctx, DynResource, PlanRequest, Provider, Resource, StopSignal};
+pub use schema::{Attribute, Block, Nesting, Schema};
+pub use serve::{ServeOptions, serve};
+pub use value::{Type, Value};

@@ -1,1 +1,7 @@
+//! Integration tests: a real Terraform CLI drives the built provider against a `graph-emulator` on 127.0.0.1:0.
+//! One test binary (linking once), one module per resource, shared harness in `support`.
 
+mod support;
+
+mod device_group;
+mod protocol;

@@ -1,0 +1,458 @@
+//! The gRPC services: tfplugin6's Provider, and go-plugin's controller, stdio and broker. Every Provider RPC
+//! answers with diagnostics rather than a gRPC status, so Terraform shows the user what went wrong instead of
+//! "Plugin error". The flow of each RPC: decode the values, check them against the schema, call the resource,
+//! encode the answer.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
+
+use tokio::sync::watch;
+use tonic::codegen::BoxStream;
+use tonic::{Request, Response, Status, Streaming};
+
+use super::convert;
+use super::diagnostics::{AttrPath, Diagnostics};
+use super::plan::{normalise_replace_paths, standard_plan};
+use super::proto::plugin as goplugin;
+use super::proto::tfplugin6 as pb;
+use super::resource::{Ctx, DynResource, Provider, StopSignal};
+use super::schema::{Block, Schema};
+use super::value::{Type, Value};
+
+struct ResourceEntry<D> {
+    resource: Arc<dyn DynResource<D>>,
+    schema: Schema,
+    ty: Type,
+}
+
+/// The tfplugin6 Provider service for one provider implementation.
+pub struct ProviderService<P: Provider> {
+    provider: P,
+    provider_schema: Schema,
+    provider_type: Type,
+    resources: BTreeMap<String, ResourceEntry<P::Data>>,
+    data: RwLock<Option<Arc<P::Data>>>,
+    stop_sender: watch::Sender<bool>,
+    stop: StopSignal,
+}
+
+impl<P: Provider> ProviderService<P> {
+    pub fn new(provider: P, stop_sender: watch::Sender<bool>, stop_receiver: watch::Receiver<bool>) -> Self {
+        let provider_schema = provider.schema();
+        let provider_type = provider_schema.value_type();
+        let resources = provider
+            .resources()
+            .into_iter()
+            .map(|resource| {
+                let schema = resource.schema();
+                let ty = schema.value_type();
+                (resource.type_name().to_string(), ResourceEntry { resource, schema, ty })
+            })
+            .collect();
+        ProviderService {
+            provider,
+            provider_schema,
+            provider_type,
+            resources,
+            data: RwLock::new(None),
+            stop_sender,
+            stop: StopSignal::new(stop_receiver),
+        }
+    }
+
+    fn resource(&self, type_name: &str, diags: &mut Diagnostics) -> Option<&ResourceEntry<P::Data>> {
+        let entry = self.resources.get(type_name);
+        if entry.is_none() {
+            diags.error(
+                "Unknown Resource Type",
+                format!("The provider does not implement the resource type {type_name:?}."),
+            );
+        }
+        entry
+    }
+
+    fn ctx(&self, diags: &mut Diagnostics) -> Option<Ctx<P::Data>> {
+        let data = self.data.read().ok().and_then(|d| d.clone());
+        if data.is_none() {
+            diags.error(
+                "Provider Not Configured",
+                "The provider was asked to manage a resource before it was configured. \
+                 This is a bug in Terraform or in the provider.",
+            );
+        }
+        data.map(|data| Ctx {
+            data,
+            stop: self.stop.clone(),
+        })
+    }
+}
+
+/// Runs every attribute validator on the known, non-null values of a configuration.
+pub fn validate_block(block: &Block, value: &Value, at: &AttrPath, diags: &mut Diagnostics) {
+    for attribute in &block.attributes {
+        let Some(v) = value.attr(&attribute.name) else { continue };
+        if v.is_null() || !v.is_wholly_known() {
+            continue;
+        }
+        let path = if at.0.is_empty() {
+            AttrPath::root(&attribute.name)
+        } else {
+            at.clone().attribute(&attribute.name)
+        };
+        for validator in &attribute.validators {
+            validator.validate(v, &path, diags);
+        }
+    }
+    for nested in &block.blocks {
+        if let Some(child) = value.attr(&nested.type_name).filter(|c| !c.is_null()) {
+            let path = if at.0.is_empty() {
+                AttrPath::root(&nested.type_name)
+            } else {
+                at.clone().attribute(&nested.type_name)
+            };
+            validate_block(&nested.block, child, &path, diags);
+        }
+    }
+}
+
+fn capabilities() -> pb::ServerCapabilities {
+    pb::ServerCapabilities {
+        plan_destroy: true,
+        get_provider_schema_optional: true,
+        ..Default::default()
+    }
+}
+
+#[tonic::async_trait]
+impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
+    async fn get_metadata(
+        &self,
+        _request: Request<pb::get_metadata::Request>,
+    ) -> Result<Response<pb::get_metadata::Response>, Status> {
+        Ok(Response::new(pb::get_metadata::Response {
+            server_capabilities: Some(capabilities()),
+            resources: self
+                .resources
+                .keys()
+                .map(|name| pb::get_metadata::ResourceMetadata {
+                    type_name: name.clone(),
+                })
+                .collect(),
+            ..Default::default()
+        }))
+    }
+
+    async fn get_provider_schema(
+        &self,
+        _request: Request<pb::get_provider_schema::Request>,
+    ) -> Result<Response<pb::get_provider_schema::Response>, Status> {
+        Ok(Response::new(pb::get_provider_schema::Response {
+            provider: Some(convert::schema(&self.provider_schema)),
+            resource_schemas: self
+                .resources
+                .iter()
+                .map(|(name, entry)| (name.clone(), convert::schema(&entry.schema)))
+                .collect(),
+            server_capabilities: Some(capabilities()),
+            ..Default::default()
+        }))
+    }
+
+    async fn get_resource_identity_schemas(
+        &self,
+        _request: Request<pb::get_resource_identity_schemas::Request>,
+    ) -> Result<Response<pb::get_resource_identity_schemas::Response>, Status> {
+        Ok(Response::new(Default::default()))
+    }
+
+    async fn get_functions(
+        &self,
+        _request: Request<pb::get_functions::Request>,
+    ) -> Result<Response<pb::get_functions::Response>, Status> {
+        Ok(Response::new(Default::default()))
+    }
+
+    async fn validate_provider_config(
+        &self,
+        request: Request<pb::validate_provider_config::Request>,
+    ) -> Result<Response<pb::validate_provider_config::Response>, Status> {
+        let request = request.into_inner();
+        let mut diags = Diagnostics::new();
+        if let Some(config) = convert::decode(request.config.as_ref(), &self.provider_type, "provider configuration", &mut diags) {
+            validate_block(&self.provider_schema.block, &config, &AttrPath::default(), &mut diags);
+            if !diags.has_errors() {
+                self.provider.validate(&config, &mut diags);
+            }
+        }
+        Ok(Response::new(pb::validate_provider_config::Response {
+            diagnostics: convert::diagnostics(diags),
+        }))
+    }
+
+    async fn validate_resource_config(
+        &self,
+        request: Request<pb::validate_resource_config::Request>,
+    ) -> Result<Response<pb::validate_resource_config::Response>, Status> {
+        let request = request.into_inner();
+        let mut diags = Diagnostics::new();
+        if let Some(entry) = self.resource(&request.type_name, &mut diags)
+            && let Some(config) = convert::decode(request.config.as_ref(), &entry.ty, "configuration", &mut diags)
+        {
+            validate_block(&entry.schema.block, &config, &AttrPath::default(), &mut diags);
+            entry.resource.validate(&config, &mut diags);
+        }
+        Ok(Response::new(pb::validate_resource_config::Response {
+            diagnostics: convert::diagnostics(diags),
+        }))
+    }
+
+    async fn validate_data_resource_config(
+        &self,
+        request: Request<pb::validate_data_resource_config::Request>,
+    ) -> Result<Response<pb::validate_data_resource_config::Response>, Status> {
+        let mut diags = Diagnostics::new();
+        diags.error(
+            "Unknown Data Source",
+            format!("The provider has no data source {:?}.", request.into_inner().type_name),
+        );
+        Ok(Response::new(pb::validate_data_resource_config::Response {
+            diagnostics: convert::diagnostics(diags),
+        }))
+    }
+
+    async fn upgrade_resource_state(
+        &self,
+        request: Request<pb::upgrade_resource_state::Request>,
+    ) -> Result<Response<pb::upgrade_resource_state::Response>, Status> {
+        let request = request.into_inner();
+        let mut diags = Diagnostics::new();
+        let mut upgraded = None;
+        if let Some(entry) = self.resource(&request.type_name, &mut diags) {
+            let raw = request.raw_state.map(|r| r.json).unwrap_or_default();
+            // Every schema is still at version 0: the stored JSON only needs re-reading under the current type,
+            // which also fills attributes added since the state was written with null.
+            let state = if raw.is_empty() {
+                Ok(Value::Null)
+            } else {
+                super::json_state::decode(&raw, &entry.ty)
+            };
+            match state {
+                Ok(state) => upgraded = convert::encode(&state, &entry.ty, "upgraded state", &mut diags),
+                Err(e) => diags.error(
+                    "Unreadable Resource State",
+                    format!(
+                        "The stored state of this {} could not be read: {e}. If it was written by a newer version \
+                         of the provider, upgrade the provider.",
+                        request.type_name
+                    ),
+                ),
+            }
+        }
+        Ok(Response::new(pb::upgrade_resource_state::Response {
+            upgraded_state: upgraded,
+            diagnostics: convert::diagnostics(diags),
+        }))
+    }
+
+    async fn configure_provider(
+        &self,
+        request: Request<pb::configure_provider::Request>,
+    ) -> Result<Response<pb::configure_provider::Response>, Status> {
+        let request = request.into_inner();
+        let mut diags = Diagnostics::new();
+        if let Some(config) = convert::decode(request.config.as_ref(), &self.provider_type, "provider configuration", &mut diags)
+            && let Some(data) = self.provider.configure(&config, &mut diags).await
+            && let Ok(mut slot) = self.data.write()
+        {
+            *slot = Some(Arc::new(data));
+        }
+        Ok(Response::new(pb::configure_provider::Response {
+            diagnostics: convert::diagnostics(diags),
+        }))
+    }
+
+    async fn read_resource(
+        &self,
+        request: Request<pb::read_resource::Request>,
+    ) -> Result<Response<pb::read_resource::Response>, Status> {
+        let request = request.into_inner();
+        let mut diags = Diagnostics::new();
+        let mut new_state = request.current_state.clone();
+        if let Some(entry) = self.resource(&request.type_name, &mut diags)
+            && let Some(current) = convert::decode(request.current_state.as_ref(), &entry.ty, "state", &mut diags)
+            && !current.is_null()
+            && let Some(ctx) = self.ctx(&mut diags)
+        {
+            let read = entry.resource.read(&ctx, &current, &mut diags).await;
+            match read {
+                Some(state) => new_state = convert::encode(&state, &entry.ty, "refreshed state", &mut diags),
+                // A failed read keeps the state Terraform has; only a clean "not found" removes it.
+                None if !diags.has_errors() => new_state = convert::encode(&Value::Null, &entry.ty, "state", &mut diags),
+                None => {}
+            }
+        }
+        Ok(Response::new(pb::read_resource::Response {
+            new_state,
+            diagnostics: convert::diagnostics(diags),
+            private: request.private,
+            ..Default::default()
+        }))
+    }
+
+    async fn plan_resource_change(
+        &self,
+        request: Request<pb::plan_resource_change::Request>,
+    ) -> Result<Response<pb::plan_resource_change::Response>, Status> {
+        let request = request.into_inner();
+        let mut diags = Diagnostics::new();
+        let mut response = pb::plan_resource_change::Response {
+            planned_private: request.prior_private.clone(),
+            ..Default::default()
+        };
+        if let Some(entry) = self.resource(&request.type_name, &mut diags) {
+            let prior = convert::decode(request.prior_state.as_ref(), &entry.ty, "prior state", &mut diags);
+            let proposed = convert::decode(request.proposed_new_state.as_ref(), &entry.ty, "proposed state", &mut diags);
+            let config = convert::decode(request.config.as_ref(), &entry.ty, "configuration", &mut diags);
+            if let (Some(prior), Some(proposed), Some(config)) = (prior, proposed, config) {
+                let planned = if proposed.is_null() {
+                    Value::Null
+                } else {
+                    let standard = standard_plan(&entry.schema, &prior, &proposed, &config);
+                    let mut requires_replace = standard.requires_replace;
+                    let planned = entry
+                        .resource
+                        .modify_plan(&prior, &config, standard.planned, &mut requires_replace, &mut diags);
+                    normalise_replace_paths(&mut requires_replace);
+                    response.requires_replace = requires_replace.iter().map(convert::attribute_path).collect();
+                    planned
+                };
+                response.planned_state = convert::encode(&planned, &entry.ty, "plan", &mut diags);
+            }
+        }
+        response.diagnostics = convert::diagnostics(diags);
+        Ok(Response::new(response))
+    }
+
+    async fn apply_resource_change(
+        &self,
+        request: Request<pb::apply_resource_change::Request>,
+    ) -> Result<Response<pb::apply_resource_change::Response>, Status> {
+        let request = request.into_inner();
+        let mut diags = Diagnostics::new();
+        let mut response = pb::apply_resource_change::Response {
+            new_state: request.prior_state.clone(),
+            private: request.planned_private.clone(),
+            ..Default::default()
+        };
+        if let Some(entry) = self.resource(&request.type_name, &mut diags)
+            && let Some(prior) = convert::decode(request.prior_state.as_ref(), &entry.ty, "prior state", &mut diags)
+            && let Some(planned) = convert::decode(request.planned_state.as_ref(), &entry.ty, "plan", &mut diags)
+            && let Some(ctx) = self.ctx(&mut diags)
+        {
+            let resource = &entry.resource;
+            let new_state = if planned.is_null() {
+                resource.delete(&ctx, &prior, &mut diags).await;
+                // A failed delete leaves the object, and its state, in place.
+                if diags.has_errors() { prior } else { Value::Null }
+            } else if prior.is_null() {
+                resource.create(&ctx, &planned, &mut diags).await.unwrap_or(Value::Null)
+            } else {
+                resource.update(&ctx, &prior, &planned, &mut diags).await.unwrap_or(prior)
+            };
+            response.new_state = convert::encode(&new_state, &entry.ty, "new state", &mut diags);
+        }
+        response.diagnostics = convert::diagnostics(diags);
+        Ok(Response::new(response))
+    }
+
+    async fn import_resource_state(
+        &self,
+        request: Request<pb::import_resource_state::Request>,
+    ) -> Result<Response<pb::import_resource_state::Response>, Status> {
+        let request = request.into_inner();
+        let mut diags = Diagnostics::new();
+        let mut imported = Vec::new();
+        if let Some(entry) = self.resource(&request.type_name, &mut diags)
+            && let Some(ctx) = self.ctx(&mut diags)
+            && let Some(state) = entry.resource.import(&ctx, &request.id, &mut diags).await
+            && let Some(state) = convert::encode(&state, &entry.ty, "imported state", &mut diags)
+        {
+            imported.push(pb::import_resource_state::ImportedResource {
+                type_name: request.type_name.clone(),
+                state: Some(state),
+                ..Default::default()
+            });
+        }
+        Ok(Response::new(pb::import_resource_state::Response {
+            imported_resources: imported,
+            diagnostics: convert::diagnostics(diags),
+            ..Default::default()
+        }))
+    }
+
+    async fn read_data_source(
+        &self,
+        request: Request<pb::read_data_source::Request>,
+    ) -> Result<Response<pb::read_data_source::Response>, Status> {
+        let mut diags = Diagnostics::new();
+        diags.error(
+            "Unknown Data Source",
+            format!("The provider has no data source {:?}.", request.into_inner().type_name),
+        );
+        Ok(Response::new(pb::read_data_source::Response {
+            diagnostics: convert::diagnostics(diags),
+            ..Default::default()
+        }))
+    }
+
+    async fn stop_provider(
+        &self,
+        _request: Request<pb::stop_provider::Request>,
+    ) -> Result<Response<pb::stop_provider::Response>, Status> {
+        log::info!("Terraform asked the provider to stop; interrupting waits in flight");
+        let _ = self.stop_sender.send(true);
+        Ok(Response::new(pb::stop_provider::Response::default()))
+    }
+}
+
+/// go-plugin's controller: Shutdown ends the process promptly (Terraform kills it after 2 s otherwise).
+pub struct ControllerService {
+    shutdown: watch::Sender<bool>,
+}
+
+impl ControllerService {
+    pub fn new(shutdown: watch::Sender<bool>) -> ControllerService {
+        ControllerService { shutdown }
+    }
+}
+
+#[tonic::async_trait]
+impl goplugin::grpc_controller_server::GrpcController for ControllerService {
+    async fn shutdown(&self, _request: Request<goplugin::Empty>) -> Result<Response<goplugin::Empty>, Status> {
+        let _ = self.shutdown.send(true);
+        Ok(Response::new(goplugin::Empty {}))
+    }
+}
+
+/// go-plugin's stdio forwarding. Our logs go to stderr directly, so the stream stays open and silent.
+pub struct StdioService;
+
+#[tonic::async_trait]
+impl goplugin::grpc_stdio_server::GrpcStdio for StdioService {
+    async fn stream_stdio(&self, _request: Request<()>) -> Result<Response<BoxStream<goplugin::StdioData>>, Status> {
+        Ok(Response::new(Box::pin(tokio_stream::pending())))
+    }
+}
+
+/// go-plugin's broker for extra connections, which Terraform never uses with providers: accept and stay idle.
+pub struct BrokerService;
+
+#[tonic::async_trait]
+impl goplugin::grpc_broker_server::GrpcBroker for BrokerService {
+    async fn start_stream(
+        &self,
+        _request: Request<Streaming<goplugin::ConnInfo>>,
+    ) -> Result<Response<BoxStream<goplugin::ConnInfo>>, Status> {
+        Ok(Response::new(Box::pin(tokio_stream::pending())))
+    }
+}

@@ -1,0 +1,192 @@
+//! The traits a provider and its resources implement. Resource code works with typed models and diagnostics;
+//! the protocol layer does the decoding, the plan pipeline and the checks Terraform would otherwise reject.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use tokio::sync::watch;
+
+use super::diagnostics::{AttrPath, Diagnostics};
+use super::model::Model;
+use super::schema::Schema;
+use super::value::Value;
+
+/// Signalled when Terraform sends StopProvider (Ctrl-C): long waits end early with a diagnostic.
+#[derive(Clone)]
+pub struct StopSignal(watch::Receiver<bool>);
+
+impl StopSignal {
+    pub fn new(receiver: watch::Receiver<bool>) -> StopSignal {
+        StopSignal(receiver)
+    }
+
+    /// A signal that never fires, for tests and for work that must not be interrupted.
+    pub fn never() -> StopSignal {
+        let (sender, receiver) = watch::channel(false);
+        // Keep the channel open for the life of the process; a closed channel would read as stopped.
+        std::mem::forget(sender);
+        StopSignal(receiver)
+    }
+
+    pub fn is_stopped(&self) -> bool {
+        *self.0.borrow()
+    }
+
+    /// Completes once a stop is requested.
+    pub async fn stopped(&self) {
+        let mut receiver = self.0.clone();
+        let _ = receiver.wait_for(|stopped| *stopped).await;
+    }
+}
+
+/// What CRUD methods receive: the configured provider's data and the stop signal.
+pub struct Ctx<D> {
+    pub data: Arc<D>,
+    pub stop: StopSignal,
+}
+
+/// Inputs to a resource's plan adjustment.
+pub struct PlanRequest<'a, M> {
+    /// `None` on create.
+    pub prior: Option<&'a M>,
+    pub config: &'a M,
+    /// Paths whose change replaces the object; the resource may add its own.
+    pub requires_replace: &'a mut Vec<AttrPath>,
+}
+
+/// A managed resource type, written against typed models.
+#[async_trait]
+pub trait Resource<D: Send + Sync + 'static>: Send + Sync + 'static {
+    type Model: Model;
+
+    /// The full type name, e.g. `autopilot_device_group`.
+    fn type_name(&self) -> &'static str;
+
+    fn schema(&self) -> Schema;
+
+    /// Checks across attributes that single-attribute validators cannot express. Values may be unknown.
+    fn validate(&self, _config: &Self::Model, _diags: &mut Diagnostics) {}
+
+    /// Adjusts the plan after the standard pipeline (e.g. values derivable at plan time, replacement rules).
+    fn modify_plan(&self, _request: PlanRequest<'_, Self::Model>, _plan: &mut Self::Model, _diags: &mut Diagnostics) {}
+
+    /// Creates the object. On failure after something was created, return the partial state with the error so
+    /// nothing is orphaned (Terraform keeps it and taints it).
+    async fn create(&self, ctx: &Ctx<D>, plan: &Self::Model, diags: &mut Diagnostics) -> Option<Self::Model>;
+
+    /// Refreshes the object; `None` means it no longer exists (Terraform plans a create).
+    async fn read(&self, ctx: &Ctx<D>, state: &Self::Model, diags: &mut Diagnostics) -> Option<Self::Model>;
+
+    async fn update(
+        &self,
+        ctx: &Ctx<D>,
+        prior: &Self::Model,
+        plan: &Self::Model,
+        diags: &mut Diagnostics,
+    ) -> Option<Self::Model>;
+
+    async fn delete(&self, ctx: &Ctx<D>, state: &Self::Model, diags: &mut Diagnostics);
+
+    /// Turns an import id into a state that `read` can complete.
+    async fn import(&self, ctx: &Ctx<D>, id: &str, diags: &mut Diagnostics) -> Option<Self::Model>;
+}
+
+/// A provider: its configuration schema, how it configures itself, and its resources.
+#[async_trait]
+pub trait Provider: Send + Sync + 'static {
+    /// What configuration produces and every resource operation receives (e.g. a Graph client).
+    type Data: Send + Sync + 'static;
+
+    fn schema(&self) -> Schema;
+
+    /// Checks the provider block; values may be unknown.
+    fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
+
+    async fn configure(&self, config: &Value, diags: &mut Diagnostics) -> Option<Self::Data>;
+
+    fn resources(&self) -> Vec<Arc<dyn DynResource<Self::Data>>>;
+}
+
+/// The untyped face of a [`Resource`], used by the protocol layer.
+#[async_trait]
+pub trait DynResource<D>: Send + Sync {
+    fn type_name(&self) -> &'static str;
+    fn schema(&self) -> Schema;
+    fn validate(&self, config: &Value, diags: &mut Diagnostics);
+    fn modify_plan(
+        &self,
+        prior: &Value,
+        config: &Value,
+        planned: Value,
+        requires_replace: &mut Vec<AttrPath>,
+        diags: &mut Diagnostics,
+    ) -> Value;
+    async fn create(&self, ctx: &Ctx<D>, plan: &Value, diags: &mut Diagnostics) -> Option<Value>;
+    async fn read(&self, ctx: &Ctx<D>, state: &Value, diags: &mut Diagnostics) -> Option<Value>;
+    async fn update(&self, ctx: &Ctx<D>, prior: &Value, plan: &Value, diags: &mut Diagnostics) -> Option<Value>;
+    async fn delete(&self, ctx: &Ctx<D>, state: &Value, diags: &mut Diagnostics);
+    async fn import(&self, ctx: &Ctx<D>, id: &str, diags: &mut Diagnostics) -> Option<Value>;
+}
+
+#[async_trait]
+impl<D, R> DynResource<D> for R
+where
+    D: Send + Sync + 'static,
+    R: Resource<D>,
+{
+    fn type_name(&self) -> &'static str {
+        Resource::type_name(self)
+    }
+
+    fn schema(&self) -> Schema {
+        Resource::schema(self)
+    }
+
+    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        Resource::validate(self, &R::Model::from_value(config), diags)
+    }
+
+    fn modify_plan(
+        &self,
+        prior: &Value,
+        config: &Value,
+        planned: Value,
+        requires_replace: &mut Vec<AttrPath>,
+        diags: &mut Diagnostics,
+    ) -> Value {
+        let prior = (!prior.is_null()).then(|| R::Model::from_value(prior));
+        let config = R::Model::from_value(config);
+        let mut plan = R::Model::from_value(&planned);
+        let request = PlanRequest {
+            prior: prior.as_ref(),
+            config: &config,
+            requires_replace,
+        };
+        Resource::modify_plan(self, request, &mut plan, diags);
+        plan.to_value()
+    }
+
+    async fn create(&self, ctx: &Ctx<D>, plan: &Value, diags: &mut Diagnostics) -> Option<Value> {
+        let model = R::Model::from_value(plan);
+        Resource::create(self, ctx, &model, diags).await.map(|m| m.to_value())
+    }
+
+    async fn read(&self, ctx: &Ctx<D>, state: &Value, diags: &mut Diagnostics) -> Option<Value> {
+        let model = R::Model::from_value(state);
+        Resource::read(self, ctx, &model, diags).await.map(|m| m.to_value())
+    }
+
+    async fn update(&self, ctx: &Ctx<D>, prior: &Value, plan: &Value, diags: &mut Diagnostics) -> Option<Value> {
+        let prior = R::Model::from_value(prior);
+        let plan = R::Model::from_value(plan);
+        Resource::update(self, ctx, &prior, &plan, diags).await.map(|m| m.to_value())
+    }
+
+    async fn delete(&self, ctx: &Ctx<D>, state: &Value, diags: &mut Diagnostics) {
+        Resource::delete(self, ctx, &R::Model::from_value(state), diags).await
+    }
+
+    async fn import(&self, ctx: &Ctx<D>, id: &str, diags: &mut Diagnostics) -> Option<Value> {
+        Resource::import(self, ctx, id, diags).await.map(|m| m.to_value())
+    }
+}

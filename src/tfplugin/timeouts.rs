@@ -1,0 +1,106 @@
+//! The `timeouts { create, update, delete }` block every resource carries, and Terraform duration strings.
+//! Each bounds every wait and retry of its operation.
+
+use std::time::Duration;
+
+use super::schema::{Attribute, Block};
+use super::validators;
+use super::value::Value;
+
+/// Parses a Go-style duration as Terraform users write them: a sequence of `<number><unit>` with units
+/// `ms`, `s`, `m`, `h`, e.g. `1h30m` or `45s`. Fractions are allowed (`1.5h`).
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    if text.is_empty() {
+        return Err("empty duration".to_string());
+    }
+    let mut total = 0f64;
+    let mut rest = text;
+    while !rest.is_empty() {
+        let number_end = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .ok_or_else(|| format!("missing unit in {text:?}"))?;
+        if number_end == 0 {
+            return Err(format!("expected a number at {rest:?}"));
+        }
+        let number: f64 = rest[..number_end]
+            .parse()
+            .map_err(|_| format!("invalid number {:?}", &rest[..number_end]))?;
+        rest = &rest[number_end..];
+        let unit_end = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
+        let seconds = match &rest[..unit_end] {
+            "ms" => 0.001,
+            "s" => 1.0,
+            "m" => 60.0,
+            "h" => 3600.0,
+            other => return Err(format!("unknown unit {other:?} (use ms, s, m or h)")),
+        };
+        total += number * seconds;
+        rest = &rest[unit_end..];
+    }
+    Ok(Duration::from_secs_f64(total))
+}
+
+/// The schema of the `timeouts` block.
+pub fn block(default_minutes: u64) -> Block {
+    let field = |name: &str, verb: &str| {
+        Attribute::string(name)
+            .optional()
+            .description(&format!(
+                "How long to wait for {verb}, including retries and Graph's eventual consistency \
+                 (default `{default_minutes}m`)."
+            ))
+            .validator(validators::Duration)
+    };
+    Block::new("Limits on how long each operation may take.")
+        .attribute(field("create", "a create"))
+        .attribute(field("update", "an update"))
+        .attribute(field("delete", "a delete"))
+}
+
+/// Which operation's timeout to read.
+#[derive(Clone, Copy, Debug)]
+pub enum Operation {
+    Create,
+    Update,
+    Delete,
+    Read,
+}
+
+/// Reads the timeout of `operation` from a resource value's `timeouts` block, or the default.
+/// Reads use the create timeout's default: they are bounded but not separately configurable.
+pub fn timeout_for(resource: &Value, operation: Operation, default: Duration) -> Duration {
+    let name = match operation {
+        Operation::Create => "create",
+        Operation::Update => "update",
+        Operation::Delete => "delete",
+        Operation::Read => return default,
+    };
+    resource
+        .attr("timeouts")
+        .and_then(|t| t.attr(name))
+        .and_then(Value::as_str)
+        .and_then(|text| parse_duration(text).ok())
+        .unwrap_or(default)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_terraform_durations() {
+        assert_eq!(parse_duration("45s"), Ok(Duration::from_secs(45)));
+        assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("1.5m"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+    }
+
+    #[test]
+    fn rejects_malformed_durations() {
+        assert!(parse_duration("").is_err());
+        assert!(parse_duration("10").is_err());
+        assert!(parse_duration("10 minutes").is_err());
+        assert!(parse_duration("m5").is_err());
+        assert!(parse_duration("5d").is_err());
+    }
+}
