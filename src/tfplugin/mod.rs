@@ -1,1 +1,4 @@
 //! placeholder
+pub mod json_state;
+pub mod msgpack;
+pub mod value;
