@@ -1,0 +1,999 @@
+//! cty values and types: the data Terraform exchanges with a provider.
+//!
+//! Terraform describes every configuration, plan and state value with go-cty's type system. A value on the wire is
+//! only meaningful together with its type (the schema's implied type), so the codecs in `msgpack` and `json_state`
+//! take both. This module holds the shared vocabulary: [`Type`], [`Value`], [`Number`], and the [`CodecError`] that
+//! says what went wrong and where (an attribute path such as `.timeouts.create`).
+//!
+//! Numbers follow cty's rules: a number is an exact decimal. [`Number`] keeps it in the cheapest exact form (an
+//! `i64`, an `f64` that holds it exactly, or a decimal string), so a value Terraform sent comes back byte-for-byte
+//! equal when the provider echoes it (Terraform compares numbers exactly: `0.1` is not the float64 nearest to it).
+
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// How deep values and types may nest before a codec refuses them; protects the stack from hostile input.
+pub(crate) const MAX_DEPTH: usize = 512;
+
+/// A cty type, as it appears in a schema attribute's `type` bytes and in a dynamic value's type tag.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Type {
+    String,
+    Number,
+    Bool,
+    /// cty's `DynamicPseudoType`: the concrete type travels with each value.
+    Dynamic,
+    List(Box<Type>),
+    Set(Box<Type>),
+    Map(Box<Type>),
+    Object(BTreeMap<String, Type>),
+    Tuple(Vec<Type>),
+}
+
+impl Type {
+    pub fn list(t: Type) -> Type {
+        Type::List(Box::new(t))
+    }
+
+    pub fn set(t: Type) -> Type {
+        Type::Set(Box::new(t))
+    }
+
+    pub fn map(t: Type) -> Type {
+        Type::Map(Box::new(t))
+    }
+
+    pub fn object<I: IntoIterator<Item = (S, Type)>, S: Into<String>>(attrs: I) -> Type {
+        Type::Object(
+            attrs
+                .into_iter()
+                .map(|(name, ty)| (name.into(), ty))
+                .collect(),
+        )
+    }
+
+    /// The JSON form Terraform uses in schemas and dynamic values: `"string"`, `["list","string"]`,
+    /// `["object",{"a":"bool"}]`, `["tuple",["string","number"]]`, `"dynamic"`.
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value as Json;
+        let pair = |kind: &str, inner: Json| Json::Array(vec![Json::from(kind), inner]);
+        match self {
+            Type::String => Json::from("string"),
+            Type::Number => Json::from("number"),
+            Type::Bool => Json::from("bool"),
+            Type::Dynamic => Json::from("dynamic"),
+            Type::List(t) => pair("list", t.to_json()),
+            Type::Set(t) => pair("set", t.to_json()),
+            Type::Map(t) => pair("map", t.to_json()),
+            Type::Object(attrs) => pair(
+                "object",
+                Json::Object(
+                    attrs
+                        .iter()
+                        .map(|(name, ty)| (name.clone(), ty.to_json()))
+                        .collect(),
+                ),
+            ),
+            Type::Tuple(elems) => pair(
+                "tuple",
+                Json::Array(elems.iter().map(Type::to_json).collect()),
+            ),
+        }
+    }
+
+    /// Parses the JSON form of a type. An object type may carry a third element listing optional attributes
+    /// (function signatures use it); it does not change the shape of values, so it is accepted and ignored.
+    pub fn from_json(v: &serde_json::Value) -> Result<Type, CodecError> {
+        Type::from_json_at(v, 0)
+    }
+
+    fn from_json_at(v: &serde_json::Value, depth: usize) -> Result<Type, CodecError> {
+        use serde_json::Value as Json;
+        let invalid = |message: String| CodecError::InvalidType {
+            path: AttrPath::root(),
+            message,
+        };
+        if depth > MAX_DEPTH {
+            return Err(invalid(format!(
+                "type nests deeper than {MAX_DEPTH} levels"
+            )));
+        }
+        match v {
+            Json::String(name) => match name.as_str() {
+                "string" => Ok(Type::String),
+                "number" => Ok(Type::Number),
+                "bool" => Ok(Type::Bool),
+                "dynamic" => Ok(Type::Dynamic),
+                other => Err(invalid(format!("unknown primitive type \"{other}\""))),
+            },
+            Json::Array(parts) => {
+                let Some(Json::String(kind)) = parts.first() else {
+                    return Err(invalid(
+                        "a complex type must start with its kind as a string".into(),
+                    ));
+                };
+                let arity_ok = match kind.as_str() {
+                    "object" => parts.len() == 2 || parts.len() == 3,
+                    _ => parts.len() == 2,
+                };
+                if !arity_ok {
+                    return Err(invalid(format!(
+                        "a {kind} type has the wrong number of elements ({})",
+                        parts.len()
+                    )));
+                }
+                let inner = &parts[1];
+                let element = || Type::from_json_at(inner, depth + 1).map(Box::new);
+                match kind.as_str() {
+                    "list" => Ok(Type::List(element()?)),
+                    "set" => Ok(Type::Set(element()?)),
+                    "map" => Ok(Type::Map(element()?)),
+                    "object" => {
+                        let Json::Object(attrs) = inner else {
+                            return Err(invalid(
+                                "an object type needs a JSON object of attribute types".into(),
+                            ));
+                        };
+                        let mut out = BTreeMap::new();
+                        for (name, ty) in attrs {
+                            out.insert(name.clone(), Type::from_json_at(ty, depth + 1)?);
+                        }
+                        Ok(Type::Object(out))
+                    }
+                    "tuple" => {
+                        let Json::Array(elems) = inner else {
+                            return Err(invalid(
+                                "a tuple type needs a JSON array of element types".into(),
+                            ));
+                        };
+                        let elems = elems
+                            .iter()
+                            .map(|t| Type::from_json_at(t, depth + 1))
+                            .collect::<Result<_, _>>()?;
+                        Ok(Type::Tuple(elems))
+                    }
+                    other => Err(invalid(format!("unknown type kind \"{other}\""))),
+                }
+            }
+            other => Err(invalid(format!(
+                "a type must be a string or an array, not {}",
+                json_kind(other)
+            ))),
+        }
+    }
+}
+
+fn json_kind(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a bool",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
+/// cty's friendly names ("list of string"), used in error messages.
+impl fmt::Display for Type {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Type::String => f.write_str("string"),
+            Type::Number => f.write_str("number"),
+            Type::Bool => f.write_str("bool"),
+            Type::Dynamic => f.write_str("dynamic"),
+            Type::List(t) => write!(f, "list of {t}"),
+            Type::Set(t) => write!(f, "set of {t}"),
+            Type::Map(t) => write!(f, "map of {t}"),
+            Type::Object(_) => f.write_str("object"),
+            Type::Tuple(_) => f.write_str("tuple"),
+        }
+    }
+}
+
+/// An exact number in its cheapest exact representation.
+///
+/// Normalised (every constructor in this crate produces this form): every integral value that fits `i64` is `Int`;
+/// a value an `f64` holds exactly is `Float`; `Decimal` (a canonical decimal string) only for what neither holds
+/// exactly: big integers and fractions such as `0.1` that have no exact binary form. This is also the form
+/// Terraform chooses on the wire (int64, else exact float64, else string). Equality is numeric and exact:
+/// `Int(5) == Float(5.0)`, but `Float(0.1) != Decimal("0.1")`.
+#[derive(Clone, Debug)]
+pub enum Number {
+    Int(i64),
+    Float(f64),
+    Decimal(String),
+}
+
+impl Number {
+    /// The value as an `i64` when it is an integer in range.
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Number::Int(i) => Some(*i),
+            Number::Float(f) => float_to_i64(*f),
+            Number::Decimal(s) => Decimal::parse(s)?.to_i64(),
+        }
+    }
+
+    /// The nearest `f64` (a `Decimal` rounds; an unparsable one is NaN).
+    pub fn as_f64(&self) -> f64 {
+        match self {
+            Number::Int(i) => *i as f64,
+            Number::Float(f) => *f,
+            Number::Decimal(s) => Decimal::parse(s).map_or(f64::NAN, |d| d.to_f64()),
+        }
+    }
+
+    /// Normalises an `f64`. NaN is kept as `Float(NaN)` (it is not a cty number, so the encoders refuse it).
+    pub fn from_f64(f: f64) -> Number {
+        match float_to_i64(f) {
+            Some(i) => Number::Int(i),
+            None => Number::Float(f),
+        }
+    }
+
+    /// Parses decimal text (`-12`, `1.5`, `1e-3`, `+0.25E2`) into the normalised form; `None` if it is not a
+    /// finite decimal number.
+    pub fn parse(text: &str) -> Option<Number> {
+        Decimal::parse(text).map(Decimal::into_number)
+    }
+
+    /// The same number in normalised form (useful for values built by hand, such as `Float(5.0)`).
+    pub fn normalized(&self) -> Number {
+        match self {
+            Number::Int(i) => Number::Int(*i),
+            Number::Float(f) => Number::from_f64(*f),
+            Number::Decimal(s) => Number::parse(s).unwrap_or_else(|| Number::Decimal(s.clone())),
+        }
+    }
+
+    /// The exact decimal, or `None` for NaN, infinities and unparsable decimal strings.
+    fn exact(&self) -> Option<Decimal> {
+        match self {
+            Number::Int(i) => Some(Decimal::from_i64(*i)),
+            Number::Float(f) => Decimal::from_f64(*f),
+            Number::Decimal(s) => Decimal::parse(s),
+        }
+    }
+}
+
+fn float_to_i64(f: f64) -> Option<i64> {
+    // Both bounds are exact powers of two, so the comparison itself is exact.
+    if f.fract() == 0.0 && (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&f)
+    {
+        Some(f as i64)
+    } else {
+        None
+    }
+}
+
+impl From<i64> for Number {
+    fn from(i: i64) -> Number {
+        Number::Int(i)
+    }
+}
+
+impl PartialEq for Number {
+    fn eq(&self, other: &Number) -> bool {
+        match (self, other) {
+            (Number::Int(a), Number::Int(b)) => a == b,
+            (Number::Float(a), Number::Float(b)) => a == b,
+            (Number::Int(i), Number::Float(f)) | (Number::Float(f), Number::Int(i)) => {
+                float_to_i64(*f) == Some(*i)
+            }
+            _ => match (self.exact(), other.exact()) {
+                (Some(a), Some(b)) => a == b,
+                _ => false,
+            },
+        }
+    }
+}
+
+/// Exact decimal text: plain notation when short, `1.5e400` style otherwise. Valid as a JSON number and as cty's
+/// number syntax; `Number::parse` reads it back to the same number. Non-finite floats print as `inf`, `-inf`, `NaN`.
+impl fmt::Display for Number {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Number::Int(i) => write!(f, "{i}"),
+            Number::Float(x) => match Decimal::from_f64(*x) {
+                Some(d) => f.write_str(&d.render()),
+                None => write!(f, "{x}"),
+            },
+            Number::Decimal(s) => match Decimal::parse(s) {
+                Some(d) => f.write_str(&d.render()),
+                None => f.write_str(s),
+            },
+        }
+    }
+}
+
+/// An exact finite decimal: `±0.d1d2…dn × 10^exp`, with `digits` free of leading and trailing zeros (empty for
+/// zero, which is never negative). Two equal numbers have identical fields, so equality is field equality.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Decimal {
+    negative: bool,
+    digits: Vec<u8>,
+    exp: i64,
+}
+
+/// Decimal exponents beyond this are refused when parsing: no real value needs them, and rendering must stay small.
+const MAX_DECIMAL_EXPONENT: i64 = 1_000_000_000;
+
+impl Decimal {
+    fn new(negative: bool, mut digits: Vec<u8>, mut exp: i64) -> Decimal {
+        let leading = digits.iter().take_while(|d| **d == 0).count();
+        digits.drain(..leading);
+        exp -= leading as i64;
+        while digits.last() == Some(&0) {
+            digits.pop();
+        }
+        if digits.is_empty() {
+            return Decimal {
+                negative: false,
+                digits,
+                exp: 0,
+            };
+        }
+        Decimal {
+            negative,
+            digits,
+            exp,
+        }
+    }
+
+    fn parse(text: &str) -> Option<Decimal> {
+        let bytes = text.as_bytes();
+        let mut pos = 0;
+        let negative = match bytes.first() {
+            Some(b'-') => {
+                pos += 1;
+                true
+            }
+            Some(b'+') => {
+                pos += 1;
+                false
+            }
+            _ => false,
+        };
+        let mut digits = Vec::new();
+        let mut integer_digits: i64 = 0;
+        while let Some(d) = bytes.get(pos).filter(|b| b.is_ascii_digit()) {
+            digits.push(d - b'0');
+            integer_digits += 1;
+            pos += 1;
+        }
+        if bytes.get(pos) == Some(&b'.') {
+            pos += 1;
+            while let Some(d) = bytes.get(pos).filter(|b| b.is_ascii_digit()) {
+                digits.push(d - b'0');
+                pos += 1;
+            }
+        }
+        if digits.is_empty() {
+            return None;
+        }
+        let mut exponent: i64 = 0;
+        if matches!(bytes.get(pos), Some(b'e' | b'E')) {
+            pos += 1;
+            let exp_negative = match bytes.get(pos) {
+                Some(b'-') => {
+                    pos += 1;
+                    true
+                }
+                Some(b'+') => {
+                    pos += 1;
+                    false
+                }
+                _ => false,
+            };
+            let start = pos;
+            while let Some(d) = bytes.get(pos).filter(|b| b.is_ascii_digit()) {
+                exponent = exponent
+                    .saturating_mul(10)
+                    .saturating_add(i64::from(d - b'0'));
+                pos += 1;
+            }
+            if pos == start || exponent > MAX_DECIMAL_EXPONENT {
+                return None;
+            }
+            if exp_negative {
+                exponent = -exponent;
+            }
+        }
+        if pos != bytes.len() {
+            return None;
+        }
+        Some(Decimal::new(negative, digits, integer_digits + exponent))
+    }
+
+    fn from_i64(i: i64) -> Decimal {
+        let digits: Vec<u8> = i
+            .unsigned_abs()
+            .to_string()
+            .bytes()
+            .map(|b| b - b'0')
+            .collect();
+        let exp = digits.len() as i64;
+        Decimal::new(i < 0, digits, exp)
+    }
+
+    /// The exact value of a finite float: `m × 2^e` has a finite decimal expansion (`m × 5^-e / 10^-e` when `e < 0`).
+    fn from_f64(f: f64) -> Option<Decimal> {
+        if !f.is_finite() {
+            return None;
+        }
+        let bits = f.to_bits();
+        let negative = bits >> 63 == 1;
+        let biased = ((bits >> 52) & 0x7ff) as i64;
+        let fraction = bits & ((1 << 52) - 1);
+        let (mantissa, exp2) = if biased == 0 {
+            (fraction, -1074)
+        } else {
+            (fraction | (1 << 52), biased - 1075)
+        };
+        let mut big = BigUint::from_u64(mantissa);
+        let shift = if exp2 >= 0 {
+            big.multiply_repeatedly(2, exp2 as usize);
+            0
+        } else {
+            big.multiply_repeatedly(5, (-exp2) as usize);
+            -exp2
+        };
+        let digits = big.decimal_digits();
+        let exp = digits.len() as i64 - shift;
+        Some(Decimal::new(negative, digits, exp))
+    }
+
+    fn is_integer(&self) -> bool {
+        self.exp >= self.digits.len() as i64
+    }
+
+    fn to_i64(&self) -> Option<i64> {
+        if !self.is_integer() || self.exp > 19 {
+            return None;
+        }
+        let mut magnitude: i128 = 0;
+        for i in 0..self.exp as usize {
+            magnitude = magnitude * 10 + i128::from(*self.digits.get(i).unwrap_or(&0));
+        }
+        i64::try_from(if self.negative { -magnitude } else { magnitude }).ok()
+    }
+
+    fn to_f64(&self) -> f64 {
+        // Rust's float parsing is correctly rounded, so going through text gives the nearest f64.
+        self.scientific().parse().unwrap_or(f64::NAN)
+    }
+
+    /// Int if it fits, else Float if an f64 holds it exactly, else a canonical decimal string.
+    fn into_number(self) -> Number {
+        if let Some(i) = self.to_i64() {
+            return Number::Int(i);
+        }
+        let nearest = self.to_f64();
+        if Decimal::from_f64(nearest).as_ref() == Some(&self) {
+            return Number::Float(nearest);
+        }
+        Number::Decimal(self.render())
+    }
+
+    fn scientific(&self) -> String {
+        if self.digits.is_empty() {
+            return "0".into();
+        }
+        let mut out = String::new();
+        if self.negative {
+            out.push('-');
+        }
+        out.push(char::from(b'0' + self.digits[0]));
+        if self.digits.len() > 1 {
+            out.push('.');
+            out.extend(self.digits[1..].iter().map(|d| char::from(b'0' + d)));
+        }
+        out.push_str(&format!("e{}", self.exp - 1));
+        out
+    }
+
+    /// Plain notation unless that would need more than 20 padding zeros.
+    fn render(&self) -> String {
+        const MAX_PADDING: i64 = 20;
+        let n = self.digits.len() as i64;
+        if self.digits.is_empty() {
+            return "0".into();
+        }
+        if self.exp - n > MAX_PADDING || -self.exp > MAX_PADDING {
+            return self.scientific();
+        }
+        let digit = |d: &u8| char::from(b'0' + d);
+        let mut out = String::new();
+        if self.negative {
+            out.push('-');
+        }
+        if self.exp <= 0 {
+            out.push_str("0.");
+            out.extend(std::iter::repeat_n('0', (-self.exp) as usize));
+            out.extend(self.digits.iter().map(digit));
+        } else if self.exp >= n {
+            out.extend(self.digits.iter().map(digit));
+            out.extend(std::iter::repeat_n('0', (self.exp - n) as usize));
+        } else {
+            let (int_part, frac_part) = self.digits.split_at(self.exp as usize);
+            out.extend(int_part.iter().map(digit));
+            out.push('.');
+            out.extend(frac_part.iter().map(digit));
+        }
+        out
+    }
+}
+
+/// Just enough of an unsigned big integer to expand a float exactly: base-10^9 limbs, least significant first.
+struct BigUint {
+    limbs: Vec<u64>,
+}
+
+impl BigUint {
+    const BASE: u64 = 1_000_000_000;
+
+    fn from_u64(mut v: u64) -> BigUint {
+        let mut limbs = Vec::new();
+        while v > 0 {
+            limbs.push(v % Self::BASE);
+            v /= Self::BASE;
+        }
+        BigUint { limbs }
+    }
+
+    /// Multiplies by `factor^times`, batching factors so each step stays within u64 arithmetic.
+    fn multiply_repeatedly(&mut self, factor: u64, times: usize) {
+        let mut remaining = times;
+        while remaining > 0 {
+            let mut batch = 1u64;
+            while remaining > 0 && batch * factor < Self::BASE {
+                batch *= factor;
+                remaining -= 1;
+            }
+            let mut carry = 0u64;
+            for limb in &mut self.limbs {
+                let product = *limb * batch + carry;
+                *limb = product % Self::BASE;
+                carry = product / Self::BASE;
+            }
+            while carry > 0 {
+                self.limbs.push(carry % Self::BASE);
+                carry /= Self::BASE;
+            }
+        }
+    }
+
+    fn decimal_digits(&self) -> Vec<u8> {
+        let Some((top, rest)) = self.limbs.split_last() else {
+            return Vec::new();
+        };
+        let mut text = top.to_string();
+        for limb in rest.iter().rev() {
+            text.push_str(&format!("{limb:09}"));
+        }
+        text.bytes().map(|b| b - b'0').collect()
+    }
+}
+
+/// A cty value. `Null` and `Unknown` may stand for a value of any type.
+#[derive(Clone, Debug)]
+pub enum Value {
+    Null,
+    Unknown,
+    Bool(bool),
+    Number(Number),
+    String(String),
+    List(Vec<Value>),
+    /// Element order carries no meaning: equality ignores it.
+    Set(Vec<Value>),
+    Map(BTreeMap<String, Value>),
+    Object(BTreeMap<String, Value>),
+    Tuple(Vec<Value>),
+    /// a value of an attribute whose schema type is `dynamic`: carries its concrete type
+    Dynamic(Type, Box<Value>),
+}
+
+/// Like a derived equality, except that sets compare as unordered collections.
+impl PartialEq for Value {
+    fn eq(&self, other: &Value) -> bool {
+        match (self, other) {
+            (Value::Null, Value::Null) | (Value::Unknown, Value::Unknown) => true,
+            (Value::Bool(a), Value::Bool(b)) => a == b,
+            (Value::Number(a), Value::Number(b)) => a == b,
+            (Value::String(a), Value::String(b)) => a == b,
+            (Value::List(a), Value::List(b)) | (Value::Tuple(a), Value::Tuple(b)) => a == b,
+            (Value::Set(a), Value::Set(b)) => same_elements(a, b),
+            (Value::Map(a), Value::Map(b)) | (Value::Object(a), Value::Object(b)) => a == b,
+            (Value::Dynamic(ta, a), Value::Dynamic(tb, b)) => ta == tb && a == b,
+            _ => false,
+        }
+    }
+}
+
+/// Multiset equality: each element of `a` is matched with a distinct equal element of `b`.
+fn same_elements(a: &[Value], b: &[Value]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut matched = vec![false; b.len()];
+    a.iter().all(
+        |x| match (0..b.len()).find(|&j| !matched[j] && b[j] == *x) {
+            Some(j) => {
+                matched[j] = true;
+                true
+            }
+            None => false,
+        },
+    )
+}
+
+impl Value {
+    pub fn string(s: impl Into<String>) -> Value {
+        Value::String(s.into())
+    }
+
+    pub fn bool(b: bool) -> Value {
+        Value::Bool(b)
+    }
+
+    pub fn int(i: i64) -> Value {
+        Value::Number(Number::Int(i))
+    }
+
+    /// A dynamic value's null and unknown status is that of its content: `Dynamic(String, Null)` is null.
+    fn content(&self) -> &Value {
+        match self {
+            Value::Dynamic(_, inner) => inner.content(),
+            other => other,
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self.content(), Value::Null)
+    }
+
+    pub fn is_unknown(&self) -> bool {
+        matches!(self.content(), Value::Unknown)
+    }
+
+    pub fn is_known(&self) -> bool {
+        !self.is_unknown()
+    }
+
+    /// No `Unknown` anywhere inside.
+    pub fn is_wholly_known(&self) -> bool {
+        match self {
+            Value::Unknown => false,
+            Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) => true,
+            Value::List(items) | Value::Set(items) | Value::Tuple(items) => {
+                items.iter().all(Value::is_wholly_known)
+            }
+            Value::Map(entries) | Value::Object(entries) => {
+                entries.values().all(Value::is_wholly_known)
+            }
+            Value::Dynamic(_, inner) => inner.is_wholly_known(),
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self.content() {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        match self.content() {
+            Value::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    pub fn as_i64(&self) -> Option<i64> {
+        self.as_number()?.as_i64()
+    }
+
+    pub fn as_number(&self) -> Option<&Number> {
+        match self.content() {
+            Value::Number(n) => Some(n),
+            _ => None,
+        }
+    }
+
+    /// Elements of a list, set or tuple.
+    pub fn elements(&self) -> Option<&[Value]> {
+        match self.content() {
+            Value::List(items) | Value::Set(items) | Value::Tuple(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    /// Entries of a map or attributes of an object.
+    pub fn entries(&self) -> Option<&BTreeMap<String, Value>> {
+        match self.content() {
+            Value::Map(entries) | Value::Object(entries) => Some(entries),
+            _ => None,
+        }
+    }
+
+    /// An object attribute.
+    pub fn attr(&self, name: &str) -> Option<&Value> {
+        match self.content() {
+            Value::Object(attrs) => attrs.get(name),
+            _ => None,
+        }
+    }
+
+    pub fn attr_mut(&mut self, name: &str) -> Option<&mut Value> {
+        match self {
+            Value::Object(attrs) => attrs.get_mut(name),
+            Value::Dynamic(_, inner) => inner.attr_mut(name),
+            _ => None,
+        }
+    }
+
+    /// Whether the value has the shape of `ty` (objects need exactly the declared attributes). Null and unknown
+    /// conform to every type; a `dynamic` type takes null, unknown, or a `Dynamic` value conforming to its own type.
+    pub fn conforms_to(&self, ty: &Type) -> bool {
+        match (self, ty) {
+            (Value::Null | Value::Unknown, _) => true,
+            (Value::Dynamic(concrete, inner), Type::Dynamic) => inner.conforms_to(concrete),
+            (Value::Bool(_), Type::Bool)
+            | (Value::Number(_), Type::Number)
+            | (Value::String(_), Type::String) => true,
+            (Value::List(items), Type::List(et)) | (Value::Set(items), Type::Set(et)) => {
+                items.iter().all(|item| item.conforms_to(et))
+            }
+            (Value::Map(entries), Type::Map(et)) => entries.values().all(|v| v.conforms_to(et)),
+            (Value::Tuple(items), Type::Tuple(types)) => {
+                items.len() == types.len()
+                    && items.iter().zip(types).all(|(item, t)| item.conforms_to(t))
+            }
+            (Value::Object(attrs), Type::Object(types)) => {
+                attrs.len() == types.len()
+                    && types
+                        .iter()
+                        .all(|(name, t)| attrs.get(name).is_some_and(|v| v.conforms_to(t)))
+            }
+            _ => false,
+        }
+    }
+
+    /// An object whose attributes are all null, for an object type (what Terraform synthesises for an absent
+    /// GROUP block); plain `Null` for any other type.
+    pub fn null_object(ty: &Type) -> Value {
+        match ty {
+            Type::Object(types) => Value::Object(
+                types
+                    .keys()
+                    .map(|name| (name.clone(), Value::Null))
+                    .collect(),
+            ),
+            _ => Value::Null,
+        }
+    }
+
+    /// What kind of value this is, for error messages.
+    pub(crate) fn kind(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Unknown => "unknown",
+            Value::Bool(_) => "bool",
+            Value::Number(_) => "number",
+            Value::String(_) => "string",
+            Value::List(_) => "list",
+            Value::Set(_) => "set",
+            Value::Map(_) => "map",
+            Value::Object(_) => "object",
+            Value::Tuple(_) => "tuple",
+            Value::Dynamic(..) => "dynamic value",
+        }
+    }
+}
+
+impl From<Number> for Value {
+    fn from(n: Number) -> Value {
+        Value::Number(n)
+    }
+}
+
+/// One step from a value into a part of it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PathStep {
+    /// An object attribute.
+    Attr(String),
+    /// A list, set or tuple element (for sets: the position in the encoded array).
+    Index(usize),
+    /// A map entry.
+    Key(String),
+}
+
+/// Where inside a value something is: `.timeouts.create`, `.tags["env"]`, `.members[2]`. Empty is the value itself.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AttrPath(pub Vec<PathStep>);
+
+impl AttrPath {
+    pub fn root() -> AttrPath {
+        AttrPath(Vec::new())
+    }
+
+    pub fn steps(&self) -> &[PathStep] {
+        &self.0
+    }
+
+    pub fn is_root(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub(crate) fn push(&mut self, step: PathStep) {
+        self.0.push(step);
+    }
+
+    pub(crate) fn pop(&mut self) {
+        self.0.pop();
+    }
+}
+
+impl fmt::Display for AttrPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for step in &self.0 {
+            match step {
+                PathStep::Attr(name) => write!(f, ".{name}")?,
+                PathStep::Index(i) => write!(f, "[{i}]")?,
+                PathStep::Key(key) => write!(f, "[{key:?}]")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `".a.b: "` before a message, or nothing at the root.
+fn at(path: &AttrPath) -> String {
+    if path.is_root() {
+        String::new()
+    } else {
+        format!("{path}: ")
+    }
+}
+
+/// Why a value could not be encoded or decoded, and where.
+#[derive(Debug, thiserror::Error)]
+pub enum CodecError {
+    #[error("{}{expected} is required, found {found}", at(path))]
+    TypeMismatch {
+        path: AttrPath,
+        expected: String,
+        found: String,
+    },
+    #[error(
+        "{}an object with {expected} attributes is required ({given} given)",
+        at(path)
+    )]
+    AttributeCount {
+        path: AttrPath,
+        expected: usize,
+        given: usize,
+    },
+    #[error("{}unsupported attribute \"{name}\"", at(path))]
+    UnsupportedAttribute { path: AttrPath, name: String },
+    #[error("{}missing attribute \"{name}\"", at(path))]
+    MissingAttribute { path: AttrPath, name: String },
+    #[error("{}duplicate key \"{name}\"", at(path))]
+    DuplicateKey { path: AttrPath, name: String },
+    #[error("{}a tuple of length {expected} is required ({given} given)", at(path))]
+    TupleLength {
+        path: AttrPath,
+        expected: usize,
+        given: usize,
+    },
+    #[error("{}an unknown value cannot be encoded as JSON", at(path))]
+    UnknownInJson { path: AttrPath },
+    #[error("{}{number} is not a number Terraform can represent", at(path))]
+    InvalidNumber { path: AttrPath, number: String },
+    #[error("{}string is not valid UTF-8", at(path))]
+    InvalidUtf8 { path: AttrPath },
+    #[error("{}invalid type: {message}", at(path))]
+    InvalidType { path: AttrPath, message: String },
+    /// Bytes that are not a well-formed encoding: truncated input, bad syntax, trailing bytes, nesting too deep.
+    #[error("{}malformed {format}: {message}", at(path))]
+    Malformed {
+        path: AttrPath,
+        format: &'static str,
+        message: String,
+    },
+}
+
+impl CodecError {
+    /// Where in the value the problem is.
+    pub fn path(&self) -> &AttrPath {
+        match self {
+            CodecError::TypeMismatch { path, .. }
+            | CodecError::AttributeCount { path, .. }
+            | CodecError::UnsupportedAttribute { path, .. }
+            | CodecError::MissingAttribute { path, .. }
+            | CodecError::DuplicateKey { path, .. }
+            | CodecError::TupleLength { path, .. }
+            | CodecError::UnknownInJson { path }
+            | CodecError::InvalidNumber { path, .. }
+            | CodecError::InvalidUtf8 { path }
+            | CodecError::InvalidType { path, .. }
+            | CodecError::Malformed { path, .. } => path,
+        }
+    }
+
+    /// The same error found inside a value at `prefix` (used when a type tag nested in a value is invalid).
+    pub(crate) fn within(mut self, prefix: &AttrPath) -> CodecError {
+        let path = match &mut self {
+            CodecError::TypeMismatch { path, .. }
+            | CodecError::AttributeCount { path, .. }
+            | CodecError::UnsupportedAttribute { path, .. }
+            | CodecError::MissingAttribute { path, .. }
+            | CodecError::DuplicateKey { path, .. }
+            | CodecError::TupleLength { path, .. }
+            | CodecError::UnknownInJson { path }
+            | CodecError::InvalidNumber { path, .. }
+            | CodecError::InvalidUtf8 { path }
+            | CodecError::InvalidType { path, .. }
+            | CodecError::Malformed { path, .. } => path,
+        };
+        let mut full = prefix.0.clone();
+        full.append(&mut path.0);
+        path.0 = full;
+        self
+    }
+}
+
+/// Numbers order by exact value; used by tests and by callers that sort (NaN and bad decimals are unordered).
+impl PartialOrd for Number {
+    fn partial_cmp(&self, other: &Number) -> Option<Ordering> {
+        if let (Number::Int(a), Number::Int(b)) = (self, other) {
+            return Some(a.cmp(b));
+        }
+        let (a, b) = (
+            self.exact().or_else(|| infinite(self))?,
+            other.exact().or_else(|| infinite(other))?,
+        );
+        Some(a.cmp_exact(&b))
+    }
+}
+
+/// Infinities as decimals with an out-of-range exponent, so ordering works without a special case.
+fn infinite(n: &Number) -> Option<Decimal> {
+    match n {
+        Number::Float(f) if f.is_infinite() => Some(Decimal {
+            negative: *f < 0.0,
+            digits: vec![1],
+            exp: i64::MAX,
+        }),
+        _ => None,
+    }
+}
+
+impl Decimal {
+    fn cmp_exact(&self, other: &Decimal) -> Ordering {
+        let sign = |d: &Decimal| {
+            if d.digits.is_empty() {
+                0
+            } else if d.negative {
+                -1
+            } else {
+                1
+            }
+        };
+        match sign(self).cmp(&sign(other)) {
+            Ordering::Equal => {}
+            unequal => return unequal,
+        }
+        let magnitude = self
+            .exp
+            .cmp(&other.exp)
+            .then_with(|| self.digits.cmp(&other.digits));
+        if self.negative {
+            magnitude.reverse()
+        } else {
+            magnitude
+        }
+    }
+}
