@@ -1,0 +1,1 @@
+//! Canonical text of a rule (placeholder until the printer lands).
