@@ -9,7 +9,9 @@
 pub const MAX_MAIL_NICKNAME_LENGTH: usize = 64;
 
 /// Printable ASCII characters Graph does not allow in a nickname.
-const DISALLOWED: &[char] = &['@', '(', ')', '/', '[', ']', '\'', ';', ':', '<', '>', ',', ' ', '\\', '"'];
+const DISALLOWED: &[char] = &[
+    '@', '(', ')', '/', '[', ']', '\'', ';', ':', '<', '>', ',', ' ', '\\', '"',
+];
 
 /// Used when nothing of the display name is allowed (e.g. it is all non-ASCII): `group-` and 8 hex digits.
 const FALLBACK_PREFIX: &str = "group-";
@@ -55,7 +57,11 @@ pub fn validate(nickname: &str) -> Result<(), String> {
 /// A valid nickname derived from a display name: its allowed characters in order, at most 64 of them; when none
 /// is allowed, `group-` followed by a hash of the display name.
 pub fn derive_from_display_name(display_name: &str) -> String {
-    let kept: String = display_name.chars().filter(|c| is_allowed(*c)).take(MAX_MAIL_NICKNAME_LENGTH).collect();
+    let kept: String = display_name
+        .chars()
+        .filter(|c| is_allowed(*c))
+        .take(MAX_MAIL_NICKNAME_LENGTH)
+        .collect();
     if kept.is_empty() {
         format!("{FALLBACK_PREFIX}{:08x}", fnv1a_32(display_name.as_bytes()))
     } else {
@@ -67,7 +73,9 @@ pub fn derive_from_display_name(display_name: &str) -> String {
 fn fnv1a_32(bytes: &[u8]) -> u32 {
     const OFFSET_BASIS: u32 = 0x811c_9dc5;
     const PRIME: u32 = 0x0100_0193;
-    bytes.iter().fold(OFFSET_BASIS, |hash, byte| (hash ^ u32::from(*byte)).wrapping_mul(PRIME))
+    bytes.iter().fold(OFFSET_BASIS, |hash, byte| {
+        (hash ^ u32::from(*byte)).wrapping_mul(PRIME)
+    })
 }
 
 #[cfg(test)]
@@ -76,7 +84,13 @@ mod tests {
 
     #[test]
     fn accepts_graph_style_nicknames() {
-        for nickname in ["AP-Devices-Sales", "a", "group.devices_2024", "x!#$%&*+=?^`{|}~-", &"n".repeat(64)] {
+        for nickname in [
+            "AP-Devices-Sales",
+            "a",
+            "group.devices_2024",
+            "x!#$%&*+=?^`{|}~-",
+            &"n".repeat(64),
+        ] {
             assert_eq!(validate(nickname), Ok(()), "{nickname}");
         }
     }
@@ -113,7 +127,10 @@ mod tests {
     fn refuses_empty_and_overlong_nicknames() {
         assert!(validate("").unwrap_err().contains("empty"));
         let message = validate(&"n".repeat(65)).unwrap_err();
-        assert!(message.contains("at most 64") && message.contains("has 65"), "{message}");
+        assert!(
+            message.contains("at most 64") && message.contains("has 65"),
+            "{message}"
+        );
     }
 
     #[test]
@@ -140,9 +157,15 @@ mod tests {
     fn derivation_falls_back_to_a_stable_hash() {
         let cyrillic = derive_from_display_name("Продажи");
         assert_eq!(cyrillic, derive_from_display_name("Продажи"));
-        assert!(cyrillic.starts_with("group-") && cyrillic.len() == "group-".len() + 8, "{cyrillic}");
+        assert!(
+            cyrillic.starts_with("group-") && cyrillic.len() == "group-".len() + 8,
+            "{cyrillic}"
+        );
         assert_ne!(cyrillic, derive_from_display_name("Маркетинг"));
-        assert_eq!(derive_from_display_name(""), format!("group-{:08x}", 0x811c_9dc5_u32));
+        assert_eq!(
+            derive_from_display_name(""),
+            format!("group-{:08x}", 0x811c_9dc5_u32)
+        );
     }
 
     #[test]
@@ -154,11 +177,24 @@ mod tests {
 
     #[test]
     fn every_derived_nickname_validates() {
-        let samples = ["", " ", "@@@", "A B", "日本語のグループ", "x".repeat(300).as_str(), "a\u{0}b", "(((a)))"]
-            .map(str::to_string);
+        let samples = [
+            "",
+            " ",
+            "@@@",
+            "A B",
+            "日本語のグループ",
+            "x".repeat(300).as_str(),
+            "a\u{0}b",
+            "(((a)))",
+        ]
+        .map(str::to_string);
         for display_name in samples {
             let derived = derive_from_display_name(&display_name);
-            assert_eq!(validate(&derived), Ok(()), "{display_name:?} -> {derived:?}");
+            assert_eq!(
+                validate(&derived),
+                Ok(()),
+                "{display_name:?} -> {derived:?}"
+            );
         }
     }
 }

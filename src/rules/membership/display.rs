@@ -43,7 +43,11 @@ fn write_expr(f: &mut impl Write, expr: &Expr, kind: SubjectKind, context: Conte
             write!(f, " {} ", comparison.operator.spelling())?;
             write_value(f, &comparison.value)
         }
-        Expr::Quantified { property, quantifier, predicate } => {
+        Expr::Quantified {
+            property,
+            quantifier,
+            predicate,
+        } => {
             let word = match quantifier {
                 Quantifier::Any => "-any",
                 Quantifier::All => "-all",

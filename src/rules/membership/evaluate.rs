@@ -21,7 +21,11 @@ fn eval(expr: &Expr, subject: &dyn RuleSubject, item: Option<&str>) -> bool {
         Expr::Or(operands) => operands.iter().any(|e| eval(e, subject, item)),
         Expr::Not(inner) => !eval(inner, subject, item),
         Expr::Compare(comparison) => compare_operand(comparison, subject, item),
-        Expr::Quantified { property, quantifier, predicate } => {
+        Expr::Quantified {
+            property,
+            quantifier,
+            predicate,
+        } => {
             let items = match subject.property(property) {
                 PropertyValue::Null => Vec::new(),
                 PropertyValue::String(single) => vec![single],
@@ -41,7 +45,9 @@ fn compare_operand(comparison: &Comparison, subject: &dyn RuleSubject, item: Opt
     let actual = match &comparison.operand {
         Operand::Property(name) => subject.property(name),
         // The parser allows the item only inside a predicate, so `item` is always there.
-        Operand::Item(_) => item.map_or(PropertyValue::Null, |text| PropertyValue::String(text.to_string())),
+        Operand::Item(_) => item.map_or(PropertyValue::Null, |text| {
+            PropertyValue::String(text.to_string())
+        }),
     };
     compare(comparison.operator, &actual, &comparison.value)
 }
@@ -53,10 +59,14 @@ pub(super) fn compare(op: CompareOp, actual: &PropertyValue, expected: &Value) -
     }
     match actual {
         PropertyValue::Null => op == CompareOp::Eq && *expected == Value::Null,
-        PropertyValue::Strings(items) if items.is_empty() => op == CompareOp::Eq && *expected == Value::Null,
+        PropertyValue::Strings(items) if items.is_empty() => {
+            op == CompareOp::Eq && *expected == Value::Null
+        }
         PropertyValue::Strings(items) => items.iter().any(|text| compare_text(op, text, expected)),
         PropertyValue::String(text) => compare_text(op, text, expected),
-        PropertyValue::Bool(flag) => compare_text(op, if *flag { "true" } else { "false" }, expected),
+        PropertyValue::Bool(flag) => {
+            compare_text(op, if *flag { "true" } else { "false" }, expected)
+        }
     }
 }
 
@@ -69,7 +79,9 @@ fn compare_text(op: CompareOp, text: &str, expected: &Value) -> bool {
         (CompareOp::StartsWith, Value::String(value)) => text.starts_with(&value.to_lowercase()),
         (CompareOp::EndsWith, Value::String(value)) => text.ends_with(&value.to_lowercase()),
         (CompareOp::Contains, Value::String(value)) => text.contains(&value.to_lowercase()),
-        (CompareOp::In, Value::List(values)) => values.iter().any(|value| text == value.to_lowercase()),
+        (CompareOp::In, Value::List(values)) => {
+            values.iter().any(|value| text == value.to_lowercase())
+        }
         (CompareOp::Match, Value::Pattern(pattern)) => pattern.is_match(&text),
         // A present value never equals null; other pairs cannot come out of the parser.
         _ => false,

@@ -69,7 +69,10 @@ const OPERATORS: [(&str, Operator); 17] = [
 ];
 
 fn operator_named(name: &str) -> Option<Operator> {
-    OPERATORS.iter().find(|(spelling, _)| spelling.eq_ignore_ascii_case(name)).map(|(_, op)| *op)
+    OPERATORS
+        .iter()
+        .find(|(spelling, _)| spelling.eq_ignore_ascii_case(name))
+        .map(|(_, op)| *op)
 }
 
 /// Splits `rule` into tokens; the last one is always [`TokenKind::End`] at the rule's length.
@@ -80,7 +83,11 @@ pub(super) fn tokenize(rule: &str) -> Result<Vec<Token>, RuleError> {
     while pos < chars.len() {
         let c = chars[pos];
         let start = pos;
-        let single = |kind| Token { kind, offset: start, text: c.to_string() };
+        let single = |kind| Token {
+            kind,
+            offset: start,
+            text: c.to_string(),
+        };
         match c {
             c if c.is_whitespace() => {
                 pos += 1;
@@ -106,25 +113,36 @@ pub(super) fn tokenize(rule: &str) -> Result<Vec<Token>, RuleError> {
                 let name: String = chars[start + 1..end].iter().collect();
                 let text: String = chars[start..end].iter().collect();
                 if name.is_empty() {
-                    return Err(RuleError::new(start, "expected an operator name after -, like -eq or -and"));
+                    return Err(RuleError::new(
+                        start,
+                        "expected an operator name after -, like -eq or -and",
+                    ));
                 }
                 let Some(op) = operator_named(&name) else {
                     return Err(unknown_operator(start, &text));
                 };
-                tokens.push(Token { kind: TokenKind::Operator(op), offset: start, text });
+                tokens.push(Token {
+                    kind: TokenKind::Operator(op),
+                    offset: start,
+                    text,
+                });
                 pos = end;
                 continue;
             }
             '\u{2013}' | '\u{2014}' | '\u{2212}' => {
                 return Err(RuleError::new(
                     start,
-                    format!("{c:?} is a typographic dash; operators start with a plain hyphen, as in -eq"),
+                    format!(
+                        "{c:?} is a typographic dash; operators start with a plain hyphen, as in -eq"
+                    ),
                 ));
             }
             '\u{201C}' | '\u{201D}' | '\u{2018}' | '\u{2019}' => {
                 return Err(RuleError::new(
                     start,
-                    format!("{c:?} is a typographic quote; quote strings with a plain double quote (\")"),
+                    format!(
+                        "{c:?} is a typographic quote; quote strings with a plain double quote (\")"
+                    ),
                 ));
             }
             c if is_word_char(c) => {
@@ -139,17 +157,28 @@ pub(super) fn tokenize(rule: &str) -> Result<Vec<Token>, RuleError> {
                         None => TokenKind::Word(text.clone()),
                     }
                 };
-                tokens.push(Token { kind, offset: start, text });
+                tokens.push(Token {
+                    kind,
+                    offset: start,
+                    text,
+                });
                 pos = end;
                 continue;
             }
             other => {
-                return Err(RuleError::new(start, format!("unexpected character {other:?}")));
+                return Err(RuleError::new(
+                    start,
+                    format!("unexpected character {other:?}"),
+                ));
             }
         }
         pos += 1;
     }
-    tokens.push(Token { kind: TokenKind::End, offset: chars.len(), text: String::new() });
+    tokens.push(Token {
+        kind: TokenKind::End,
+        offset: chars.len(),
+        text: String::new(),
+    });
     Ok(tokens)
 }
 
@@ -168,12 +197,19 @@ fn word_end(chars: &[char], from: usize) -> usize {
 fn unknown_operator(offset: usize, text: &str) -> RuleError {
     let name = &text[1..];
     let hint = match name.to_ascii_lowercase().as_str() {
-        "gt" | "lt" | "ge" | "le" => " (-ge and -le exist only for user.employeeHireDate)".to_string(),
-        "like" => "; use -match with a regular expression, or -startsWith/-endsWith/-contains".to_string(),
-        _ => match super::properties::closest(name, OPERATORS.iter().map(|(spelling, _)| *spelling)) {
-            Some(suggestion) => format!("; did you mean -{suggestion}?"),
-            None => String::new(),
-        },
+        "gt" | "lt" | "ge" | "le" => {
+            " (-ge and -le exist only for user.employeeHireDate)".to_string()
+        }
+        "like" => {
+            "; use -match with a regular expression, or -startsWith/-endsWith/-contains".to_string()
+        }
+        _ => {
+            match super::properties::closest(name, OPERATORS.iter().map(|(spelling, _)| *spelling))
+            {
+                Some(suggestion) => format!("; did you mean -{suggestion}?"),
+                None => String::new(),
+            }
+        }
     };
     RuleError::new(offset, format!("unknown operator {text}{hint}"))
 }
@@ -207,6 +243,8 @@ fn read_quoted(chars: &[char], start: usize) -> Result<(QuotedString, usize), Ru
     }
     Err(RuleError::new(
         start,
-        format!("this {quote} starts a string that is never closed (write a {quote} inside a value as `{quote})"),
+        format!(
+            "this {quote} starts a string that is never closed (write a {quote} inside a value as `{quote})"
+        ),
     ))
 }

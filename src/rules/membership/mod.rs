@@ -12,6 +12,8 @@ mod lexer;
 mod parser;
 mod properties;
 pub mod regex;
+#[cfg(test)]
+mod tests;
 
 use std::fmt;
 
@@ -100,7 +102,11 @@ pub enum Expr {
     /// `operand -op value`.
     Compare(Comparison),
     /// `device.collection -any (predicate)` or `-all`: the predicate compares the item (`_`) instead of properties.
-    Quantified { property: String, quantifier: Quantifier, predicate: Box<Expr> },
+    Quantified {
+        property: String,
+        quantifier: Quantifier,
+        predicate: Box<Expr>,
+    },
 }
 
 /// `operand -op value`.
@@ -202,13 +208,19 @@ pub struct RuleError {
 
 impl RuleError {
     pub(crate) fn new(offset: usize, message: impl Into<String>) -> Self {
-        RuleError { offset, message: message.into() }
+        RuleError {
+            offset,
+            message: message.into(),
+        }
     }
 
     /// The rule on one line and a caret under the character at fault, for diagnostics shown in a fixed-width font.
     /// Line breaks and tabs in the rule are shown as spaces so the caret stays aligned.
     pub fn pointer(&self, rule: &str) -> String {
-        let flat: String = rule.chars().map(|c| if c.is_whitespace() { ' ' } else { c }).collect();
+        let flat: String = rule
+            .chars()
+            .map(|c| if c.is_whitespace() { ' ' } else { c })
+            .collect();
         format!("{flat}\n{}^", " ".repeat(self.offset))
     }
 }

@@ -17,7 +17,8 @@ use super::lexer::{Operator, QuotedString, Token, TokenKind, tokenize};
 use super::properties::{self, PropertyType};
 use super::regex::Regex;
 use super::{
-    CompareOp, Comparison, Expr, MAX_RULE_LENGTH, Operand, Quantifier, Rule, RuleError, SubjectKind, Value,
+    CompareOp, Comparison, Expr, MAX_RULE_LENGTH, Operand, Quantifier, Rule, RuleError,
+    SubjectKind, Value,
 };
 
 pub(super) fn parse(rule: &str) -> Result<Rule, RuleError> {
@@ -25,14 +26,21 @@ pub(super) fn parse(rule: &str) -> Result<Rule, RuleError> {
     if length > MAX_RULE_LENGTH {
         return Err(RuleError::new(
             MAX_RULE_LENGTH,
-            format!("the rule is {length} characters long; Graph accepts at most {MAX_RULE_LENGTH}"),
+            format!(
+                "the rule is {length} characters long; Graph accepts at most {MAX_RULE_LENGTH}"
+            ),
         ));
     }
     if rule.trim().is_empty() {
         return Err(RuleError::new(0, "the rule is empty"));
     }
     let tokens = tokenize(rule)?;
-    let mut parser = Parser { tokens, pos: 0, kind: None, lambda: None };
+    let mut parser = Parser {
+        tokens,
+        pos: 0,
+        kind: None,
+        lambda: None,
+    };
     let root = parser.parse_or()?;
     let trailing = parser.peek();
     match trailing.kind {
@@ -43,11 +51,16 @@ pub(super) fn parse(rule: &str) -> Result<Rule, RuleError> {
         _ => {
             return Err(RuleError::new(
                 trailing.offset,
-                format!("expected -and, -or or the end of the rule, found {}", describe(trailing)),
+                format!(
+                    "expected -and, -or or the end of the rule, found {}",
+                    describe(trailing)
+                ),
             ));
         }
     }
-    let (kind, _) = parser.kind.expect("a rule that parsed has at least one property");
+    let (kind, _) = parser
+        .kind
+        .expect("a rule that parsed has at least one property");
     Ok(Rule { kind, root })
 }
 
@@ -96,7 +109,11 @@ impl Parser {
             self.next();
             operands.push(self.parse_and()?);
         }
-        Ok(if operands.len() == 1 { operands.remove(0) } else { Expr::Or(operands) })
+        Ok(if operands.len() == 1 {
+            operands.remove(0)
+        } else {
+            Expr::Or(operands)
+        })
     }
 
     fn parse_and(&mut self) -> Result<Expr, RuleError> {
@@ -105,7 +122,11 @@ impl Parser {
             self.next();
             operands.push(self.parse_not()?);
         }
-        Ok(if operands.len() == 1 { operands.remove(0) } else { Expr::And(operands) })
+        Ok(if operands.len() == 1 {
+            operands.remove(0)
+        } else {
+            Expr::And(operands)
+        })
     }
 
     fn parse_not(&mut self) -> Result<Expr, RuleError> {
@@ -148,7 +169,13 @@ impl Parser {
             Some((SubjectKind::User, _)) => "user.department -eq \"Sales\"",
             _ => "device.displayName -eq \"PC-1\"",
         };
-        RuleError::new(token.offset, format!("expected a condition like {example}{after}, found {}", describe(token)))
+        RuleError::new(
+            token.offset,
+            format!(
+                "expected a condition like {example}{after}, found {}",
+                describe(token)
+            ),
+        )
     }
 
     fn parse_comparison(&mut self, operand_token: &Token, word: &str) -> Result<Expr, RuleError> {
@@ -157,12 +184,20 @@ impl Parser {
         let TokenKind::Operator(operator) = op_token.kind else {
             return Err(RuleError::new(
                 op_token.offset,
-                format!("expected an operator like -eq after {word}, found {}", describe(&op_token)),
+                format!(
+                    "expected an operator like -eq after {word}, found {}",
+                    describe(&op_token)
+                ),
             ));
         };
         match operator {
             Operator::Compare(op) => {
-                if let PropertyType::Collection { direct_comparisons: false, item, .. } = property_type {
+                if let PropertyType::Collection {
+                    direct_comparisons: false,
+                    item,
+                    ..
+                } = property_type
+                {
                     return Err(RuleError::new(
                         op_token.offset,
                         format!(
@@ -173,12 +208,23 @@ impl Parser {
                     ));
                 }
                 let value = self.parse_value(op, &op_token, property_type, word)?;
-                Ok(Expr::Compare(Comparison { operand, operator: op, value }))
+                Ok(Expr::Compare(Comparison {
+                    operand,
+                    operator: op,
+                    value,
+                }))
             }
             Operator::Any | Operator::All => {
-                let quantifier = if operator == Operator::Any { Quantifier::Any } else { Quantifier::All };
+                let quantifier = if operator == Operator::Any {
+                    Quantifier::Any
+                } else {
+                    Quantifier::All
+                };
                 let Operand::Property(property) = operand else {
-                    return Err(RuleError::new(op_token.offset, format!("{} cannot be nested", op_token.text)));
+                    return Err(RuleError::new(
+                        op_token.offset,
+                        format!("{} cannot be nested", op_token.text),
+                    ));
                 };
                 let PropertyType::Collection { item, .. } = property_type else {
                     return Err(RuleError::new(
@@ -189,20 +235,34 @@ impl Parser {
                         ),
                     ));
                 };
-                self.lambda = Some(Lambda { property: property.clone(), item });
+                self.lambda = Some(Lambda {
+                    property: property.clone(),
+                    item,
+                });
                 let predicate = self.parse_not();
                 self.lambda = None;
-                Ok(Expr::Quantified { property, quantifier, predicate: Box::new(predicate?) })
+                Ok(Expr::Quantified {
+                    property,
+                    quantifier,
+                    predicate: Box::new(predicate?),
+                })
             }
             Operator::And | Operator::Or | Operator::Not => Err(RuleError::new(
                 op_token.offset,
-                format!("expected a comparison operator like -eq after {word}, found {:?}", op_token.text),
+                format!(
+                    "expected a comparison operator like -eq after {word}, found {:?}",
+                    op_token.text
+                ),
             )),
         }
     }
 
     /// Works out what the left side of a comparison is and the type of value it holds.
-    fn resolve_operand(&mut self, token: &Token, word: &str) -> Result<(Operand, PropertyType), RuleError> {
+    fn resolve_operand(
+        &mut self,
+        token: &Token,
+        word: &str,
+    ) -> Result<(Operand, PropertyType), RuleError> {
         if let Some(lambda) = &self.lambda {
             if word == lambda.item || word.eq_ignore_ascii_case(lambda.item) {
                 return Ok((Operand::Item(lambda.item.to_string()), PropertyType::String));
@@ -222,7 +282,10 @@ impl Parser {
             ));
         }
         let Some((prefix, name)) = word.split_once('.') else {
-            let hint = if ["true", "false", "null"].iter().any(|v| word.eq_ignore_ascii_case(v)) {
+            let hint = if ["true", "false", "null"]
+                .iter()
+                .any(|v| word.eq_ignore_ascii_case(v))
+            {
                 String::new()
             } else if properties::lookup(SubjectKind::Device, word).is_ok() {
                 format!("; did you mean device.{word}?")
@@ -243,7 +306,9 @@ impl Parser {
         } else {
             return Err(RuleError::new(
                 token.offset,
-                format!("unknown object {prefix:?} in {word:?}; properties start with device. or user."),
+                format!(
+                    "unknown object {prefix:?} in {word:?}; properties start with device. or user."
+                ),
             ));
         };
         match self.kind {
@@ -260,7 +325,8 @@ impl Parser {
             }
             Some(_) => {}
         }
-        let property_type = properties::lookup(kind, name).map_err(|message| RuleError::new(token.offset, message))?;
+        let property_type = properties::lookup(kind, name)
+            .map_err(|message| RuleError::new(token.offset, message))?;
         Ok((Operand::Property(name.to_string()), property_type))
     }
 
@@ -286,7 +352,9 @@ impl Parser {
                 if !matches!(token.kind, TokenKind::OpenBracket) {
                     return Err(RuleError::new(
                         token.offset,
-                        format!("expected a list like [\"a\", \"b\"] after {op_text}, found {found}"),
+                        format!(
+                            "expected a list like [\"a\", \"b\"] after {op_text}, found {found}"
+                        ),
                     ));
                 }
                 self.parse_list(&token).map(Value::List)
@@ -305,19 +373,28 @@ impl Parser {
                         if is_equality {
                             Ok(Value::Null)
                         } else {
-                            Err(RuleError::new(token.offset, format!("null works only with -eq and -ne, not {op_text}")))
+                            Err(RuleError::new(
+                                token.offset,
+                                format!("null works only with -eq and -ne, not {op_text}"),
+                            ))
                         }
                     }
-                    TokenKind::Word(word) if property_type == PropertyType::Bool => parse_bool(word)
-                        .map(Value::Bool)
-                        .ok_or_else(|| {
-                            RuleError::new(token.offset, format!("expected true or false after {op_text}, found {found}"))
-                        }),
-                    TokenKind::Quoted(quoted) if property_type == PropertyType::Bool => parse_bool(&quoted.value)
-                        .map(Value::Bool)
-                        .ok_or_else(|| {
-                            RuleError::new(token.offset, format!("expected true or false after {op_text}, found {found}"))
-                        }),
+                    TokenKind::Word(word) if property_type == PropertyType::Bool => {
+                        parse_bool(word).map(Value::Bool).ok_or_else(|| {
+                            RuleError::new(
+                                token.offset,
+                                format!("expected true or false after {op_text}, found {found}"),
+                            )
+                        })
+                    }
+                    TokenKind::Quoted(quoted) if property_type == PropertyType::Bool => {
+                        parse_bool(&quoted.value).map(Value::Bool).ok_or_else(|| {
+                            RuleError::new(
+                                token.offset,
+                                format!("expected true or false after {op_text}, found {found}"),
+                            )
+                        })
+                    }
                     TokenKind::Quoted(quoted) => Ok(Value::String(quoted.value.clone())),
                     TokenKind::OpenBracket => Err(RuleError::new(
                         token.offset,
@@ -343,11 +420,16 @@ impl Parser {
             let token = self.next();
             match &token.kind {
                 TokenKind::Quoted(quoted) => items.push(quoted.value.clone()),
-                TokenKind::End => return Err(RuleError::new(open.offset, "this [ is never closed")),
+                TokenKind::End => {
+                    return Err(RuleError::new(open.offset, "this [ is never closed"));
+                }
                 _ => {
                     return Err(RuleError::new(
                         token.offset,
-                        format!("expected a quoted string in the list, found {}", describe(&token)),
+                        format!(
+                            "expected a quoted string in the list, found {}",
+                            describe(&token)
+                        ),
                     ));
                 }
             }
@@ -355,11 +437,16 @@ impl Parser {
             match separator.kind {
                 TokenKind::Comma => continue,
                 TokenKind::CloseBracket => return Ok(items),
-                TokenKind::End => return Err(RuleError::new(open.offset, "this [ is never closed")),
+                TokenKind::End => {
+                    return Err(RuleError::new(open.offset, "this [ is never closed"));
+                }
                 _ => {
                     return Err(RuleError::new(
                         separator.offset,
-                        format!("expected , or ] in the list, found {}", describe(&separator)),
+                        format!(
+                            "expected , or ] in the list, found {}",
+                            describe(&separator)
+                        ),
                     ));
                 }
             }
@@ -381,7 +468,17 @@ fn parse_bool(word: &str) -> Option<bool> {
 fn compile_pattern(quoted: &QuotedString, token: &Token) -> Result<Regex, RuleError> {
     Regex::new(&quoted.value).map_err(|error| {
         // An error at the end of the pattern (e.g. an unclosed group) points at the closing quote.
-        let offset = quoted.offsets.get(error.index).copied().unwrap_or(token.offset + token.text.chars().count() - 1);
-        RuleError::new(offset, format!("invalid regular expression {:?}: {}", quoted.value, error.message))
+        let offset = quoted
+            .offsets
+            .get(error.index)
+            .copied()
+            .unwrap_or(token.offset + token.text.chars().count() - 1);
+        RuleError::new(
+            offset,
+            format!(
+                "invalid regular expression {:?}: {}",
+                quoted.value, error.message
+            ),
+        )
     })
 }

@@ -20,10 +20,19 @@ pub(super) enum PropertyType {
     },
 }
 
-const ITEM: PropertyType = PropertyType::Collection { item: "_", direct_comparisons: false };
-const LABELS: PropertyType = PropertyType::Collection { item: "_", direct_comparisons: true };
+const ITEM: PropertyType = PropertyType::Collection {
+    item: "_",
+    direct_comparisons: false,
+};
+const LABELS: PropertyType = PropertyType::Collection {
+    item: "_",
+    direct_comparisons: true,
+};
 /// `memberOf` (preview): `device.memberOf -any (group.objectId -in ["<group id>"])`.
-const MEMBER_OF: PropertyType = PropertyType::Collection { item: "group.objectId", direct_comparisons: false };
+const MEMBER_OF: PropertyType = PropertyType::Collection {
+    item: "group.objectId",
+    direct_comparisons: false,
+};
 
 const DEVICE_PROPERTIES: &[(&str, PropertyType)] = &[
     ("accountEnabled", PropertyType::Bool),
@@ -104,7 +113,9 @@ pub(super) fn lookup(kind: SubjectKind, name: &str) -> Result<PropertyType, Stri
     }
     if let Some(number) = name.strip_prefix(EXTENSION_ATTRIBUTE_PREFIX) {
         return match number.parse::<u32>() {
-            Ok(1..=EXTENSION_ATTRIBUTE_COUNT) if !number.starts_with('0') => Ok(PropertyType::String),
+            Ok(1..=EXTENSION_ATTRIBUTE_COUNT) if !number.starts_with('0') => {
+                Ok(PropertyType::String)
+            }
             _ => Err(format!(
                 "unknown {kind} property {name:?}; extension attributes are {EXTENSION_ATTRIBUTE_PREFIX}1 to \
                  {EXTENSION_ATTRIBUTE_PREFIX}{EXTENSION_ATTRIBUTE_COUNT}"
@@ -120,18 +131,28 @@ pub(super) fn lookup(kind: SubjectKind, name: &str) -> Result<PropertyType, Stri
 
 /// `extension_<application id without dashes>_<name>`.
 fn is_directory_extension(name: &str) -> bool {
-    let Some(rest) = name.strip_prefix("extension_") else { return false };
-    let Some((app_id, attribute)) = rest.split_once('_') else { return false };
+    let Some(rest) = name.strip_prefix("extension_") else {
+        return false;
+    };
+    let Some((app_id, attribute)) = rest.split_once('_') else {
+        return false;
+    };
     app_id.len() == 32
         && app_id.chars().all(|c| c.is_ascii_hexdigit())
         && !attribute.is_empty()
-        && attribute.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && attribute
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 fn unknown_property_message(kind: SubjectKind, name: &str) -> String {
-    let extension_names: Vec<String> =
-        (1..=EXTENSION_ATTRIBUTE_COUNT).map(|n| format!("{EXTENSION_ATTRIBUTE_PREFIX}{n}")).collect();
-    let candidates = table(kind).iter().map(|(known, _)| *known).chain(extension_names.iter().map(String::as_str));
+    let extension_names: Vec<String> = (1..=EXTENSION_ATTRIBUTE_COUNT)
+        .map(|n| format!("{EXTENSION_ATTRIBUTE_PREFIX}{n}"))
+        .collect();
+    let candidates = table(kind)
+        .iter()
+        .map(|(known, _)| *known)
+        .chain(extension_names.iter().map(String::as_str));
     if let Some(suggestion) = closest(name, candidates) {
         return format!("unknown {kind} property {name:?}; did you mean {suggestion}?");
     }
@@ -150,11 +171,19 @@ fn unknown_property_message(kind: SubjectKind, name: &str) -> String {
 
 /// The candidate closest to `word` if it is close enough to be a likely typo: same letters in another case, or a
 /// few edits away relative to the word's length.
-pub(super) fn closest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+pub(super) fn closest<'a>(
+    word: &str,
+    candidates: impl Iterator<Item = &'a str>,
+) -> Option<&'a str> {
     let word_lower = word.to_lowercase();
     let budget = (word.chars().count() / 3).clamp(1, 3);
     candidates
-        .map(|candidate| (edit_distance(&word_lower, &candidate.to_lowercase()), candidate))
+        .map(|candidate| {
+            (
+                edit_distance(&word_lower, &candidate.to_lowercase()),
+                candidate,
+            )
+        })
         .filter(|(distance, _)| *distance <= budget)
         .min_by_key(|(distance, _)| *distance)
         .map(|(_, candidate)| candidate)
@@ -182,23 +211,67 @@ mod tests {
     #[test]
     fn known_properties_have_their_types() {
         assert_eq!(lookup(SubjectKind::Device, "devicePhysicalIds"), Ok(ITEM));
-        assert_eq!(lookup(SubjectKind::Device, "isRooted"), Ok(PropertyType::Bool));
-        assert_eq!(lookup(SubjectKind::Device, "extensionAttribute15"), Ok(PropertyType::String));
+        assert_eq!(
+            lookup(SubjectKind::Device, "isRooted"),
+            Ok(PropertyType::Bool)
+        );
+        assert_eq!(
+            lookup(SubjectKind::Device, "extensionAttribute15"),
+            Ok(PropertyType::String)
+        );
         assert_eq!(lookup(SubjectKind::User, "proxyAddresses"), Ok(ITEM));
-        assert_eq!(lookup(SubjectKind::User, "extension_b7d8e5fa1c2d4e6f8a9b0c1d2e3f4a5b_costCenter"), Ok(LABELS));
+        assert_eq!(
+            lookup(
+                SubjectKind::User,
+                "extension_b7d8e5fa1c2d4e6f8a9b0c1d2e3f4a5b_costCenter"
+            ),
+            Ok(LABELS)
+        );
     }
 
     #[test]
     fn unknown_properties_explain_themselves() {
         let cases = [
-            (SubjectKind::Device, "devicePhysicalId", "did you mean devicePhysicalIds?"),
-            (SubjectKind::Device, "deviceOsType", "did you mean deviceOSType?"),
-            (SubjectKind::Device, "DisplayName", "did you mean displayName?"),
-            (SubjectKind::Device, "extensionAttribute16", "extensionAttribute1 to extensionAttribute15"),
-            (SubjectKind::Device, "extensionAttribute01", "extensionAttribute1 to extensionAttribute15"),
-            (SubjectKind::Device, "userPrincipalName", "it is a user property"),
-            (SubjectKind::User, "enrollmentProfileName", "it is a device property"),
-            (SubjectKind::User, "extension_123_costCenter", "unknown user property \"extension_123_costCenter\""),
+            (
+                SubjectKind::Device,
+                "devicePhysicalId",
+                "did you mean devicePhysicalIds?",
+            ),
+            (
+                SubjectKind::Device,
+                "deviceOsType",
+                "did you mean deviceOSType?",
+            ),
+            (
+                SubjectKind::Device,
+                "DisplayName",
+                "did you mean displayName?",
+            ),
+            (
+                SubjectKind::Device,
+                "extensionAttribute16",
+                "extensionAttribute1 to extensionAttribute15",
+            ),
+            (
+                SubjectKind::Device,
+                "extensionAttribute01",
+                "extensionAttribute1 to extensionAttribute15",
+            ),
+            (
+                SubjectKind::Device,
+                "userPrincipalName",
+                "it is a user property",
+            ),
+            (
+                SubjectKind::User,
+                "enrollmentProfileName",
+                "it is a device property",
+            ),
+            (
+                SubjectKind::User,
+                "extension_123_costCenter",
+                "unknown user property \"extension_123_costCenter\"",
+            ),
         ];
         for (kind, name, fragment) in cases {
             let message = lookup(kind, name).expect_err(name);
@@ -209,8 +282,14 @@ mod tests {
     #[test]
     fn suggestions_need_a_close_candidate() {
         let names = ["startsWith", "endsWith", "contains"];
-        assert_eq!(closest("startWith", names.iter().copied()), Some("startsWith"));
-        assert_eq!(closest("STARTSWITH", names.iter().copied()), Some("startsWith"));
+        assert_eq!(
+            closest("startWith", names.iter().copied()),
+            Some("startsWith")
+        );
+        assert_eq!(
+            closest("STARTSWITH", names.iter().copied()),
+            Some("startsWith")
+        );
         assert_eq!(closest("frobnicate", names.iter().copied()), None);
         assert_eq!(edit_distance("kitten", "sitting"), 3);
     }

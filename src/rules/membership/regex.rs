@@ -36,16 +36,26 @@ impl Regex {
     /// Compiles `pattern`.
     pub fn new(pattern: &str) -> Result<Regex, RegexError> {
         let chars: Vec<char> = pattern.chars().collect();
-        let mut parser = PatternParser { chars: &chars, pos: 0 };
+        let mut parser = PatternParser {
+            chars: &chars,
+            pos: 0,
+        };
         let node = parser.parse_alternation()?;
         if parser.pos < chars.len() {
             // parse_alternation stops only at `)` or the end.
             return Err(parser.error_at(parser.pos, "this ) has no matching ("));
         }
-        let mut compiler = Compiler { program: Vec::new() };
-        compiler.emit_node(&node).map_err(|message| RegexError { index: 0, message })?;
+        let mut compiler = Compiler {
+            program: Vec::new(),
+        };
+        compiler
+            .emit_node(&node)
+            .map_err(|message| RegexError { index: 0, message })?;
         compiler.program.push(Inst::Match);
-        Ok(Regex { source: pattern.to_string(), program: compiler.program })
+        Ok(Regex {
+            source: pattern.to_string(),
+            program: compiler.program,
+        })
     }
 
     /// The pattern as written.
@@ -143,7 +153,10 @@ struct ThreadList {
 
 impl ThreadList {
     fn new(size: usize) -> Self {
-        ThreadList { pcs: Vec::with_capacity(size), present: vec![false; size] }
+        ThreadList {
+            pcs: Vec::with_capacity(size),
+            present: vec![false; size],
+        }
     }
 
     fn len(&self) -> usize {
@@ -195,14 +208,19 @@ enum Assertion {
 impl Assertion {
     fn holds(self, pos: usize, chars: &[char]) -> bool {
         let at_boundary = || {
-            let before = pos.checked_sub(1).and_then(|i| chars.get(i)).is_some_and(|c| is_word(*c));
+            let before = pos
+                .checked_sub(1)
+                .and_then(|i| chars.get(i))
+                .is_some_and(|c| is_word(*c));
             let after = chars.get(pos).is_some_and(|c| is_word(*c));
             before != after
         };
         match self {
             Assertion::Start => pos == 0,
             Assertion::End => pos == chars.len(),
-            Assertion::EndOrFinalNewline => pos == chars.len() || (pos + 1 == chars.len() && chars[pos] == '\n'),
+            Assertion::EndOrFinalNewline => {
+                pos == chars.len() || (pos + 1 == chars.len() && chars[pos] == '\n')
+            }
             Assertion::WordBoundary => at_boundary(),
             Assertion::NotWordBoundary => !at_boundary(),
         }
@@ -238,7 +256,10 @@ impl ClassItem {
 impl Class {
     fn matches_ignoring_case(&self, c: char) -> bool {
         let variants = [c, fold(c), c.to_uppercase().next().unwrap_or(c)];
-        let hit = self.items.iter().any(|item| variants.iter().any(|v| item.matches(*v)));
+        let hit = self
+            .items
+            .iter()
+            .any(|item| variants.iter().any(|v| item.matches(*v)));
         hit != self.negated
     }
 }
@@ -253,7 +274,11 @@ enum Node {
     Assert(Assertion),
     Concat(Vec<Node>),
     Alternation(Vec<Node>),
-    Repeat { node: Box<Node>, min: u32, max: Option<u32> },
+    Repeat {
+        node: Box<Node>,
+        min: u32,
+        max: Option<u32>,
+    },
 }
 
 struct PatternParser<'a> {
@@ -263,7 +288,10 @@ struct PatternParser<'a> {
 
 impl PatternParser<'_> {
     fn error_at(&self, index: usize, message: impl Into<String>) -> RegexError {
-        RegexError { index, message: message.into() }
+        RegexError {
+            index,
+            message: message.into(),
+        }
     }
 
     fn peek(&self) -> Option<char> {
@@ -285,7 +313,11 @@ impl PatternParser<'_> {
         while self.eat('|') {
             alternatives.push(self.parse_concat()?);
         }
-        Ok(if alternatives.len() == 1 { alternatives.remove(0) } else { Node::Alternation(alternatives) })
+        Ok(if alternatives.len() == 1 {
+            alternatives.remove(0)
+        } else {
+            Node::Alternation(alternatives)
+        })
     }
 
     fn parse_concat(&mut self) -> Result<Node, RegexError> {
@@ -307,22 +339,34 @@ impl PatternParser<'_> {
     /// Applies the quantifier after an atom, if any; a second quantifier in a row is an error, as in .NET.
     fn parse_quantifiers(&mut self, atom: Node) -> Result<Node, RegexError> {
         let quantifier_start = self.pos;
-        let Some((min, max)) = self.parse_quantifier()? else { return Ok(atom) };
+        let Some((min, max)) = self.parse_quantifier()? else {
+            return Ok(atom);
+        };
         if matches!(atom, Node::Assert(_)) && max != Some(1) {
             // .NET accepts `^*`, but repeating an anchor is always a mistake; refuse it clearly.
             return Err(self.error_at(quantifier_start, "an anchor cannot be repeated"));
         }
         self.eat('?'); // lazy: the same answer to "is there a match"
-        let repeated = Node::Repeat { node: Box::new(atom), min, max };
+        let repeated = Node::Repeat {
+            node: Box::new(atom),
+            min,
+            max,
+        };
         if matches!(self.peek(), Some('*' | '+' | '?')) || self.counted_quantifier_at(self.pos) {
-            return Err(self.error_at(self.pos, "nested quantifier: put the repeated part in a group"));
+            return Err(self.error_at(
+                self.pos,
+                "nested quantifier: put the repeated part in a group",
+            ));
         }
         Ok(repeated)
     }
 
     /// Whether a well-formed `{n,m}` starts at `pos` (otherwise a `{` is a literal brace).
     fn counted_quantifier_at(&self, pos: usize) -> bool {
-        let mut probe = PatternParser { chars: self.chars, pos };
+        let mut probe = PatternParser {
+            chars: self.chars,
+            pos,
+        };
         matches!(probe.parse_counted(), Ok(Some(_)))
     }
 
@@ -348,7 +392,10 @@ impl PatternParser<'_> {
     /// `{n}`, `{n,}` or `{n,m}`; anything else starting with `{` is a literal brace, as in .NET.
     fn parse_counted(&mut self) -> Result<Option<(u32, Option<u32>)>, RegexError> {
         let start = self.pos;
-        let rest: String = self.chars[start..].iter().take_while(|c| **c != '}').collect();
+        let rest: String = self.chars[start..]
+            .iter()
+            .take_while(|c| **c != '}')
+            .collect();
         if self.chars.get(start) != Some(&'{') || start + rest.chars().count() >= self.chars.len() {
             return Ok(None);
         }
@@ -362,9 +409,15 @@ impl PatternParser<'_> {
             return Ok(None);
         }
         let number = |s: &str| -> Result<u32, RegexError> {
-            s.parse::<u32>().ok().filter(|n| *n <= MAX_REPEAT).ok_or_else(|| {
-                self.error_at(start, format!("repetition counts above {MAX_REPEAT} are not supported"))
-            })
+            s.parse::<u32>()
+                .ok()
+                .filter(|n| *n <= MAX_REPEAT)
+                .ok_or_else(|| {
+                    self.error_at(
+                        start,
+                        format!("repetition counts above {MAX_REPEAT} are not supported"),
+                    )
+                })
         };
         let min = number(min_text)?;
         let max = match max_text {
@@ -391,7 +444,9 @@ impl PatternParser<'_> {
             '[' => self.parse_class(start).map(Node::Class),
             '\\' => self.parse_escape(start),
             '*' | '+' | '?' => Err(self.error_at(start, format!("{c} has nothing to repeat"))),
-            '{' if self.counted_quantifier_at(start) => Err(self.error_at(start, "{ has nothing to repeat")),
+            '{' if self.counted_quantifier_at(start) => {
+                Err(self.error_at(start, "{ has nothing to repeat"))
+            }
             other => Ok(Node::Char(fold(other))),
         }
     }
@@ -400,7 +455,9 @@ impl PatternParser<'_> {
         if self.eat('?') {
             match self.peek() {
                 Some(':') => self.pos += 1,
-                Some('<') if !matches!(self.chars.get(self.pos + 1), Some('=' | '!')) => self.skip_group_name('>')?,
+                Some('<') if !matches!(self.chars.get(self.pos + 1), Some('=' | '!')) => {
+                    self.skip_group_name('>')?
+                }
                 Some('\'') => self.skip_group_name('\'')?,
                 Some('i') if self.chars.get(self.pos + 1) == Some(&')') => {
                     // `(?i)`: matching is case-insensitive anyway.
@@ -427,15 +484,18 @@ impl PatternParser<'_> {
         let start = self.pos;
         self.pos += 1;
         while let Some(c) = self.peek() {
-            self.pos += 1;
             if c == close {
+                self.pos += 1;
                 return Ok(());
             }
             if !is_word(c) {
-                break;
+                return Err(
+                    self.error_at(self.pos, format!("{c:?} is not allowed in a group name"))
+                );
             }
+            self.pos += 1;
         }
-        Err(self.error_at(start, "invalid group name"))
+        Err(self.error_at(start, "this group name is never closed"))
     }
 
     /// A bracket expression whose `[` is at `open`.
@@ -452,24 +512,36 @@ impl PatternParser<'_> {
                 self.pos += 1;
                 break;
             }
+            if c == '-' && !first && self.chars.get(self.pos + 1) == Some(&'[') {
+                return Err(
+                    self.error_at(self.pos + 1, "character class subtraction is not supported")
+                );
+            }
             first = false;
             let item_start = self.pos;
             let low = self.parse_class_char()?;
-            let is_range = self.peek() == Some('-') && !matches!(self.chars.get(self.pos + 1), Some(']') | None);
+            let is_range = self.peek() == Some('-')
+                && !matches!(self.chars.get(self.pos + 1), Some(']') | None);
             match (low, is_range) {
                 (ClassChar::Literal(low), true) => {
                     self.pos += 1;
                     if self.peek() == Some('[') {
-                        return Err(self.error_at(self.pos, "character class subtraction is not supported"));
+                        return Err(
+                            self.error_at(self.pos, "character class subtraction is not supported")
+                        );
                     }
                     let high_start = self.pos;
                     match self.parse_class_char()? {
-                        ClassChar::Literal(high) if high >= low => items.push(ClassItem::Range(low, high)),
+                        ClassChar::Literal(high) if high >= low => {
+                            items.push(ClassItem::Range(low, high))
+                        }
                         ClassChar::Literal(_) => {
                             return Err(self.error_at(item_start, "range in reverse order"));
                         }
                         ClassChar::Set(_) => {
-                            return Err(self.error_at(high_start, "a class like \\d cannot end a range"));
+                            return Err(
+                                self.error_at(high_start, "a class like \\d cannot end a range")
+                            );
                         }
                     }
                 }
@@ -506,7 +578,12 @@ impl PatternParser<'_> {
             return Err(self.error_at(start, "\\ at the end of the pattern"));
         };
         self.pos += 1;
-        let set = |item| Ok(Node::Class(Class { negated: false, items: vec![item] }));
+        let set = |item| {
+            Ok(Node::Class(Class {
+                negated: false,
+                items: vec![item],
+            }))
+        };
         match escaped {
             'd' | 'D' => set(ClassItem::Digit(escaped == 'D')),
             'w' | 'W' => set(ClassItem::Word(escaped == 'W')),
@@ -517,8 +594,12 @@ impl PatternParser<'_> {
             'Z' => Ok(Node::Assert(Assertion::EndOrFinalNewline)),
             'z' => Ok(Node::Assert(Assertion::End)),
             '1'..='9' | 'k' => Err(self.error_at(start, "back-references are not supported")),
-            'p' | 'P' => Err(self.error_at(start, "Unicode categories (\\p{...}) are not supported")),
-            _ => self.escaped_literal(start, escaped).map(|c| Node::Char(fold(c))),
+            'p' | 'P' => {
+                Err(self.error_at(start, "Unicode categories (\\p{...}) are not supported"))
+            }
+            _ => self
+                .escaped_literal(start, escaped)
+                .map(|c| Node::Char(fold(c))),
         }
     }
 
@@ -546,7 +627,12 @@ impl PatternParser<'_> {
             .then(|| u32::from_str_radix(&text, 16).ok())
             .flatten()
             .and_then(char::from_u32)
-            .ok_or_else(|| self.error_at(start, format!("expected {digits} hexadecimal digits after this escape")))?;
+            .ok_or_else(|| {
+                self.error_at(
+                    start,
+                    format!("expected {digits} hexadecimal digits after this escape"),
+                )
+            })?;
         self.pos += digits;
         Ok(value)
     }
@@ -638,5 +724,165 @@ impl Compiler {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn matches(pattern: &str, text: &str) -> bool {
+        Regex::new(pattern)
+            .unwrap_or_else(|e| panic!("{pattern}: {e:?}"))
+            .is_match(text)
+    }
+
+    #[test]
+    fn matches_like_dotnet_ignoring_case() {
+        let cases = [
+            // literals and search semantics
+            ("abc", "xxabcxx", true),
+            ("abc", "ABC", true),
+            ("abc", "ab", false),
+            ("", "anything", true),
+            ("", "", true),
+            // anchors
+            ("^abc", "abcdef", true),
+            ("^abc", "xabc", false),
+            ("abc$", "xxabc", true),
+            ("abc$", "abcx", false),
+            ("abc$", "abc\n", true),
+            ("abc\\z", "abc\n", false),
+            ("^$", "", true),
+            ("^$", "x", false),
+            ("\\Aab", "ab", true),
+            ("\\bpc\\b", "my pc here", true),
+            ("\\bpc\\b", "mypchere", false),
+            ("\\Bpc", "mypc", true),
+            // dot and quantifiers
+            ("a.c", "abc", true),
+            ("a.c", "a\nc", false),
+            ("ab*c", "ac", true),
+            ("ab+c", "ac", false),
+            ("ab+c", "abbbc", true),
+            ("ab?c", "abc", true),
+            ("ab?c", "abbc", false),
+            ("^a{3}$", "aaa", true),
+            ("^a{3}$", "aaaa", false),
+            ("^a{2,}$", "aaaa", true),
+            ("^a{2,}$", "a", false),
+            ("^a{1,2}$", "aa", true),
+            ("^a{1,2}$", "aaa", false),
+            ("^a{0}b$", "b", true),
+            (".*?ago.*", "Lagos", true),
+            ("^a+?$", "aaa", true),
+            ("a{,2}", "a{,2}", true), // not a quantifier: literal braces
+            ("a{x}", "a{x}", true),
+            // classes
+            ("^[a-c]+$", "abcabc", true),
+            ("^[a-c]+$", "abcd", false),
+            ("^[A-C]+$", "abc", true),
+            ("^[^0-9]+$", "abc", true),
+            ("^[^0-9]+$", "ab1", false),
+            ("^[^a-z]+$", "ABC", false),
+            ("[]a]", "]", true),
+            ("[a-]", "-", true),
+            ("[\\d-]", "-", true),
+            ("[\\]]", "]", true),
+            ("[.]", "a", false),
+            ("^\\d+$", "12345", true),
+            ("^\\d+$", "12a45", false),
+            ("^\\D+$", "abc", true),
+            ("^\\w+$", "pc_01", true),
+            ("^\\w+$", "pc-01", false),
+            ("^\\W$", "-", true),
+            ("a\\sb", "a b", true),
+            ("a\\Sb", "a b", false),
+            ("^[\\w.-]+@contoso\\.com$", "first.last-x@Contoso.com", true),
+            // alternation and groups
+            ("^(cat|dog)s?$", "dogs", true),
+            ("^(cat|dog)s?$", "cow", false),
+            ("^(?:ab)+$", "ababab", true),
+            ("^(?:ab)+$", "ababa", false),
+            ("^(?<kind>pc|lt)-\\d$", "LT-7", true),
+            ("a|", "zzz", true),
+            ("(?i)abc", "ABC", true),
+            ("^(a|ab)(c|bcd)(d*)$", "abcd", true),
+            // escapes
+            ("\\.", "a.b", true),
+            ("\\.", "ab", false),
+            ("\\[ZTDId\\]", "[ztdid]:1", true),
+            ("\\x41\\u0042", "ab", true),
+            ("a\\tb", "a\tb", true),
+            // non-ASCII text is compared by character
+            ("^gerät$", "GERÄT", true),
+            ("^.{5}$", "Gerät", true),
+        ];
+        for (pattern, text, expected) in cases {
+            assert_eq!(matches(pattern, text), expected, "{pattern:?} on {text:?}");
+        }
+    }
+
+    #[test]
+    fn refuses_what_it_cannot_match_faithfully() {
+        let cases = [
+            ("(abc", 0, "never closed"),
+            ("ab)c", 2, "no matching ("),
+            ("[abc", 0, "[ is never closed"),
+            ("*a", 0, "nothing to repeat"),
+            ("a|+", 2, "nothing to repeat"),
+            ("{2}", 0, "nothing to repeat"),
+            ("a**", 2, "nested quantifier"),
+            ("a{2}{3}", 4, "nested quantifier"),
+            ("^*", 1, "anchor cannot be repeated"),
+            ("a{3,2}", 1, "maximum is smaller"),
+            ("a{5000}", 1, "above 1000"),
+            ("[z-a]", 1, "reverse order"),
+            ("[a-\\d]", 3, "cannot end a range"),
+            ("[a-z-[aeiou]]", 5, "subtraction"),
+            ("(?=a)", 0, "look-around"),
+            ("(?!a)", 0, "look-around"),
+            ("(?<=a)", 0, "look-around"),
+            ("(?>a)", 0, "atomic"),
+            ("(a)\\1", 3, "back-references"),
+            ("\\k<x>", 0, "back-references"),
+            ("\\p{L}", 0, "Unicode categories"),
+            ("\\q", 0, "unrecognized escape \\q"),
+            ("abc\\", 3, "at the end of the pattern"),
+            ("\\x4", 0, "hexadecimal"),
+            ("(?<na-me>a)", 5, "'-' is not allowed in a group name"),
+            ("(?<name", 2, "group name is never closed"),
+        ];
+        for (pattern, index, fragment) in cases {
+            let error = Regex::new(pattern).expect_err(pattern);
+            assert!(error.message.contains(fragment), "{pattern:?}: {error:?}");
+            assert_eq!(error.index, index, "{pattern:?}: {error:?}");
+        }
+    }
+
+    #[test]
+    fn pathological_patterns_finish() {
+        // Backtracking engines take exponential time on these; the NFA answers in one pass.
+        let text = "a".repeat(200);
+        assert!(!matches("(a*)*b", &text));
+        assert!(!matches("^(a|aa)+$", &format!("{text}b")));
+        assert!(matches("(x+x+)+y|a$", &text));
+        assert!(matches("^(a?){50}a{50}$", &"a".repeat(50)));
+    }
+
+    #[test]
+    fn oversized_expansions_are_refused() {
+        let error = Regex::new("((a{1000}){1000}){1000}").unwrap_err();
+        assert!(error.message.contains("too large"), "{error:?}");
+    }
+
+    #[test]
+    fn equality_and_debug_use_the_source() {
+        assert_eq!(Regex::new("a+").unwrap(), Regex::new("a+").unwrap());
+        assert_ne!(Regex::new("a+").unwrap(), Regex::new("a{1,}").unwrap());
+        assert_eq!(
+            format!("{:?}", Regex::new("^x$").unwrap()),
+            "Regex(\"^x$\")"
+        );
     }
 }
