@@ -151,53 +151,57 @@ impl Parser<'_> {
             Some(b't') => self.literal("true", Json::Bool(true)),
             Some(b'f') => self.literal("false", Json::Bool(false)),
             Some(b'"') => self.string().map(Json::String),
-            Some(b'[') => {
-                self.pos += 1;
-                let mut items = Vec::new();
-                self.skip_whitespace();
-                if self.eat(b']') {
-                    return Ok(Json::Array(items));
-                }
-                loop {
-                    items.push(self.value(depth + 1)?);
-                    self.skip_whitespace();
-                    if self.eat(b']') {
-                        return Ok(Json::Array(items));
-                    }
-                    if !self.eat(b',') {
-                        return Err(self.error("expected ',' or ']'"));
-                    }
-                }
-            }
-            Some(b'{') => {
-                self.pos += 1;
-                let mut members = Vec::new();
-                self.skip_whitespace();
-                if self.eat(b'}') {
-                    return Ok(Json::Object(members));
-                }
-                loop {
-                    self.skip_whitespace();
-                    if self.text.get(self.pos) != Some(&b'"') {
-                        return Err(self.error("expected a string key"));
-                    }
-                    let key = self.string()?;
-                    self.skip_whitespace();
-                    if !self.eat(b':') {
-                        return Err(self.error("expected ':'"));
-                    }
-                    members.push((key, self.value(depth + 1)?));
-                    self.skip_whitespace();
-                    if self.eat(b'}') {
-                        return Ok(Json::Object(members));
-                    }
-                    if !self.eat(b',') {
-                        return Err(self.error("expected ',' or '}'"));
-                    }
-                }
-            }
+            Some(b'[') => self.array(depth),
+            Some(b'{') => self.object(depth),
             Some(b'-' | b'0'..=b'9') => self.number().map(Json::Number),
             Some(_) => Err(self.error("unexpected character")),
+        }
+    }
+
+    fn array(&mut self, depth: usize) -> Result<Json, CodecError> {
+        self.pos += 1;
+        let mut items = Vec::new();
+        self.skip_whitespace();
+        if self.eat(b']') {
+            return Ok(Json::Array(items));
+        }
+        loop {
+            items.push(self.value(depth + 1)?);
+            self.skip_whitespace();
+            if self.eat(b']') {
+                return Ok(Json::Array(items));
+            }
+            if !self.eat(b',') {
+                return Err(self.error("expected ',' or ']'"));
+            }
+        }
+    }
+
+    fn object(&mut self, depth: usize) -> Result<Json, CodecError> {
+        self.pos += 1;
+        let mut members = Vec::new();
+        self.skip_whitespace();
+        if self.eat(b'}') {
+            return Ok(Json::Object(members));
+        }
+        loop {
+            self.skip_whitespace();
+            if self.text.get(self.pos) != Some(&b'"') {
+                return Err(self.error("expected a string key"));
+            }
+            let key = self.string()?;
+            self.skip_whitespace();
+            if !self.eat(b':') {
+                return Err(self.error("expected ':'"));
+            }
+            members.push((key, self.value(depth + 1)?));
+            self.skip_whitespace();
+            if self.eat(b'}') {
+                return Ok(Json::Object(members));
+            }
+            if !self.eat(b',') {
+                return Err(self.error("expected ',' or '}'"));
+            }
         }
     }
 
@@ -354,67 +358,74 @@ impl Converter {
             },
             Type::List(element) => Ok(Value::List(self.elements(json, element, "list")?)),
             Type::Set(element) => Ok(Value::Set(self.elements(json, element, "set")?)),
-            Type::Tuple(elements) => {
-                let Json::Array(items) = json else {
-                    return Err(self.mismatch("tuple", json));
-                };
-                if items.len() != elements.len() {
-                    return Err(CodecError::TupleLength {
-                        path: self.path.clone(),
-                        expected: elements.len(),
-                        given: items.len(),
-                    });
-                }
-                let values = items
-                    .iter()
-                    .zip(elements)
-                    .enumerate()
-                    .map(|(i, (item, element))| self.nested(PathStep::Index(i), item, element))
-                    .collect::<Result<_, _>>()?;
-                Ok(Value::Tuple(values))
-            }
-            Type::Map(element) => {
-                let Json::Object(members) = json else {
-                    return Err(self.mismatch("map", json));
-                };
-                let mut entries = BTreeMap::new();
-                for (key, item) in members {
-                    let value = self.nested(PathStep::Key(key.clone()), item, element)?;
-                    if entries.insert(key.clone(), value).is_some() {
-                        return Err(CodecError::DuplicateKey {
-                            path: self.path.clone(),
-                            name: key.clone(),
-                        });
-                    }
-                }
-                Ok(Value::Map(entries))
-            }
-            Type::Object(types) => {
-                let Json::Object(members) = json else {
-                    return Err(self.mismatch("object", json));
-                };
-                let mut attrs = BTreeMap::new();
-                for (name, item) in members {
-                    let Some(attr_type) = types.get(name) else {
-                        return Err(CodecError::UnsupportedAttribute {
-                            path: self.path.clone(),
-                            name: name.clone(),
-                        });
-                    };
-                    let value = self.nested(PathStep::Attr(name.clone()), item, attr_type)?;
-                    if attrs.insert(name.clone(), value).is_some() {
-                        return Err(CodecError::DuplicateKey {
-                            path: self.path.clone(),
-                            name: name.clone(),
-                        });
-                    }
-                }
-                for name in types.keys() {
-                    attrs.entry(name.clone()).or_insert(Value::Null);
-                }
-                Ok(Value::Object(attrs))
+            Type::Tuple(elements) => self.tuple(json, elements),
+            Type::Map(element) => self.map(json, element),
+            Type::Object(types) => self.object(json, types),
+        }
+    }
+
+    fn tuple(&mut self, json: &Json, elements: &[Type]) -> Result<Value, CodecError> {
+        let Json::Array(items) = json else {
+            return Err(self.mismatch("tuple", json));
+        };
+        if items.len() != elements.len() {
+            return Err(CodecError::TupleLength {
+                path: self.path.clone(),
+                expected: elements.len(),
+                given: items.len(),
+            });
+        }
+        let values = items
+            .iter()
+            .zip(elements)
+            .enumerate()
+            .map(|(i, (item, element))| self.nested(PathStep::Index(i), item, element))
+            .collect::<Result<_, _>>()?;
+        Ok(Value::Tuple(values))
+    }
+
+    fn map(&mut self, json: &Json, element: &Type) -> Result<Value, CodecError> {
+        let Json::Object(members) = json else {
+            return Err(self.mismatch("map", json));
+        };
+        let mut entries = BTreeMap::new();
+        for (key, item) in members {
+            let value = self.nested(PathStep::Key(key.clone()), item, element)?;
+            if entries.insert(key.clone(), value).is_some() {
+                return Err(CodecError::DuplicateKey {
+                    path: self.path.clone(),
+                    name: key.clone(),
+                });
             }
         }
+        Ok(Value::Map(entries))
+    }
+
+    /// Attributes absent from the JSON are null: the schema gained them after the state was written.
+    fn object(&mut self, json: &Json, types: &BTreeMap<String, Type>) -> Result<Value, CodecError> {
+        let Json::Object(members) = json else {
+            return Err(self.mismatch("object", json));
+        };
+        let mut attrs = BTreeMap::new();
+        for (name, item) in members {
+            let Some(attr_type) = types.get(name) else {
+                return Err(CodecError::UnsupportedAttribute {
+                    path: self.path.clone(),
+                    name: name.clone(),
+                });
+            };
+            let value = self.nested(PathStep::Attr(name.clone()), item, attr_type)?;
+            if attrs.insert(name.clone(), value).is_some() {
+                return Err(CodecError::DuplicateKey {
+                    path: self.path.clone(),
+                    name: name.clone(),
+                });
+            }
+        }
+        for name in types.keys() {
+            attrs.entry(name.clone()).or_insert(Value::Null);
+        }
+        Ok(Value::Object(attrs))
     }
 
     fn elements(
@@ -598,5 +609,307 @@ impl Writer {
         }
         write!(self.out, "{n}").expect("writing to a String cannot fail");
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tfplugin::value::strategies::typed_value;
+    use proptest::prelude::*;
+
+    fn obj(attrs: &[(&str, Value)]) -> Value {
+        Value::Object(
+            attrs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+        )
+    }
+
+    fn decode_str(text: &str, ty: &Type) -> Result<Value, CodecError> {
+        decode(text.as_bytes(), ty)
+    }
+
+    fn number_of(text: &str) -> Number {
+        match decode_str(text, &Type::Number).unwrap() {
+            Value::Number(n) => n,
+            other => panic!("{text} decoded to {other:?}"),
+        }
+    }
+
+    #[test]
+    fn state_written_under_an_earlier_schema_gains_null_attributes() {
+        let ty = Type::object([
+            ("id", Type::String),
+            ("display_name", Type::String),
+            ("members", Type::set(Type::String)),
+            ("priority", Type::Number),
+            ("timeouts", Type::object([("create", Type::String)])),
+            ("description", Type::String), // added after the state was written
+        ]);
+        let state = r#"{"id":"g1","display_name":"Autopilot devices","members":["a","b"],"priority":2,"timeouts":null}"#;
+        let expected = obj(&[
+            ("id", Value::string("g1")),
+            ("display_name", Value::string("Autopilot devices")),
+            (
+                "members",
+                Value::Set(vec![Value::string("b"), Value::string("a")]),
+            ),
+            ("priority", Value::int(2)),
+            ("timeouts", Value::Null),
+            ("description", Value::Null),
+        ]);
+        assert_eq!(decode_str(state, &ty).unwrap(), expected);
+    }
+
+    #[test]
+    fn attributes_the_type_lacks_are_an_error() {
+        let ty = Type::object([("timeouts", Type::object([("create", Type::String)]))]);
+        let err = decode_str(r#"{"timeouts":{"create":"5m","read":"1m"}}"#, &ty).unwrap_err();
+        assert_eq!(err.to_string(), ".timeouts: unsupported attribute \"read\"");
+        let err = decode_str(r#"{"timeouts":{"create":"5m","create":"6m"}}"#, &ty).unwrap_err();
+        assert!(matches!(err, CodecError::DuplicateKey { .. }), "{err}");
+    }
+
+    #[test]
+    fn numbers_keep_their_exact_value() {
+        assert!(matches!(number_of("12"), Number::Int(12)));
+        assert!(matches!(number_of("1e2"), Number::Int(100)));
+        assert!(matches!(number_of("-1.5"), Number::Float(f) if f == -1.5));
+        assert!(matches!(number_of("0.1"), Number::Decimal(s) if s == "0.1"));
+        assert!(
+            matches!(number_of("1.00000000000000000001"), Number::Decimal(s) if s == "1.00000000000000000001")
+        );
+        assert!(matches!(
+            number_of("123456789012345678901234567890"),
+            Number::Decimal(_)
+        ));
+    }
+
+    #[test]
+    fn primitives_convert_the_way_cty_converts_them() {
+        assert_eq!(
+            decode_str(r#""42""#, &Type::Number).unwrap(),
+            Value::int(42)
+        );
+        assert_eq!(
+            decode_str(r#""true""#, &Type::Bool).unwrap(),
+            Value::bool(true)
+        );
+        assert_eq!(
+            decode_str("1.50", &Type::String).unwrap(),
+            Value::string("1.50")
+        );
+        assert_eq!(
+            decode_str("false", &Type::String).unwrap(),
+            Value::string("false")
+        );
+        assert!(decode_str(r#""yes""#, &Type::Bool).is_err());
+        assert!(decode_str(r#""ten""#, &Type::Number).is_err());
+        assert!(decode_str("[]", &Type::String).is_err());
+    }
+
+    #[test]
+    fn dynamic_values_are_value_and_type_objects() {
+        let hello = Value::Dynamic(Type::String, Box::new(Value::string("hello")));
+        assert_eq!(
+            encode(&hello, &Type::Dynamic).unwrap(),
+            br#"{"value":"hello","type":"string"}"#
+        );
+        assert_eq!(
+            decode_str(r#"{"type":"string","value":"hello"}"#, &Type::Dynamic).unwrap(),
+            hello
+        );
+        let list = decode_str(
+            r#"{"value":[1,2],"type":["list","number"]}"#,
+            &Type::Dynamic,
+        )
+        .unwrap();
+        assert_eq!(
+            list,
+            Value::Dynamic(
+                Type::list(Type::Number),
+                Box::new(Value::List(vec![Value::int(1), Value::int(2)]))
+            )
+        );
+        assert_eq!(decode_str("null", &Type::Dynamic).unwrap(), Value::Null);
+
+        let err = decode_str(r#"{"value":"x"}"#, &Type::Dynamic).unwrap_err();
+        assert_eq!(err.to_string(), "missing attribute \"type\"");
+        let err =
+            decode_str(r#"{"value":"x","type":"string","extra":1}"#, &Type::Dynamic).unwrap_err();
+        assert_eq!(err.to_string(), "unsupported attribute \"extra\"");
+        let err = decode_str(
+            r#"{"a":{"value":"x","type":"strange"}}"#,
+            &Type::object([("a", Type::Dynamic)]),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            ".a: invalid type: unknown primitive type \"strange\""
+        );
+        assert!(decode_str(r#""x""#, &Type::Dynamic).is_err());
+    }
+
+    #[test]
+    fn encoding_sorts_keys_and_escapes_strings() {
+        let ty = Type::object([
+            ("b", Type::String),
+            ("a", Type::map(Type::Number)),
+            ("c", Type::Tuple(vec![Type::Bool, Type::Number])),
+        ]);
+        let value = obj(&[
+            ("b", Value::string("quote\" newline\n é")),
+            (
+                "a",
+                Value::Map(
+                    [
+                        ("z".to_string(), Value::int(1)),
+                        ("y".to_string(), Value::Null),
+                    ]
+                    .into(),
+                ),
+            ),
+            (
+                "c",
+                Value::Tuple(vec![Value::bool(true), Value::Number(Number::Float(0.5))]),
+            ),
+        ]);
+        let text = String::from_utf8(encode(&value, &ty).unwrap()).unwrap();
+        assert_eq!(
+            text,
+            r#"{"a":{"y":null,"z":1},"b":"quote\" newline\n é","c":[true,0.5]}"#
+        );
+        assert_eq!(decode_str(&text, &ty).unwrap(), value);
+    }
+
+    #[test]
+    fn unknowns_and_non_finite_numbers_cannot_be_encoded() {
+        let ty = Type::object([("id", Type::String), ("n", Type::Number)]);
+        let err = encode(&obj(&[("id", Value::Unknown), ("n", Value::Null)]), &ty).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            ".id: an unknown value cannot be encoded as JSON"
+        );
+        for bad in [f64::NAN, f64::INFINITY] {
+            let err = encode(
+                &obj(&[
+                    ("id", Value::Null),
+                    ("n", Value::Number(Number::Float(bad))),
+                ]),
+                &ty,
+            )
+            .unwrap_err();
+            assert!(matches!(err, CodecError::InvalidNumber { .. }), "{err}");
+        }
+        let err = encode(&obj(&[("id", Value::Null)]), &ty).unwrap_err();
+        assert_eq!(err.to_string(), "missing attribute \"n\"");
+    }
+
+    #[test]
+    fn string_escapes_decode() {
+        let text = r#""tab\t slash\/ e\u00e9 smile\ud83d\ude00""#;
+        assert_eq!(
+            decode_str(text, &Type::String).unwrap(),
+            Value::string("tab\t slash/ eé smile😀")
+        );
+        assert!(decode_str(r#""\ud83d""#, &Type::String).is_err());
+        assert!(decode_str(r#""\ude00""#, &Type::String).is_err());
+        assert!(decode_str(r#""\x""#, &Type::String).is_err());
+        assert!(decode_str("\"a\u{1}b\"", &Type::String).is_err());
+    }
+
+    #[test]
+    fn malformed_json_is_refused_with_a_position() {
+        let ty = Type::object([("a", Type::String)]);
+        let err = decode_str(r#"{"a":"#, &ty).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "malformed JSON: expected a value (input ends at byte 5)"
+        );
+        let err = decode_str(r#"{"a":"x"} x"#, &ty).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "malformed JSON: unexpected text after the value at byte 10"
+        );
+        for bad in [
+            "",
+            "{",
+            r#"{"a" "x"}"#,
+            r#"{"a":"x",}"#,
+            "[1,]",
+            "01",
+            "1.",
+            "-",
+            "tru",
+            "{a:1}",
+            r#""open"#,
+        ] {
+            assert!(
+                decode_str(bad, &Type::Dynamic).is_err() && decode_str(bad, &ty).is_err(),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn invalid_utf8_is_refused() {
+        let err = decode(b"{\"a\":\"\xff\"}", &Type::object([("a", Type::String)])).unwrap_err();
+        assert!(matches!(err, CodecError::InvalidUtf8 { .. }), "{err}");
+    }
+
+    #[test]
+    fn type_mismatches_name_the_path() {
+        let ty = Type::object([("tags", Type::map(Type::list(Type::Number)))]);
+        let err = decode_str(r#"{"tags":{"env":[1,{}]}}"#, &ty).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            ".tags[\"env\"][1]: number is required, found an object"
+        );
+        let err = decode_str("[1]", &Type::Tuple(vec![Type::Number, Type::Number])).unwrap_err();
+        assert_eq!(err.to_string(), "a tuple of length 2 is required (1 given)");
+    }
+
+    #[test]
+    fn nesting_up_to_the_limit_works_and_beyond_is_refused() {
+        let nested = |levels: usize| {
+            let ty = (0..levels).fold(Type::String, |t, _| Type::list(t));
+            let text = format!("{}\"x\"{}", "[".repeat(levels), "]".repeat(levels));
+            (ty, text)
+        };
+        let (ty, text) = nested(MAX_DEPTH);
+        let value = decode_str(&text, &ty).unwrap();
+        assert_eq!(encode(&value, &ty).unwrap(), text.as_bytes());
+        let (ty, text) = nested(MAX_DEPTH + 1);
+        assert!(
+            decode_str(&text, &ty)
+                .unwrap_err()
+                .to_string()
+                .contains("deeper than")
+        );
+        // Depth is checked while parsing, before the type is consulted.
+        let text = "[".repeat(100_000);
+        assert!(decode_str(&text, &Type::Dynamic).is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn round_trips_without_unknowns((ty, value) in typed_value(false)) {
+            let bytes = encode(&value, &ty).unwrap();
+            // What we write is JSON another parser accepts (serde_json only balks at numbers beyond f64's range,
+            // which are valid JSON and which cty reads).
+            if let Err(e) = serde_json::from_slice::<serde_json::Value>(&bytes) {
+                prop_assert!(e.to_string().contains("number out of range"), "{}", e);
+            }
+            let back = decode(&bytes, &ty).unwrap();
+            prop_assert_eq!(&back, &value);
+            prop_assert_eq!(encode(&back, &ty).unwrap(), bytes);
+        }
+
+        #[test]
+        fn arbitrary_text_never_panics(text in "[\\[\\]{}\":,0-9a-z\\\\ .eE+-]{0,40}", (ty, _) in typed_value(false)) {
+            let _ = decode(text.as_bytes(), &ty);
+        }
     }
 }

@@ -310,6 +310,59 @@ impl fmt::Display for Number {
     }
 }
 
+/// Numbers order by exact value; used by tests and by callers that sort (NaN and bad decimals are unordered).
+impl PartialOrd for Number {
+    fn partial_cmp(&self, other: &Number) -> Option<Ordering> {
+        if let (Number::Int(a), Number::Int(b)) = (self, other) {
+            return Some(a.cmp(b));
+        }
+        let (a, b) = (
+            self.exact().or_else(|| infinite(self))?,
+            other.exact().or_else(|| infinite(other))?,
+        );
+        Some(a.cmp_exact(&b))
+    }
+}
+
+/// Infinities as decimals with an out-of-range exponent, so ordering works without a special case.
+fn infinite(n: &Number) -> Option<Decimal> {
+    match n {
+        Number::Float(f) if f.is_infinite() => Some(Decimal {
+            negative: *f < 0.0,
+            digits: vec![1],
+            exp: i64::MAX,
+        }),
+        _ => None,
+    }
+}
+
+impl Decimal {
+    fn cmp_exact(&self, other: &Decimal) -> Ordering {
+        let sign = |d: &Decimal| {
+            if d.digits.is_empty() {
+                0
+            } else if d.negative {
+                -1
+            } else {
+                1
+            }
+        };
+        match sign(self).cmp(&sign(other)) {
+            Ordering::Equal => {}
+            unequal => return unequal,
+        }
+        let magnitude = self
+            .exp
+            .cmp(&other.exp)
+            .then_with(|| self.digits.cmp(&other.digits));
+        if self.negative {
+            magnitude.reverse()
+        } else {
+            magnitude
+        }
+    }
+}
+
 /// An exact finite decimal: `±0.d1d2…dn × 10^exp`, with `digits` free of leading and trailing zeros (empty for
 /// zero, which is never negative). Two equal numbers have identical fields, so equality is field equality.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -947,59 +1000,6 @@ impl CodecError {
     }
 }
 
-/// Numbers order by exact value; used by tests and by callers that sort (NaN and bad decimals are unordered).
-impl PartialOrd for Number {
-    fn partial_cmp(&self, other: &Number) -> Option<Ordering> {
-        if let (Number::Int(a), Number::Int(b)) = (self, other) {
-            return Some(a.cmp(b));
-        }
-        let (a, b) = (
-            self.exact().or_else(|| infinite(self))?,
-            other.exact().or_else(|| infinite(other))?,
-        );
-        Some(a.cmp_exact(&b))
-    }
-}
-
-/// Infinities as decimals with an out-of-range exponent, so ordering works without a special case.
-fn infinite(n: &Number) -> Option<Decimal> {
-    match n {
-        Number::Float(f) if f.is_infinite() => Some(Decimal {
-            negative: *f < 0.0,
-            digits: vec![1],
-            exp: i64::MAX,
-        }),
-        _ => None,
-    }
-}
-
-impl Decimal {
-    fn cmp_exact(&self, other: &Decimal) -> Ordering {
-        let sign = |d: &Decimal| {
-            if d.digits.is_empty() {
-                0
-            } else if d.negative {
-                -1
-            } else {
-                1
-            }
-        };
-        match sign(self).cmp(&sign(other)) {
-            Ordering::Equal => {}
-            unequal => return unequal,
-        }
-        let magnitude = self
-            .exp
-            .cmp(&other.exp)
-            .then_with(|| self.digits.cmp(&other.digits));
-        if self.negative {
-            magnitude.reverse()
-        } else {
-            magnitude
-        }
-    }
-}
-
 /// Generators of types and values for property tests of the codecs.
 #[cfg(test)]
 pub(crate) mod strategies {
@@ -1148,7 +1148,7 @@ mod tests {
         );
         // 2^63 does not fit i64 but float64 holds it exactly; 2^64 + 1 needs a decimal.
         assert!(
-            matches!(Number::parse("9223372036854775808"), Some(Number::Float(f)) if f == 9.223372036854775808e18)
+            matches!(Number::parse("9223372036854775808"), Some(Number::Float(f)) if f == 2f64.powi(63))
         );
         assert!(
             matches!(Number::parse("18446744073709551617"), Some(Number::Decimal(s)) if s == "18446744073709551617")
