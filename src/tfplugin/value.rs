@@ -13,8 +13,10 @@ use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::fmt;
 
-/// How deep values and types may nest before a codec refuses them; protects the stack from hostile input.
-pub(crate) const MAX_DEPTH: usize = 512;
+/// How deep values and types may nest before a codec refuses them, so that malformed input cannot overflow the
+/// stack. Real schemas nest a handful of levels. Unoptimised builds spend about 2-3 KiB of stack per level (measured),
+/// and provider RPCs run on 2 MiB tokio worker threads, which rules out limits like 512.
+pub(crate) const MAX_DEPTH: usize = 128;
 
 /// A cty type, as it appears in a schema attribute's `type` bytes and in a dynamic value's type tag.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -304,6 +306,59 @@ impl fmt::Display for Number {
                 Some(d) => f.write_str(&d.render()),
                 None => f.write_str(s),
             },
+        }
+    }
+}
+
+/// Numbers order by exact value; used by tests and by callers that sort (NaN and bad decimals are unordered).
+impl PartialOrd for Number {
+    fn partial_cmp(&self, other: &Number) -> Option<Ordering> {
+        if let (Number::Int(a), Number::Int(b)) = (self, other) {
+            return Some(a.cmp(b));
+        }
+        let (a, b) = (
+            self.exact().or_else(|| infinite(self))?,
+            other.exact().or_else(|| infinite(other))?,
+        );
+        Some(a.cmp_exact(&b))
+    }
+}
+
+/// Infinities as decimals with an out-of-range exponent, so ordering works without a special case.
+fn infinite(n: &Number) -> Option<Decimal> {
+    match n {
+        Number::Float(f) if f.is_infinite() => Some(Decimal {
+            negative: *f < 0.0,
+            digits: vec![1],
+            exp: i64::MAX,
+        }),
+        _ => None,
+    }
+}
+
+impl Decimal {
+    fn cmp_exact(&self, other: &Decimal) -> Ordering {
+        let sign = |d: &Decimal| {
+            if d.digits.is_empty() {
+                0
+            } else if d.negative {
+                -1
+            } else {
+                1
+            }
+        };
+        match sign(self).cmp(&sign(other)) {
+            Ordering::Equal => {}
+            unequal => return unequal,
+        }
+        let magnitude = self
+            .exp
+            .cmp(&other.exp)
+            .then_with(|| self.digits.cmp(&other.digits));
+        if self.negative {
+            magnitude.reverse()
+        } else {
+            magnitude
         }
     }
 }
@@ -945,55 +1000,430 @@ impl CodecError {
     }
 }
 
-/// Numbers order by exact value; used by tests and by callers that sort (NaN and bad decimals are unordered).
-impl PartialOrd for Number {
-    fn partial_cmp(&self, other: &Number) -> Option<Ordering> {
-        if let (Number::Int(a), Number::Int(b)) = (self, other) {
-            return Some(a.cmp(b));
-        }
-        let (a, b) = (
-            self.exact().or_else(|| infinite(self))?,
-            other.exact().or_else(|| infinite(other))?,
-        );
-        Some(a.cmp_exact(&b))
-    }
-}
+/// Generators of types and values for property tests of the codecs.
+#[cfg(test)]
+pub(crate) mod strategies {
+    use super::{Number, Type, Value};
+    use proptest::prelude::*;
+    use std::collections::BTreeMap;
 
-/// Infinities as decimals with an out-of-range exponent, so ordering works without a special case.
-fn infinite(n: &Number) -> Option<Decimal> {
-    match n {
-        Number::Float(f) if f.is_infinite() => Some(Decimal {
-            negative: *f < 0.0,
-            digits: vec![1],
-            exp: i64::MAX,
-        }),
-        _ => None,
+    fn composite(leaf: BoxedStrategy<Type>) -> BoxedStrategy<Type> {
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                inner.clone().prop_map(Type::list),
+                inner.clone().prop_map(Type::set),
+                inner.clone().prop_map(Type::map),
+                prop::collection::btree_map("[a-z_]{1,6}", inner.clone(), 0..4)
+                    .prop_map(Type::Object),
+                prop::collection::vec(inner, 0..4).prop_map(Type::Tuple),
+            ]
+        })
+        .boxed()
     }
-}
 
-impl Decimal {
-    fn cmp_exact(&self, other: &Decimal) -> Ordering {
-        let sign = |d: &Decimal| {
-            if d.digits.is_empty() {
-                0
-            } else if d.negative {
-                -1
-            } else {
-                1
-            }
-        };
-        match sign(self).cmp(&sign(other)) {
-            Ordering::Equal => {}
-            unequal => return unequal,
-        }
-        let magnitude = self
-            .exp
-            .cmp(&other.exp)
-            .then_with(|| self.digits.cmp(&other.digits));
-        if self.negative {
-            magnitude.reverse()
+    /// Any type, `dynamic` included.
+    pub(crate) fn any_type() -> BoxedStrategy<Type> {
+        composite(
+            prop_oneof![
+                Just(Type::String),
+                Just(Type::Number),
+                Just(Type::Bool),
+                Just(Type::Dynamic)
+            ]
+            .boxed(),
+        )
+    }
+
+    /// A type a concrete value can have (what a dynamic value's type tag names).
+    fn concrete_type() -> BoxedStrategy<Type> {
+        composite(prop_oneof![Just(Type::String), Just(Type::Number), Just(Type::Bool)].boxed())
+    }
+
+    /// Normalised numbers of every kind; infinities only when `infinite` (JSON cannot carry them).
+    pub(crate) fn number(infinite: bool) -> BoxedStrategy<Number> {
+        let floats = if infinite {
+            any::<f64>()
+                .prop_filter("NaN is not a number", |f| !f.is_nan())
+                .boxed()
         } else {
-            magnitude
+            any::<f64>()
+                .prop_filter("finite", |f| f.is_finite())
+                .boxed()
+        };
+        prop_oneof![
+            any::<i64>().prop_map(Number::Int),
+            floats.prop_map(Number::from_f64),
+            "-?[0-9]{1,30}(\\.[0-9]{1,30})?(e-?[0-9]{1,3})?"
+                .prop_map(|s| Number::parse(&s).expect("valid decimal")),
+        ]
+        .boxed()
+    }
+
+    /// A value of type `ty`, with unknowns sprinkled in when `unknowns`.
+    pub(crate) fn value_of(ty: &Type, unknowns: bool) -> BoxedStrategy<Value> {
+        let known = match ty {
+            Type::String => any::<String>().prop_map(Value::String).boxed(),
+            Type::Number => number(unknowns).prop_map(Value::Number).boxed(),
+            Type::Bool => any::<bool>().prop_map(Value::Bool).boxed(),
+            Type::Dynamic => concrete_type()
+                .prop_flat_map(move |t| {
+                    value_of(&t, unknowns).prop_map(move |v| Value::Dynamic(t.clone(), Box::new(v)))
+                })
+                .boxed(),
+            Type::List(t) => prop::collection::vec(value_of(t, unknowns), 0..4)
+                .prop_map(Value::List)
+                .boxed(),
+            Type::Set(t) => prop::collection::vec(value_of(t, unknowns), 0..4)
+                .prop_map(Value::Set)
+                .boxed(),
+            Type::Map(t) => {
+                prop::collection::btree_map(any::<String>(), value_of(t, unknowns), 0..4)
+                    .prop_map(Value::Map)
+                    .boxed()
+            }
+            Type::Object(types) => types
+                .iter()
+                .map(|(name, t)| {
+                    let name = name.clone();
+                    value_of(t, unknowns).prop_map(move |v| (name.clone(), v))
+                })
+                .collect::<Vec<_>>()
+                .prop_map(|attrs| Value::Object(attrs.into_iter().collect::<BTreeMap<_, _>>()))
+                .boxed(),
+            Type::Tuple(types) => types
+                .iter()
+                .map(|t| value_of(t, unknowns))
+                .collect::<Vec<_>>()
+                .prop_map(Value::Tuple)
+                .boxed(),
+        };
+        if unknowns {
+            prop_oneof![1 => Just(Value::Null), 1 => Just(Value::Unknown), 8 => known].boxed()
+        } else {
+            prop_oneof![1 => Just(Value::Null), 8 => known].boxed()
+        }
+    }
+
+    /// A type together with a value of it.
+    pub(crate) fn typed_value(unknowns: bool) -> BoxedStrategy<(Type, Value)> {
+        any_type()
+            .prop_flat_map(move |t| (Just(t.clone()), value_of(&t, unknowns)))
+            .boxed()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::strategies::{any_type, number, typed_value};
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    fn decimal(text: &str) -> Number {
+        Number::Decimal(text.to_string())
+    }
+
+    #[test]
+    fn integral_numbers_that_fit_i64_become_int() {
+        assert!(matches!(Number::parse("5"), Some(Number::Int(5))));
+        assert!(matches!(Number::parse("5.000"), Some(Number::Int(5))));
+        assert!(matches!(Number::parse("1e2"), Some(Number::Int(100))));
+        assert!(matches!(Number::parse("-0.0"), Some(Number::Int(0))));
+        assert!(matches!(
+            Number::parse("-9223372036854775808"),
+            Some(Number::Int(i64::MIN))
+        ));
+        assert!(matches!(Number::from_f64(-3.0), Number::Int(-3)));
+        assert!(matches!(Number::from_f64(-0.0), Number::Int(0)));
+    }
+
+    #[test]
+    fn exact_binary_fractions_become_float_and_others_stay_decimal() {
+        assert!(matches!(Number::parse("1.5"), Some(Number::Float(f)) if f == 1.5));
+        assert!(matches!(Number::parse("-0.375e1"), Some(Number::Float(f)) if f == -3.75));
+        // 0.1 has no exact binary form: Terraform sends it as a string and expects the same number back.
+        assert!(matches!(Number::parse("0.1"), Some(Number::Decimal(s)) if s == "0.1"));
+        assert!(
+            matches!(Number::parse("1.00000000000000000001"), Some(Number::Decimal(s)) if s == "1.00000000000000000001")
+        );
+        // 2^63 does not fit i64 but float64 holds it exactly; 2^64 + 1 needs a decimal.
+        assert!(
+            matches!(Number::parse("9223372036854775808"), Some(Number::Float(f)) if f == 2f64.powi(63))
+        );
+        assert!(
+            matches!(Number::parse("18446744073709551617"), Some(Number::Decimal(s)) if s == "18446744073709551617")
+        );
+        assert!(matches!(Number::parse("1e400"), Some(Number::Decimal(s)) if s == "1e400"));
+    }
+
+    #[test]
+    fn malformed_number_text_is_refused() {
+        for text in ["", "-", "1.2.3", "abc", "1e", "0x10", "1 ", "NaN", "inf"] {
+            assert!(Number::parse(text).is_none(), "{text:?} parsed");
+        }
+    }
+
+    #[test]
+    fn numbers_compare_by_exact_value() {
+        assert_eq!(Number::Int(5), Number::Float(5.0));
+        assert_eq!(Number::Float(1.5), decimal("1.50"));
+        assert_eq!(Number::Int(100), decimal("1e2"));
+        assert_ne!(Number::Float(0.1), decimal("0.1"));
+        assert_ne!(Number::Int(1), decimal("1.00000000000000000001"));
+        assert_ne!(Number::Float(f64::NAN), Number::Float(f64::NAN));
+        assert!(Number::Int(2) < decimal("2.5"));
+        assert!(decimal("-1e400") < Number::Int(i64::MIN));
+        assert!(Number::Float(f64::INFINITY) > decimal("1e400"));
+    }
+
+    #[test]
+    fn number_accessors() {
+        assert_eq!(Number::Float(7.0).as_i64(), Some(7));
+        assert_eq!(decimal("12").as_i64(), Some(12));
+        assert_eq!(Number::Float(7.5).as_i64(), None);
+        assert_eq!(decimal("0.1").as_f64(), 0.1);
+        assert!(matches!(Number::Float(5.0).normalized(), Number::Int(5)));
+    }
+
+    #[test]
+    fn display_is_exact_and_plain_when_short() {
+        assert_eq!(Number::Float(0.5).to_string(), "0.5");
+        assert_eq!(
+            Number::Float(0.1).to_string(),
+            "0.1000000000000000055511151231257827021181583404541015625"
+        );
+        assert_eq!(Number::Float(1e20).to_string(), "100000000000000000000");
+        assert_eq!(Number::Float(1e21).to_string(), "1e21");
+        assert_eq!(decimal("1e400").to_string(), "1e400");
+        assert_eq!(decimal("-12345e-30").to_string(), "-1.2345e-26");
+        assert_eq!(Number::Int(-42).to_string(), "-42");
+    }
+
+    #[test]
+    fn type_json_matches_terraform() {
+        let ty = Type::object([
+            ("name", Type::String),
+            ("tags", Type::map(Type::String)),
+            ("ids", Type::set(Type::Number)),
+            ("any", Type::Dynamic),
+            (
+                "pair",
+                Type::Tuple(vec![Type::Bool, Type::list(Type::String)]),
+            ),
+        ]);
+        let expected = json!(["object", {
+            "any": "dynamic",
+            "ids": ["set", "number"],
+            "name": "string",
+            "pair": ["tuple", ["bool", ["list", "string"]]],
+            "tags": ["map", "string"],
+        }]);
+        assert_eq!(ty.to_json(), expected);
+        assert_eq!(Type::from_json(&expected).unwrap(), ty);
+    }
+
+    #[test]
+    fn object_type_with_optional_attribute_list_is_accepted() {
+        let with_optionals = json!(["object", {"a": "string"}, ["a"]]);
+        assert_eq!(
+            Type::from_json(&with_optionals).unwrap(),
+            Type::object([("a", Type::String)])
+        );
+    }
+
+    #[test]
+    fn invalid_type_json_is_refused_with_a_reason() {
+        for bad in [
+            json!("text"),
+            json!(["list"]),
+            json!(["list", "string", "x"]),
+            json!(["bag", "string"]),
+            json!(3),
+        ] {
+            let err = Type::from_json(&bad).unwrap_err();
+            assert!(
+                matches!(err, CodecError::InvalidType { .. }),
+                "{bad}: {err}"
+            );
+        }
+        assert_eq!(
+            Type::from_json(&json!(["object", []]))
+                .unwrap_err()
+                .to_string(),
+            "invalid type: an object type needs a JSON object of attribute types"
+        );
+    }
+
+    #[test]
+    fn sets_compare_without_order_but_with_multiplicity() {
+        let set = |items: &[&str]| Value::Set(items.iter().map(|s| Value::string(*s)).collect());
+        assert_eq!(set(&["a", "b", "c"]), set(&["c", "a", "b"]));
+        assert_ne!(set(&["a", "b"]), set(&["a", "b", "c"]));
+        assert_ne!(set(&["a", "a", "b"]), set(&["a", "b", "b"]));
+        // Lists keep their order.
+        assert_ne!(
+            Value::List(vec![Value::int(1), Value::int(2)]),
+            Value::List(vec![Value::int(2), Value::int(1)])
+        );
+        // Sets nested in objects also ignore order.
+        let obj = |s: Value| Value::Object([("members".to_string(), s)].into());
+        assert_eq!(obj(set(&["x", "y"])), obj(set(&["y", "x"])));
+    }
+
+    #[test]
+    fn accessors_see_through_dynamic_values() {
+        let v = Value::Dynamic(Type::String, Box::new(Value::string("hi")));
+        assert_eq!(v.as_str(), Some("hi"));
+        assert!(Value::Dynamic(Type::String, Box::new(Value::Null)).is_null());
+        assert!(Value::Dynamic(Type::Number, Box::new(Value::Unknown)).is_unknown());
+        assert_eq!(Value::int(3).as_i64(), Some(3));
+        assert_eq!(Value::string("3").as_i64(), None);
+        assert_eq!(Value::bool(true).as_bool(), Some(true));
+    }
+
+    #[test]
+    fn wholly_known_looks_everywhere() {
+        let mut v = Value::Object(
+            [
+                ("id".to_string(), Value::string("x")),
+                (
+                    "timeouts".to_string(),
+                    Value::Object([("create".to_string(), Value::Null)].into()),
+                ),
+            ]
+            .into(),
+        );
+        assert!(v.is_wholly_known());
+        *v.attr_mut("timeouts").unwrap().attr_mut("create").unwrap() = Value::Unknown;
+        assert!(v.is_known());
+        assert!(!v.is_wholly_known());
+        assert!(
+            v.attr("timeouts")
+                .unwrap()
+                .attr("create")
+                .unwrap()
+                .is_unknown()
+        );
+        assert!(v.attr("missing").is_none());
+    }
+
+    #[test]
+    fn conformance_requires_exact_object_attributes() {
+        let ty = Type::object([("a", Type::String), ("b", Type::list(Type::Number))]);
+        let good = Value::Object(
+            [
+                ("a".into(), Value::string("x")),
+                ("b".into(), Value::List(vec![Value::int(1)])),
+            ]
+            .into(),
+        );
+        assert!(good.conforms_to(&ty));
+        assert!(Value::Null.conforms_to(&ty) && Value::Unknown.conforms_to(&ty));
+        let missing = Value::Object([("a".into(), Value::string("x"))].into());
+        assert!(!missing.conforms_to(&ty));
+        let wrong_element = Value::Object(
+            [
+                ("a".into(), Value::string("x")),
+                ("b".into(), Value::List(vec![Value::bool(true)])),
+            ]
+            .into(),
+        );
+        assert!(!wrong_element.conforms_to(&ty));
+        assert!(
+            !Value::Map(BTreeMap::new()).conforms_to(&Type::object::<[(&str, Type); 0], &str>([]))
+        );
+        assert!(!Value::string("x").conforms_to(&Type::Dynamic));
+        assert!(
+            Value::Dynamic(Type::String, Box::new(Value::string("x"))).conforms_to(&Type::Dynamic)
+        );
+    }
+
+    #[test]
+    fn null_object_has_every_attribute_null() {
+        let ty = Type::object([("create", Type::String), ("delete", Type::String)]);
+        let v = Value::null_object(&ty);
+        assert!(v.conforms_to(&ty));
+        assert!(v.attr("create").unwrap().is_null() && v.attr("delete").unwrap().is_null());
+        assert!(Value::null_object(&Type::String).is_null());
+    }
+
+    #[test]
+    fn errors_name_the_path() {
+        let path = AttrPath(vec![
+            PathStep::Attr("timeouts".into()),
+            PathStep::Attr("create".into()),
+        ]);
+        let err = CodecError::TypeMismatch {
+            path,
+            expected: "string".into(),
+            found: "a bool".into(),
+        };
+        assert_eq!(
+            err.to_string(),
+            ".timeouts.create: string is required, found a bool"
+        );
+        let path = AttrPath(vec![
+            PathStep::Attr("tags".into()),
+            PathStep::Key("env".into()),
+            PathStep::Index(2),
+        ]);
+        assert_eq!(path.to_string(), ".tags[\"env\"][2]");
+        let err = CodecError::AttributeCount {
+            path: AttrPath::root(),
+            expected: 2,
+            given: 1,
+        };
+        assert_eq!(
+            err.to_string(),
+            "an object with 2 attributes is required (1 given)"
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn type_json_round_trips(ty in any_type()) {
+            prop_assert_eq!(Type::from_json(&ty.to_json()).unwrap(), ty);
+        }
+
+        #[test]
+        fn number_text_round_trips_to_the_same_variant(n in number(false)) {
+            let back = Number::parse(&n.to_string()).expect("display output parses");
+            prop_assert_eq!(std::mem::discriminant(&back), std::mem::discriminant(&n));
+            prop_assert_eq!(back, n);
+        }
+
+        #[test]
+        fn normalising_keeps_the_value(f in any::<f64>().prop_filter("finite", |f| f.is_finite())) {
+            let n = Number::from_f64(f);
+            prop_assert_eq!(n.as_f64(), f);
+            prop_assert_eq!(n, Number::Float(f));
+        }
+
+        #[test]
+        fn generated_values_conform_and_reordered_sets_stay_equal((ty, value) in typed_value(true)) {
+            prop_assert!(value.conforms_to(&ty));
+            let reversed = reverse_sets(&value);
+            prop_assert_eq!(&reversed, &value);
+        }
+    }
+
+    fn reverse_sets(v: &Value) -> Value {
+        match v {
+            Value::Set(items) => Value::Set(items.iter().rev().map(reverse_sets).collect()),
+            Value::List(items) => Value::List(items.iter().map(reverse_sets).collect()),
+            Value::Tuple(items) => Value::Tuple(items.iter().map(reverse_sets).collect()),
+            Value::Map(m) => Value::Map(
+                m.iter()
+                    .map(|(k, v)| (k.clone(), reverse_sets(v)))
+                    .collect(),
+            ),
+            Value::Object(m) => Value::Object(
+                m.iter()
+                    .map(|(k, v)| (k.clone(), reverse_sets(v)))
+                    .collect(),
+            ),
+            Value::Dynamic(t, inner) => Value::Dynamic(t.clone(), Box::new(reverse_sets(inner))),
+            other => other.clone(),
         }
     }
 }
