@@ -1,7 +1,8 @@
 //! Recursive-descent parser from tokens to a [`Rule`], checking as it goes everything Graph checks: operators,
 //! property names and types, value kinds, a single subject kind, balanced parentheses.
 //!
-//! Grammar, loosest binding first (the documented precedence: comparisons, then `-not`, `-and`, `-or`):
+//! Grammar; each level binds tighter than the one above it, which gives the documented precedence (comparisons,
+//! then `-not`, then `-and`, then `-or`):
 //! ```text
 //! rule       := or EOF
 //! or         := and ( "-or" and )*
@@ -290,7 +291,7 @@ impl Parser {
         word: &str,
     ) -> Result<(Operand, PropertyType), RuleError> {
         if let Some(lambda) = &self.lambda {
-            if word == lambda.item || word.eq_ignore_ascii_case(lambda.item) {
+            if word.eq_ignore_ascii_case(lambda.item) {
                 return Ok((Operand::Item(lambda.item.to_string()), PropertyType::String));
             }
             return Err(RuleError::new(
