@@ -1,7 +1,8 @@
 //! Recursive-descent parser from tokens to a [`Rule`], checking as it goes everything Graph checks: operators,
 //! property names and types, value kinds, a single subject kind, balanced parentheses.
 //!
-//! Grammar, loosest binding first (the documented precedence: comparisons, then `-not`, `-and`, `-or`):
+//! Grammar; each level binds tighter than the one above it, which gives the documented precedence (comparisons,
+//! then `-not`, then `-and`, then `-or`):
 //! ```text
 //! rule       := or EOF
 //! or         := and ( "-or" and )*
@@ -40,6 +41,7 @@ pub(super) fn parse(rule: &str) -> Result<Rule, RuleError> {
         pos: 0,
         kind: None,
         lambda: None,
+        depth: 0,
     };
     let root = parser.parse_or()?;
     let trailing = parser.peek();
@@ -76,7 +78,13 @@ struct Parser {
     /// The subject kind fixed by the first property, with that property's offset for the mixing error.
     kind: Option<(SubjectKind, usize)>,
     lambda: Option<Lambda>,
+    /// How many parentheses and `-not`s enclose the current token.
+    depth: usize,
 }
+
+/// The deepest nesting of parentheses and `-not` accepted. Real rules stay in single digits; the limit keeps a
+/// pathological rule from exhausting the stack of the thread parsing it (2 MiB on tokio's workers).
+const MAX_NESTING: usize = 100;
 
 /// How a token reads in an error message.
 fn describe(token: &Token) -> String {
@@ -131,10 +139,29 @@ impl Parser {
 
     fn parse_not(&mut self) -> Result<Expr, RuleError> {
         if self.peek_operator(Operator::Not) {
-            self.next();
-            return Ok(Expr::Not(Box::new(self.parse_not()?)));
+            let not = self.next();
+            let inner = self.nested(&not, Self::parse_not)?;
+            return Ok(Expr::Not(Box::new(inner)));
         }
         self.parse_primary()
+    }
+
+    /// Runs `parse` one nesting level deeper, refusing to go past [`MAX_NESTING`].
+    fn nested(
+        &mut self,
+        opener: &Token,
+        parse: fn(&mut Self) -> Result<Expr, RuleError>,
+    ) -> Result<Expr, RuleError> {
+        if self.depth >= MAX_NESTING {
+            return Err(RuleError::new(
+                opener.offset,
+                format!("parentheses and -not are nested more than {MAX_NESTING} levels deep"),
+            ));
+        }
+        self.depth += 1;
+        let result = parse(self);
+        self.depth -= 1;
+        result
     }
 
     fn parse_primary(&mut self) -> Result<Expr, RuleError> {
@@ -142,7 +169,7 @@ impl Parser {
         let token = self.next();
         match &token.kind {
             TokenKind::OpenParen => {
-                let inner = self.parse_or()?;
+                let inner = self.nested(&token, Self::parse_or)?;
                 let close = self.next();
                 match close.kind {
                     TokenKind::CloseParen => Ok(inner),
@@ -264,7 +291,7 @@ impl Parser {
         word: &str,
     ) -> Result<(Operand, PropertyType), RuleError> {
         if let Some(lambda) = &self.lambda {
-            if word == lambda.item || word.eq_ignore_ascii_case(lambda.item) {
+            if word.eq_ignore_ascii_case(lambda.item) {
                 return Ok((Operand::Item(lambda.item.to_string()), PropertyType::String));
             }
             return Err(RuleError::new(
@@ -278,7 +305,9 @@ impl Parser {
         if word == "_" {
             return Err(RuleError::new(
                 token.offset,
-                "_ stands for an item of a collection and is allowed only inside -any or -all",
+                "_ stands for an item of a collection and is allowed only inside -any or -all; \
+                 to test several conditions on the item, put them all in the parentheses: \
+                 -any (_ -startsWith \"a\" -or _ -startsWith \"b\")",
             ));
         }
         let Some((prefix, name)) = word.split_once('.') else {
@@ -475,10 +504,8 @@ fn compile_pattern(quoted: &QuotedString, token: &Token) -> Result<Regex, RuleEr
             .unwrap_or(token.offset + token.text.chars().count() - 1);
         RuleError::new(
             offset,
-            format!(
-                "invalid regular expression {:?}: {}",
-                quoted.value, error.message
-            ),
+            // The pattern itself is not repeated: the caret under the rule shows it, and it can be long.
+            format!("invalid regular expression: {}", error.message),
         )
     })
 }

@@ -39,6 +39,7 @@ impl Regex {
         let mut parser = PatternParser {
             chars: &chars,
             pos: 0,
+            depth: 0,
         };
         let node = parser.parse_alternation()?;
         if parser.pos < chars.len() {
@@ -284,7 +285,12 @@ enum Node {
 struct PatternParser<'a> {
     chars: &'a [char],
     pos: usize,
+    /// How many groups enclose the current position.
+    depth: usize,
 }
+
+/// The deepest group nesting accepted, so that parsing, compiling and dropping a pattern never exhausts the stack.
+const MAX_GROUP_NESTING: usize = 100;
 
 impl PatternParser<'_> {
     fn error_at(&self, index: usize, message: impl Into<String>) -> RegexError {
@@ -366,6 +372,7 @@ impl PatternParser<'_> {
         let mut probe = PatternParser {
             chars: self.chars,
             pos,
+            depth: self.depth,
         };
         matches!(probe.parse_counted(), Ok(Some(_)))
     }
@@ -472,7 +479,15 @@ impl PatternParser<'_> {
                 }
             }
         }
+        if self.depth >= MAX_GROUP_NESTING {
+            return Err(self.error_at(
+                open,
+                format!("groups are nested more than {MAX_GROUP_NESTING} levels deep"),
+            ));
+        }
+        self.depth += 1;
         let inner = self.parse_alternation()?;
+        self.depth -= 1;
         if !self.eat(')') {
             return Err(self.error_at(open, "this ( is never closed"));
         }

@@ -810,6 +810,11 @@ fn invalid_rules_point_at_the_offending_token() {
         ),
         ("_ -eq \"x\"", 0, "allowed only inside -any or -all"),
         (
+            "device.devicePhysicalIds -any _ -eq \"a\" -or _ -eq \"b\"",
+            44,
+            "put them all in the parentheses",
+        ),
+        (
             "device.devicePhysicalIds -any (device.deviceId -eq \"x\")",
             31,
             "compare the item _",
@@ -857,6 +862,32 @@ fn invalid_rules_point_at_the_offending_token() {
         );
         assert_eq!(error.offset, offset, "{rule:?}: {error}");
     }
+}
+
+#[test]
+fn deep_nesting_is_refused_before_it_exhausts_the_stack() {
+    let comparison = "device.displayName -eq \"x\"";
+    let nested = |depth: usize| format!("{}{comparison}{}", "(".repeat(depth), ")".repeat(depth));
+    assert!(parse(&nested(100)).is_ok());
+    let error = parse(&nested(101)).unwrap_err();
+    assert_eq!(error.offset, 100);
+    assert!(
+        error.message.contains("nested more than 100 levels"),
+        "{error}"
+    );
+    // Far deeper than the limit: must come back as an error on a test thread's small stack, not crash.
+    assert_eq!(parse(&nested(1500)).unwrap_err().offset, 100);
+    let negated = format!("{}{comparison}", "-not ".repeat(200));
+    assert_eq!(parse(&negated).unwrap_err().offset, 500);
+    let pattern = format!("{}a{}", "(".repeat(1000), ")".repeat(1000));
+    let error = parse(&format!("device.displayName -match \"{pattern}\"")).unwrap_err();
+    assert_eq!(error.offset, "device.displayName -match \"".len() + 100);
+    assert!(
+        error
+            .message
+            .contains("groups are nested more than 100 levels"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -949,4 +980,190 @@ fn printing_and_reparsing_gives_the_same_rule() {
         .to_string(),
         "(device.displayName -eq \"a\" -or device.deviceModel -eq \"b\") -and device.isRooted -eq true"
     );
+}
+
+/// Generated rules and inputs: the printer and the parser agree on every tree, and no input makes the parser
+/// panic or point outside the rule.
+mod generated {
+    use proptest::prelude::*;
+
+    use super::super::*;
+
+    const STRING_PROPERTIES: [&str; 6] = [
+        "displayName",
+        "deviceOSType",
+        "deviceModel",
+        "enrollmentProfileName",
+        "extensionAttribute3",
+        "objectId",
+    ];
+    const TEXT_OPERATORS: [CompareOp; 8] = [
+        CompareOp::Eq,
+        CompareOp::Ne,
+        CompareOp::StartsWith,
+        CompareOp::NotStartsWith,
+        CompareOp::EndsWith,
+        CompareOp::NotEndsWith,
+        CompareOp::Contains,
+        CompareOp::NotContains,
+    ];
+    const PATTERNS: [&str; 5] = ["^PC-\\d{3}$", "(a|b)+", "[^x-z]*?q", "\\bLT\\b", ""];
+
+    /// Text with every character the quoting has to care about.
+    fn text() -> impl Strategy<Value = String> {
+        "[a-zA-Z0-9 \"'`\\[\\]():,.é-]{0,8}"
+    }
+
+    fn comparison(operand: Operand) -> impl Strategy<Value = Expr> {
+        let operand_for_text = operand.clone();
+        let operand_for_list = operand.clone();
+        let operand_for_pattern = operand;
+        prop_oneof![
+            (prop::sample::select(TEXT_OPERATORS.to_vec()), text()).prop_map(
+                move |(operator, value)| {
+                    Expr::Compare(Comparison {
+                        operand: operand_for_text.clone(),
+                        operator,
+                        value: Value::String(value),
+                    })
+                }
+            ),
+            (any::<bool>(), prop::collection::vec(text(), 0..3)).prop_map(
+                move |(negated, items)| {
+                    Expr::Compare(Comparison {
+                        operand: operand_for_list.clone(),
+                        operator: if negated {
+                            CompareOp::NotIn
+                        } else {
+                            CompareOp::In
+                        },
+                        value: Value::List(items),
+                    })
+                }
+            ),
+            (any::<bool>(), prop::sample::select(PATTERNS.to_vec())).prop_map(
+                move |(negated, pattern)| {
+                    Expr::Compare(Comparison {
+                        operand: operand_for_pattern.clone(),
+                        operator: if negated {
+                            CompareOp::NotMatch
+                        } else {
+                            CompareOp::Match
+                        },
+                        value: Value::Pattern(Regex::new(pattern).unwrap()),
+                    })
+                }
+            ),
+        ]
+    }
+
+    fn leaf() -> impl Strategy<Value = Expr> {
+        let on_property = prop::sample::select(STRING_PROPERTIES.to_vec())
+            .prop_flat_map(|name| comparison(Operand::Property(name.to_string())));
+        let on_bool = (
+            any::<bool>(),
+            prop_oneof![Just(Value::Null), any::<bool>().prop_map(Value::Bool)],
+        )
+            .prop_map(|(negated, value)| {
+                Expr::Compare(Comparison {
+                    operand: Operand::Property("isRooted".to_string()),
+                    operator: if negated {
+                        CompareOp::Ne
+                    } else {
+                        CompareOp::Eq
+                    },
+                    value,
+                })
+            });
+        let item_predicate =
+            comparison(Operand::Item("_".to_string())).prop_recursive(2, 6, 3, |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 2..4).prop_map(Expr::And),
+                    prop::collection::vec(inner.clone(), 2..4).prop_map(Expr::Or),
+                    inner.prop_map(|e| Expr::Not(Box::new(e))),
+                ]
+            });
+        let quantified =
+            (any::<bool>(), item_predicate).prop_map(|(all, predicate)| Expr::Quantified {
+                property: "devicePhysicalIds".to_string(),
+                quantifier: if all {
+                    Quantifier::All
+                } else {
+                    Quantifier::Any
+                },
+                predicate: Box::new(predicate),
+            });
+        prop_oneof![4 => on_property, 1 => on_bool, 1 => quantified]
+    }
+
+    fn expression() -> impl Strategy<Value = Expr> {
+        leaf().prop_recursive(4, 24, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 2..4).prop_map(Expr::And),
+                prop::collection::vec(inner.clone(), 2..4).prop_map(Expr::Or),
+                inner.prop_map(|e| Expr::Not(Box::new(e))),
+            ]
+        })
+    }
+
+    /// Fragments that rules are made of, right and wrong, so that random sequences reach deep into the parser.
+    const FRAGMENTS: [&str; 24] = [
+        "(",
+        ")",
+        "[",
+        "]",
+        ",",
+        "-and",
+        "or",
+        "-not",
+        "-any",
+        "-all",
+        "-eq",
+        "-in",
+        "-match",
+        "-frob",
+        "_",
+        "device.displayName",
+        "device.devicePhysicalIds",
+        "user.city",
+        "device.isRooted",
+        "\"x\"",
+        "'y'",
+        "\"(\"",
+        "null",
+        "true",
+    ];
+
+    proptest! {
+        #[test]
+        fn printed_rules_parse_back_to_the_same_tree(root in expression()) {
+            let rule = Rule { kind: SubjectKind::Device, root };
+            let printed = rule.to_string();
+            let reparsed = parse(&printed).map_err(|e| TestCaseError::fail(format!("{printed}\n{e}")))?;
+            prop_assert_eq!(reparsed, rule, "{}", printed);
+        }
+
+        #[test]
+        fn fragment_soup_never_panics(parts in prop::collection::vec(prop::sample::select(FRAGMENTS.to_vec()), 0..12)) {
+            let rule = parts.join(" ");
+            if let Err(error) = parse(&rule) {
+                prop_assert!(error.offset <= rule.chars().count(), "{rule:?}: {error}");
+                prop_assert!(!error.message.is_empty());
+            }
+        }
+
+        #[test]
+        fn arbitrary_text_never_panics(rule in any::<String>()) {
+            if let Err(error) = parse(&rule) {
+                prop_assert!(error.offset <= rule.chars().count().max(MAX_RULE_LENGTH), "{rule:?}: {error}");
+            }
+        }
+
+        #[test]
+        fn arbitrary_patterns_never_panic(pattern in "[a-c()|*+?{}0-9,\\[\\]^$.\\\\dws-]{0,12}", text in "[a-c0-9 -]{0,12}") {
+            if let Ok(regex) = Regex::new(&pattern) {
+                let _ = regex.is_match(&text);
+            }
+        }
+    }
 }
