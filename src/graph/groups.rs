@@ -1,0 +1,287 @@
+//! Entra ID security groups (Graph v1.0 `/groups`): the typed calls `autopilot_device_group` needs.
+//!
+//! Member writes are made idempotent here, because Terraform states what membership should be: adding a member
+//! that is already there, or removing one that is not, is success. That also makes a retried request whose first
+//! attempt did land harmless.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::client::{Api, GraphClient, path_segment};
+use super::consistency::wait_until;
+use super::deadline::Deadline;
+use super::error::GraphError;
+
+/// The `groupTypes` value that makes a group's membership rule-based.
+pub const DYNAMIC_MEMBERSHIP: &str = "DynamicMembership";
+
+/// Graph accepts at most this many `members@odata.bind` references in one request.
+pub const MAX_MEMBERS_PER_REQUEST: usize = 20;
+
+/// How long a new group's member writes tolerate 404s from replication before the error is final.
+const NEW_GROUP_VISIBILITY_WINDOW: Duration = Duration::from_secs(120);
+
+/// A group as Graph returns it (the properties the provider manages).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Group {
+    pub id: String,
+    pub display_name: String,
+    pub description: Option<String>,
+    pub mail_nickname: String,
+    pub mail_enabled: bool,
+    pub security_enabled: bool,
+    #[serde(default)]
+    pub group_types: Vec<String>,
+    pub membership_rule: Option<String>,
+    pub membership_rule_processing_state: Option<String>,
+}
+
+impl Group {
+    /// Whether membership comes from `membership_rule` rather than from assigned members.
+    pub fn is_dynamic(&self) -> bool {
+        self.group_types
+            .iter()
+            .any(|t| t.eq_ignore_ascii_case(DYNAMIC_MEMBERSHIP))
+    }
+}
+
+/// A security group to create. It is always a non-mail security group (`mailEnabled=false`,
+/// `securityEnabled=true`), which is what Intune assignments target.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NewGroup {
+    pub display_name: String,
+    pub description: Option<String>,
+    pub mail_nickname: String,
+    /// `["DynamicMembership"]` for a dynamic group, empty for an assigned one.
+    pub group_types: Vec<String>,
+    pub membership_rule: Option<String>,
+    pub membership_rule_processing_state: Option<String>,
+    /// Directory object ids of initial members (assigned groups); any number, sent 20 per request.
+    pub member_ids: Vec<String>,
+}
+
+/// A partial update: `None` leaves a property alone; for clearable properties `Some(None)` sends `null`.
+#[derive(Serialize, Clone, Debug, Default, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct GroupPatch {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<Option<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mail_nickname: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group_types: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub membership_rule: Option<Option<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub membership_rule_processing_state: Option<String>,
+}
+
+impl GroupPatch {
+    /// Whether the patch would change nothing (no request is sent for it).
+    pub fn is_empty(&self) -> bool {
+        *self == GroupPatch::default()
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CreateGroupBody<'a> {
+    display_name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<&'a str>,
+    mail_enabled: bool,
+    mail_nickname: &'a str,
+    security_enabled: bool,
+    group_types: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    membership_rule: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    membership_rule_processing_state: Option<&'a str>,
+    #[serde(rename = "members@odata.bind", skip_serializing_if = "Vec::is_empty")]
+    members: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct MembersBind {
+    #[serde(rename = "members@odata.bind")]
+    members: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct Reference {
+    #[serde(rename = "@odata.id")]
+    id: String,
+}
+
+#[derive(Deserialize)]
+struct IdOnly {
+    id: String,
+}
+
+impl GraphClient {
+    /// Creates a security group with its first members, then adds the members beyond the first 20.
+    /// If a later step fails the group exists: the error is [`GraphError::PartialCreate`] with its id.
+    pub async fn create_group(
+        &self,
+        group: &NewGroup,
+        deadline: Deadline,
+    ) -> Result<Group, GraphError> {
+        let member_ids = unique(&group.member_ids);
+        let (first, rest) = member_ids.split_at(member_ids.len().min(MAX_MEMBERS_PER_REQUEST));
+        let body = CreateGroupBody {
+            display_name: &group.display_name,
+            description: group.description.as_deref(),
+            mail_enabled: false,
+            mail_nickname: &group.mail_nickname,
+            security_enabled: true,
+            group_types: &group.group_types,
+            membership_rule: group.membership_rule.as_deref(),
+            membership_rule_processing_state: group.membership_rule_processing_state.as_deref(),
+            members: first
+                .iter()
+                .map(|id| self.directory_object_url(id))
+                .collect(),
+        };
+        let created: Group = self.post(Api::V1, "/groups", &body, deadline).await?;
+        if let Err(error) = self
+            .bind_members_to_new_group(&created.id, rest, deadline)
+            .await
+        {
+            return Err(GraphError::PartialCreate {
+                id: created.id,
+                error: Box::new(error),
+            });
+        }
+        Ok(created)
+    }
+
+    /// Adds members to a group that may not be readable yet, 20 per PATCH; 404s while it replicates are waited out.
+    async fn bind_members_to_new_group(
+        &self,
+        id: &str,
+        member_ids: &[&str],
+        deadline: Deadline,
+    ) -> Result<(), GraphError> {
+        let path = group_path(id);
+        for chunk in member_ids.chunks(MAX_MEMBERS_PER_REQUEST) {
+            let body = MembersBind {
+                members: chunk.iter().map(|m| self.directory_object_url(m)).collect(),
+            };
+            let window = deadline.min_after(NEW_GROUP_VISIBILITY_WINDOW);
+            let what = format!("new group {id} to accept members");
+            wait_until(window, &what, || async {
+                self.patch(Api::V1, &path, &body, deadline).await.map(Some)
+            })
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Reads a group; `None` when it does not exist (or no longer does).
+    pub async fn get_group(
+        &self,
+        id: &str,
+        deadline: Deadline,
+    ) -> Result<Option<Group>, GraphError> {
+        self.get_opt(Api::V1, &group_path(id), deadline).await
+    }
+
+    /// Applies a partial update; an empty patch sends nothing.
+    pub async fn update_group(
+        &self,
+        id: &str,
+        patch: &GroupPatch,
+        deadline: Deadline,
+    ) -> Result<(), GraphError> {
+        if patch.is_empty() {
+            return Ok(());
+        }
+        self.patch(Api::V1, &group_path(id), patch, deadline).await
+    }
+
+    /// Deletes a group (Graph keeps it in `deletedItems` for 30 days). A group that is already gone is success.
+    pub async fn delete_group(&self, id: &str, deadline: Deadline) -> Result<(), GraphError> {
+        match self.delete(Api::V1, &group_path(id), deadline).await {
+            Err(e) if e.is_not_found() => {
+                log::debug!("group {id} was already gone when deleting it");
+                Ok(())
+            }
+            other => other,
+        }
+    }
+
+    /// The ids of the group's direct members (devices, users, groups), all pages.
+    pub async fn list_group_member_ids(
+        &self,
+        id: &str,
+        deadline: Deadline,
+    ) -> Result<Vec<String>, GraphError> {
+        let path = format!("{}/members?$select=id", group_path(id));
+        let members: Vec<IdOnly> = self.list_all(Api::V1, &path, deadline).await?;
+        Ok(members.into_iter().map(|m| m.id).collect())
+    }
+
+    /// Adds one member; one that is already a member is success.
+    pub async fn add_group_member(
+        &self,
+        group_id: &str,
+        member_id: &str,
+        deadline: Deadline,
+    ) -> Result<(), GraphError> {
+        let path = format!("{}/members/$ref", group_path(group_id));
+        let body = Reference {
+            id: self.directory_object_url(member_id),
+        };
+        match self.post_no_content(Api::V1, &path, &body, deadline).await {
+            Err(e) if mentions(&e, "already exist") => {
+                log::debug!("{member_id} was already a member of group {group_id}");
+                Ok(())
+            }
+            other => other,
+        }
+    }
+
+    /// Removes one member; one that is not a member is success (a 404 for a missing group is still an error).
+    pub async fn remove_group_member(
+        &self,
+        group_id: &str,
+        member_id: &str,
+        deadline: Deadline,
+    ) -> Result<(), GraphError> {
+        let path = format!(
+            "{}/members/{}/$ref",
+            group_path(group_id),
+            path_segment(member_id)
+        );
+        match self.delete(Api::V1, &path, deadline).await {
+            Err(e) if mentions(&e, "references do not exist") => {
+                log::debug!("{member_id} was not a member of group {group_id}");
+                Ok(())
+            }
+            other => other,
+        }
+    }
+}
+
+fn group_path(id: &str) -> String {
+    format!("/groups/{}", path_segment(id))
+}
+
+/// Graph names member conflicts only in the message ("One or more added object references already exist ...").
+fn mentions(error: &GraphError, text: &str) -> bool {
+    matches!(error, GraphError::Api { status: 400 | 404, message, .. } if message.contains(text))
+}
+
+/// The ids without repeats, first occurrence first (Graph refuses a bind list with duplicates).
+fn unique(ids: &[String]) -> Vec<&str> {
+    let mut seen = HashSet::new();
+    ids.iter()
+        .map(String::as_str)
+        .filter(|id| seen.insert(*id))
+        .collect()
+}
