@@ -285,3 +285,306 @@ fn unique(ids: &[String]) -> Vec<&str> {
         .filter(|id| seen.insert(*id))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::test_server::{Recorded, Reply, TestServer};
+    use axum::http::Method;
+    use serde_json::{Value, json};
+
+    fn soon() -> Deadline {
+        Deadline::after(Duration::from_secs(30))
+    }
+
+    fn group_json(id: &str) -> Value {
+        json!({"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#groups/$entity", "id": id,
+               "displayName": "AP-Devices", "description": null, "mailNickname": "AP-Devices",
+               "mailEnabled": false, "securityEnabled": true, "groupTypes": ["DynamicMembership"],
+               "membershipRule": "(device.devicePhysicalIds -any (_ -startsWith \"[ZTDId]\"))",
+               "membershipRuleProcessingState": "On", "visibility": "Private"})
+    }
+
+    fn graph_writes(server: &TestServer) -> Vec<Recorded> {
+        server
+            .graph_requests()
+            .into_iter()
+            .filter(|r| r.method != Method::GET)
+            .collect()
+    }
+
+    fn not_member(message: &str) -> Reply {
+        Reply::error(400, "Request_BadRequest", message)
+    }
+
+    #[tokio::test]
+    async fn a_dynamic_group_is_created_as_a_non_mail_security_group() {
+        let server = TestServer::with_tokens(|_, _| Reply::json(201, group_json("g1"))).await;
+        let new = NewGroup {
+            display_name: "AP-Devices".into(),
+            mail_nickname: "AP-Devices".into(),
+            group_types: vec![DYNAMIC_MEMBERSHIP.into()],
+            membership_rule: Some(
+                "(device.devicePhysicalIds -any (_ -startsWith \"[ZTDId]\"))".into(),
+            ),
+            membership_rule_processing_state: Some("On".into()),
+            ..NewGroup::default()
+        };
+        let group = server.client().create_group(&new, soon()).await.unwrap();
+
+        assert_eq!(group.id, "g1");
+        assert!(group.is_dynamic());
+        let post = &server.graph_requests()[0];
+        assert_eq!(
+            (post.method.clone(), post.path.as_str()),
+            (Method::POST, "/v1.0/groups")
+        );
+        assert_eq!(
+            post.json(),
+            json!({"displayName": "AP-Devices", "mailEnabled": false, "mailNickname": "AP-Devices",
+                   "securityEnabled": true, "groupTypes": ["DynamicMembership"],
+                   "membershipRule": "(device.devicePhysicalIds -any (_ -startsWith \"[ZTDId]\"))",
+                   "membershipRuleProcessingState": "On"})
+        );
+    }
+
+    #[tokio::test]
+    async fn members_beyond_twenty_are_bound_after_the_create_twenty_at_a_time() {
+        let server = TestServer::with_tokens(|r, _| match r.method {
+            Method::POST => Reply::json(201, group_json("g1")),
+            _ => Reply::empty(204),
+        })
+        .await;
+        let mut member_ids: Vec<String> = (0..45).map(|i| format!("d{i}")).collect();
+        member_ids.push("d3".into());
+        let new = NewGroup {
+            display_name: "A".into(),
+            mail_nickname: "A".into(),
+            member_ids,
+            ..NewGroup::default()
+        };
+        server.client().create_group(&new, soon()).await.unwrap();
+
+        let writes = graph_writes(&server);
+        let bound: Vec<usize> = writes
+            .iter()
+            .map(|w| w.json()["members@odata.bind"].as_array().unwrap().len())
+            .collect();
+        assert_eq!(bound, [20, 20, 5], "duplicates dropped, 20 per request");
+        assert_eq!(writes[1].method, Method::PATCH);
+        assert_eq!(writes[1].path, "/v1.0/groups/g1");
+        let base = server.base_url();
+        assert_eq!(
+            writes[0].json()["members@odata.bind"][0],
+            json!(format!("{base}/v1.0/directoryObjects/d0"))
+        );
+        assert_eq!(
+            writes[2].json()["members@odata.bind"][4],
+            json!(format!("{base}/v1.0/directoryObjects/d44"))
+        );
+        assert_eq!(writes[0].json()["groupTypes"], json!([]));
+    }
+
+    #[tokio::test]
+    async fn binding_members_waits_out_a_new_group_that_is_not_replicated_yet() {
+        let server = TestServer::with_tokens(|r, earlier| match r.method {
+            Method::POST => Reply::json(201, group_json("g1")),
+            _ if earlier.iter().filter(|e| e.method == Method::PATCH).count() < 2 => Reply::error(
+                404,
+                "Request_ResourceNotFound",
+                "Resource 'g1' does not exist",
+            ),
+            _ => Reply::empty(204),
+        })
+        .await;
+        let new = NewGroup {
+            display_name: "A".into(),
+            mail_nickname: "A".into(),
+            member_ids: (0..21).map(|i| format!("d{i}")).collect(),
+            ..NewGroup::default()
+        };
+        server.client().create_group(&new, soon()).await.unwrap();
+        assert_eq!(graph_writes(&server).len(), 1 + 3);
+    }
+
+    #[tokio::test]
+    async fn a_failure_after_the_create_reports_the_created_group_id() {
+        let server = TestServer::with_tokens(|r, _| match r.method {
+            Method::POST => Reply::json(201, group_json("g1")),
+            _ => Reply::error(
+                403,
+                "Authorization_RequestDenied",
+                "Insufficient privileges to complete the operation.",
+            ),
+        })
+        .await;
+        let new = NewGroup {
+            display_name: "A".into(),
+            mail_nickname: "A".into(),
+            member_ids: (0..25).map(|i| format!("d{i}")).collect(),
+            ..NewGroup::default()
+        };
+        let err = server
+            .client()
+            .create_group(&new, soon())
+            .await
+            .unwrap_err();
+        assert_eq!(err.created_id(), Some("g1"));
+        assert_eq!(err.code(), Some("Authorization_RequestDenied"));
+    }
+
+    #[tokio::test]
+    async fn a_missing_group_reads_as_none() {
+        let server = TestServer::with_tokens(|r, _| {
+            if r.path.ends_with("/g1") {
+                Reply::json(200, group_json("g1"))
+            } else {
+                Reply::error(
+                    404,
+                    "Request_ResourceNotFound",
+                    "Resource 'gone' does not exist",
+                )
+            }
+        })
+        .await;
+        let client = server.client();
+        let group = client.get_group("g1", soon()).await.unwrap().unwrap();
+        assert_eq!(
+            group.membership_rule_processing_state.as_deref(),
+            Some("On")
+        );
+        assert_eq!(group.description, None);
+        assert_eq!(client.get_group("gone", soon()).await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn a_patch_sends_only_what_changes_and_null_to_clear() {
+        let server = TestServer::with_tokens(|_, _| Reply::empty(204)).await;
+        let client = server.client();
+        let patch = GroupPatch {
+            display_name: Some("Renamed".into()),
+            description: Some(None),
+            membership_rule_processing_state: Some("Paused".into()),
+            ..GroupPatch::default()
+        };
+        client.update_group("g1", &patch, soon()).await.unwrap();
+        client
+            .update_group("g1", &GroupPatch::default(), soon())
+            .await
+            .unwrap();
+
+        let writes = graph_writes(&server);
+        assert_eq!(writes.len(), 1, "an empty patch sends nothing");
+        assert_eq!(
+            writes[0].json(),
+            json!({"displayName": "Renamed", "description": null, "membershipRuleProcessingState": "Paused"})
+        );
+    }
+
+    #[tokio::test]
+    async fn deleting_a_group_that_is_already_gone_succeeds() {
+        let server = TestServer::with_tokens(|r, _| {
+            if r.path.ends_with("/g1") {
+                Reply::empty(204)
+            } else {
+                Reply::error(404, "Request_ResourceNotFound", "gone")
+            }
+        })
+        .await;
+        let client = server.client();
+        client.delete_group("g1", soon()).await.unwrap();
+        client.delete_group("g2", soon()).await.unwrap();
+        assert!(
+            graph_writes(&server)
+                .iter()
+                .all(|w| w.method == Method::DELETE)
+        );
+    }
+
+    #[tokio::test]
+    async fn member_ids_are_listed_across_pages() {
+        let server = TestServer::with_tokens(|r, _| {
+            let next = format!("http://{}/v1.0/groups/g1/members?$select=id&$skiptoken=2", r.header("host").unwrap());
+            match r.query.as_deref() {
+                Some("$select=id") => Reply::json(
+                    200,
+                    json!({"value": [{"@odata.type": "#microsoft.graph.device", "id": "d1"}], "@odata.nextLink": next}),
+                ),
+                _ => Reply::json(200, json!({"value": [{"@odata.type": "#microsoft.graph.device", "id": "d2"}]})),
+            }
+        })
+        .await;
+        let ids = server
+            .client()
+            .list_group_member_ids("g1", soon())
+            .await
+            .unwrap();
+        assert_eq!(ids, ["d1", "d2"]);
+        assert_eq!(server.graph_requests()[0].path, "/v1.0/groups/g1/members");
+    }
+
+    #[tokio::test]
+    async fn adding_a_member_that_is_already_there_succeeds() {
+        let server = TestServer::with_tokens(|_, _| {
+            not_member("One or more added object references already exist for the following modified properties: 'members'.")
+        })
+        .await;
+        server
+            .client()
+            .add_group_member("g1", "d1", soon())
+            .await
+            .unwrap();
+        let post = &server.graph_requests()[0];
+        assert_eq!(post.path, "/v1.0/groups/g1/members/$ref");
+        assert_eq!(
+            post.json(),
+            json!({"@odata.id": format!("{}/v1.0/directoryObjects/d1", server.base_url())})
+        );
+    }
+
+    #[tokio::test]
+    async fn adding_a_member_to_a_dynamic_group_fails() {
+        let server = TestServer::with_tokens(|_, _| {
+            not_member("Insufficient privileges to complete the operation. Members of dynamic groups are managed by the rule.")
+        })
+        .await;
+        let err = server
+            .client()
+            .add_group_member("g1", "d1", soon())
+            .await
+            .unwrap_err();
+        assert_eq!(err.status(), Some(400));
+    }
+
+    #[tokio::test]
+    async fn removing_a_non_member_succeeds_but_a_missing_group_does_not() {
+        let server = TestServer::with_tokens(|r, _| {
+            if r.path.starts_with("/v1.0/groups/g1/") {
+                Reply::error(
+                    404,
+                    "Request_ResourceNotFound",
+                    "One or more removed object references do not exist for the following modified properties: 'members'.",
+                )
+            } else {
+                Reply::error(404, "Request_ResourceNotFound", "Resource 'g2' does not exist.")
+            }
+        })
+        .await;
+        let client = server.client();
+        client
+            .remove_group_member("g1", "d1", soon())
+            .await
+            .unwrap();
+        assert_eq!(
+            server.graph_requests()[0].path,
+            "/v1.0/groups/g1/members/d1/$ref"
+        );
+        assert!(
+            client
+                .remove_group_member("g2", "d1", soon())
+                .await
+                .unwrap_err()
+                .is_not_found()
+        );
+    }
+}

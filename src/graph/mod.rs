@@ -24,3 +24,8 @@ pub use deadline::Deadline;
 pub use error::GraphError;
 pub use groups::{Group, GroupPatch, NewGroup};
 pub use retry::RetryPolicy;
+
+#[cfg(test)]
+mod test_server;
+#[cfg(test)]
+mod tests;
