@@ -95,7 +95,12 @@ impl TokenSource {
         http: &reqwest::Client,
         attempt_deadline: Deadline,
     ) -> Result<AccessToken, GraphError> {
-        let mut cache = self.cache.lock().await;
+        // Waiting for another caller's fetch counts against this caller's deadline too.
+        let Ok(mut cache) =
+            tokio::time::timeout_at(attempt_deadline.instant(), self.cache.lock()).await
+        else {
+            return Err(GraphError::Timeout { last_error: None });
+        };
         if let Some(cached) = cache.as_ref().filter(|c| Instant::now() < c.refresh_at) {
             return Ok(cached.token.clone());
         }

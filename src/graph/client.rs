@@ -302,45 +302,46 @@ impl GraphClient {
                 return Err(timeout(last_error));
             }
             let attempt_deadline = deadline.min_after(inner.retry.attempt_timeout);
-            let error = match inner.tokens.token(&inner.http, attempt_deadline).await {
-                Err(GraphError::Timeout { .. }) if deadline.expired() => {
-                    return Err(timeout(last_error));
-                }
-                Err(GraphError::Timeout { .. }) => GraphError::Transport(format!(
-                    "no answer from the token endpoint within {}s",
-                    inner.retry.attempt_timeout.as_secs()
-                )),
-                Err(e) => e,
-                Ok(token) => match self
-                    .send_once(
+            let failure = match inner.tokens.token(&inner.http, attempt_deadline).await {
+                // Nothing reached Graph yet, so whatever went wrong with the token may be retried.
+                Err(error) => Failure {
+                    error,
+                    maybe_processed: false,
+                },
+                Ok(token) => {
+                    let attempt = self.send_once(
                         &method,
                         &url,
                         body.as_deref(),
                         token.as_str(),
                         attempt_deadline,
-                    )
-                    .await
-                {
-                    Ok(response) => return Ok(response),
-                    Err(GraphError::Timeout { .. }) if deadline.expired() => {
-                        return Err(timeout(last_error));
+                    );
+                    match attempt.await {
+                        Ok(response) => return Ok(response),
+                        Err(f) if is_rejected_token(&f.error) && !reauthenticated => {
+                            // The token was revoked or clocks are skewed: fetch a new one and repeat at once.
+                            log::debug!("Graph rejected the cached token; fetching a new one");
+                            inner.tokens.invalidate(&token).await;
+                            reauthenticated = true;
+                            last_error = Some(f.error);
+                            continue;
+                        }
+                        Err(f) => f,
                     }
-                    Err(GraphError::Timeout { .. }) => GraphError::Transport(format!(
-                        "no answer from Graph within {}s",
-                        inner.retry.attempt_timeout.as_secs()
-                    )),
-                    Err(e) if is_rejected_token(&e) && !reauthenticated => {
-                        // The token was revoked or the clock skewed: fetch a new one and try once more at once.
-                        log::debug!("Graph rejected the cached token; fetching a new one");
-                        inner.tokens.invalidate(&token).await;
-                        reauthenticated = true;
-                        last_error = Some(e);
-                        continue;
-                    }
-                    Err(e) => e,
-                },
+                }
             };
-            if !is_retryable(&error, idempotent) {
+            let error = match failure.error {
+                GraphError::Timeout { .. } if deadline.expired() => {
+                    return Err(timeout(last_error));
+                }
+                GraphError::Timeout { .. } => GraphError::Transport(format!(
+                    "{method} {}: no answer within {}s",
+                    url.path(),
+                    inner.retry.attempt_timeout.as_secs()
+                )),
+                error => error,
+            };
+            if !is_retryable(&error, idempotent || !failure.maybe_processed) {
                 return Err(error);
             }
             let delay = inner.retry.delay(&error, retries, &inner.jitter);
@@ -370,7 +371,7 @@ impl GraphClient {
         body: Option<&[u8]>,
         token: &str,
         deadline: Deadline,
-    ) -> Result<Vec<u8>, GraphError> {
+    ) -> Result<Vec<u8>, Failure> {
         let started = Instant::now();
         let client_request_id = uuid::Uuid::new_v4().to_string();
         let mut request = self
@@ -385,21 +386,27 @@ impl GraphClient {
                 .header(CONTENT_TYPE, "application/json")
                 .body(body.to_vec());
         }
-        let transport = |e: reqwest::Error| {
-            GraphError::Transport(format!(
+        let transport = |e: reqwest::Error| Failure {
+            // A refused connection means Graph never saw the request, so even a POST may be repeated.
+            maybe_processed: !e.is_connect(),
+            error: GraphError::Transport(format!(
                 "{method} {}: {}",
                 url.path(),
                 describe_reqwest_error(e)
-            ))
+            )),
+        };
+        let cut = || Failure {
+            error: GraphError::Timeout { last_error: None },
+            maybe_processed: true,
         };
         let response = match tokio::time::timeout_at(deadline.instant(), request.send()).await {
-            Err(_) => return Err(GraphError::Timeout { last_error: None }),
+            Err(_) => return Err(cut()),
             Ok(result) => result.map_err(transport)?,
         };
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let body = match tokio::time::timeout_at(deadline.instant(), response.bytes()).await {
-            Err(_) => return Err(GraphError::Timeout { last_error: None }),
+            Err(_) => return Err(cut()),
             Ok(result) => result.map_err(transport)?.to_vec(),
         };
         log::debug!(
@@ -411,9 +418,18 @@ impl GraphClient {
         if (200..300).contains(&status) {
             Ok(body)
         } else {
-            Err(api_error(status, &headers, &body, &client_request_id))
+            Err(Failure {
+                error: api_error(status, &headers, &body, &client_request_id),
+                maybe_processed: true,
+            })
         }
     }
+}
+
+/// A failed attempt, and whether Graph may have acted on it (which decides if a POST may be repeated).
+struct Failure {
+    error: GraphError,
+    maybe_processed: bool,
 }
 
 fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {

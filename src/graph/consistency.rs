@@ -56,7 +56,7 @@ where
     let mut polls = 0u32;
     loop {
         polls += 1;
-        match poll().await {
+        let last_not_found = match poll().await {
             Ok(Some(value)) => {
                 if polls > 1 {
                     log::debug!(
@@ -66,15 +66,16 @@ where
                 }
                 return Ok(value);
             }
-            Ok(None) => {}
-            Err(e) if e.is_not_found() => {}
+            Ok(None) => None,
+            Err(e) if e.is_not_found() => Some(Box::new(e)),
             Err(e) => return Err(e),
-        }
+        };
         // Never sleep past the deadline: if the next poll cannot happen in time, say so now.
         if interval >= deadline.remaining() {
             return Err(GraphError::ConsistencyTimeout {
                 what: what.to_string(),
                 waited: started.elapsed(),
+                last_error: last_not_found,
             });
         }
         tokio::time::sleep(interval).await;
@@ -181,6 +182,23 @@ mod tests {
             "{err}"
         );
         assert!(err.is_timeout());
+    }
+
+    #[tokio::test]
+    async fn a_404_that_never_goes_away_is_named_in_the_timeout() {
+        let err = wait_until_with(
+            Deadline::after(Duration::from_millis(30)),
+            "group g to accept members",
+            FAST,
+            || async { Err::<Option<()>, _>(not_found()) },
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(err.status(), Some(404));
+        assert!(
+            err.to_string().ends_with("the last attempt failed with: Graph returned 404 Request_ResourceNotFound: Resource 'g' does not exist"),
+            "{err}"
+        );
     }
 
     #[tokio::test]

@@ -39,9 +39,18 @@ pub enum GraphError {
     /// The operation's deadline passed; carries the error of the last attempt, if there was one.
     #[error("the operation timed out{}", last_error_suffix(last_error.as_deref()))]
     Timeout { last_error: Option<Box<GraphError>> },
-    /// A bounded wait for Graph's eventual consistency ran out (`what` describes the awaited state).
-    #[error("timed out after {} waiting for {what} (Graph replicates changes with a delay; a longer timeout may help)", humanize(*waited))]
-    ConsistencyTimeout { what: String, waited: Duration },
+    /// A bounded wait for Graph's eventual consistency ran out (`what` describes the awaited state);
+    /// `last_error` is the last "not there yet" answer, when there was one (a 404 that never went away).
+    #[error(
+        "timed out after {} waiting for {what} (Graph replicates changes with a delay; a longer timeout may help){}",
+        humanize(*waited),
+        last_error_suffix(last_error.as_deref())
+    )]
+    ConsistencyTimeout {
+        what: String,
+        waited: Duration,
+        last_error: Option<Box<GraphError>>,
+    },
     /// An object was created but a follow-up step of the same create failed; `id` lets the caller record the
     /// object in state so it is not orphaned.
     #[error("created {id}, but completing it failed: {error}")]
@@ -73,11 +82,7 @@ impl GraphError {
         match self {
             GraphError::Api { status, .. } => Some(*status),
             GraphError::Auth { status, .. } => *status,
-            GraphError::Timeout {
-                last_error: Some(e),
-            } => e.status(),
-            GraphError::PartialCreate { error, .. } => error.status(),
-            _ => None,
+            _ => self.underlying().and_then(GraphError::status),
         }
     }
 
@@ -85,11 +90,7 @@ impl GraphError {
     pub fn code(&self) -> Option<&str> {
         match self {
             GraphError::Api { code, .. } | GraphError::Auth { code, .. } => Some(code),
-            GraphError::Timeout {
-                last_error: Some(e),
-            } => e.code(),
-            GraphError::PartialCreate { error, .. } => error.code(),
-            _ => None,
+            _ => self.underlying().and_then(GraphError::code),
         }
     }
 
@@ -97,10 +98,16 @@ impl GraphError {
     pub fn request_id(&self) -> Option<&str> {
         match self {
             GraphError::Api { request_id, .. } => request_id.as_deref(),
-            GraphError::Timeout {
-                last_error: Some(e),
-            } => e.request_id(),
-            GraphError::PartialCreate { error, .. } => error.request_id(),
+            _ => self.underlying().and_then(GraphError::request_id),
+        }
+    }
+
+    /// The error a timeout or a partial create wraps, whose status, code and request-id it reports.
+    fn underlying(&self) -> Option<&GraphError> {
+        match self {
+            GraphError::Timeout { last_error }
+            | GraphError::ConsistencyTimeout { last_error, .. } => last_error.as_deref(),
+            GraphError::PartialCreate { error, .. } => Some(error),
             _ => None,
         }
     }
@@ -211,6 +218,7 @@ mod tests {
         let e = GraphError::ConsistencyTimeout {
             what: "group g1 to appear".into(),
             waited: Duration::from_secs(90),
+            last_error: None,
         };
         assert!(
             e.to_string()

@@ -30,6 +30,8 @@ pub struct Group {
     pub id: String,
     pub display_name: String,
     pub description: Option<String>,
+    /// Graph requires it on create, but groups made elsewhere can come back with `null`; read as "".
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub mail_nickname: String,
     pub mail_enabled: bool,
     pub security_enabled: bool,
@@ -268,6 +270,10 @@ impl GraphClient {
     }
 }
 
+fn null_as_empty<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    Ok(Option::<String>::deserialize(deserializer)?.unwrap_or_default())
+}
+
 fn group_path(id: &str) -> String {
     format!("/groups/{}", path_segment(id))
 }
@@ -455,6 +461,14 @@ mod tests {
         );
         assert_eq!(group.description, None);
         assert_eq!(client.get_group("gone", soon()).await.unwrap(), None);
+    }
+
+    #[test]
+    fn a_group_without_a_mail_nickname_still_reads() {
+        let mut json = group_json("g1");
+        json["mailNickname"] = Value::Null;
+        let group: Group = serde_json::from_value(json).unwrap();
+        assert_eq!(group.mail_nickname, "");
     }
 
     #[tokio::test]

@@ -272,6 +272,55 @@ async fn a_post_is_not_repeated_after_a_transport_error() {
     assert_eq!(graph.connections(), 1);
 }
 
+/// A loopback address nothing listens on: connecting to it is refused.
+async fn refused_address() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    address
+}
+
+#[tokio::test]
+async fn a_post_is_repeated_when_the_connection_was_refused_because_graph_never_saw_it() {
+    let tokens = TestServer::with_tokens(|_, _| unreachable!("Graph is not listening")).await;
+    let client = client_for(&refused_address().await, tokens.base_url());
+    let err = client
+        .post::<_, Value>(
+            Api::V1,
+            "/groups",
+            &json!({}),
+            Deadline::after(Duration::from_millis(300)),
+        )
+        .await
+        .unwrap_err();
+    match err {
+        GraphError::Timeout {
+            last_error: Some(last),
+        } => {
+            assert!(matches!(*last, GraphError::Transport(_)), "{last:?}")
+        }
+        other => panic!("expected retries until the deadline, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn an_unreachable_token_endpoint_is_retried_even_for_a_post() {
+    let graph = TestServer::start(|_, _| Reply::json(201, thing("g"))).await;
+    let client = client_for(graph.base_url(), &refused_address().await);
+    let err = client
+        .post::<_, Value>(
+            Api::V1,
+            "/groups",
+            &json!({}),
+            Deadline::after(Duration::from_millis(300)),
+        )
+        .await
+        .unwrap_err();
+    assert!(err.is_timeout(), "{err:?}");
+    assert!(err.to_string().contains("requesting a token from"), "{err}");
+    assert!(graph.requests().is_empty());
+}
+
 #[tokio::test]
 async fn a_get_is_repeated_after_transport_errors_until_the_deadline() {
     let tokens = TestServer::with_tokens(|_, _| unreachable!("Graph is the hang-up server")).await;
