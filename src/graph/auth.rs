@@ -105,10 +105,9 @@ impl TokenSource {
             return Ok(cached.token.clone());
         }
         let (token, lifetime) = self.fetch(http, attempt_deadline).await?;
-        let margin = REFRESH_MARGIN.min(lifetime / 2);
         *cache = Some(CachedToken {
             token: token.clone(),
-            refresh_at: Instant::now() + lifetime - margin,
+            refresh_at: Instant::now() + reuse_for(lifetime),
         });
         Ok(token)
     }
@@ -200,6 +199,12 @@ impl TokenSource {
     }
 }
 
+/// How long a token with `lifetime` is handed out: until five minutes before it expires, or half its lifetime
+/// when it lives less than ten minutes.
+fn reuse_for(lifetime: Duration) -> Duration {
+    lifetime - REFRESH_MARGIN.min(lifetime / 2)
+}
+
 fn lifetime_secs(value: &serde_json::Value) -> Option<Duration> {
     let secs = match value {
         serde_json::Value::Number(n) => n.as_u64(),
@@ -225,6 +230,15 @@ mod tests {
         );
         assert_eq!(lifetime_secs(&serde_json::json!(0)), None);
         assert_eq!(lifetime_secs(&serde_json::json!(null)), None);
+    }
+
+    #[test]
+    fn tokens_are_replaced_five_minutes_before_expiry_or_at_half_life() {
+        assert_eq!(
+            reuse_for(Duration::from_secs(3599)),
+            Duration::from_secs(3299)
+        );
+        assert_eq!(reuse_for(Duration::from_secs(60)), Duration::from_secs(30));
     }
 
     #[test]

@@ -83,6 +83,8 @@ impl GraphClient {
             .user_agent(config.user_agent.clone())
             // A redirect could carry the bearer token to another host; Graph's JSON APIs never redirect.
             .redirect(reqwest::redirect::Policy::none())
+            // Verbose mode logs raw wire bytes at TRACE: the Authorization header and the client secret.
+            .connection_verbose(false)
             .connect_timeout(std::time::Duration::from_secs(30))
             .build()
             .map_err(|e| {

@@ -463,6 +463,35 @@ mod tests {
         assert_eq!(client.get_group("gone", soon()).await.unwrap(), None);
     }
 
+    #[tokio::test]
+    async fn a_new_group_is_awaited_until_it_becomes_readable() {
+        let server = TestServer::with_tokens(|_, earlier| {
+            if earlier.iter().filter(|r| !r.is_token()).count() < 2 {
+                Reply::error(
+                    404,
+                    "Request_ResourceNotFound",
+                    "Resource 'g1' does not exist",
+                )
+            } else {
+                Reply::json(200, group_json("g1"))
+            }
+        })
+        .await;
+        let client = server.client();
+        let fast = crate::graph::PollBackoff {
+            initial: Duration::from_millis(1),
+            cap: Duration::from_millis(4),
+        };
+        let deadline = soon();
+        let group = crate::graph::consistency::wait_until_with(deadline, "group g1", fast, || {
+            client.get_group("g1", deadline)
+        })
+        .await
+        .unwrap();
+        assert_eq!(group.id, "g1");
+        assert_eq!(server.graph_requests().len(), 3);
+    }
+
     #[test]
     fn a_group_without_a_mail_nickname_still_reads() {
         let mut json = group_json("g1");
