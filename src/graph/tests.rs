@@ -587,3 +587,68 @@ async fn neither_the_secret_nor_the_token_shows_in_debug_output() {
     assert!(!shown.contains(SECRET), "{shown}");
     assert!(!shown.contains("very-secret-token"), "{shown}");
 }
+
+/// Collects every log record of the test process, at every level, from every crate (reqwest and hyper too).
+struct CapturingLogger(std::sync::Mutex<Vec<String>>);
+
+impl log::Log for CapturingLogger {
+    fn enabled(&self, _: &log::Metadata) -> bool {
+        true
+    }
+    fn log(&self, record: &log::Record) {
+        let line = format!("{} {} {}", record.level(), record.target(), record.args());
+        self.0.lock().unwrap().push(line);
+    }
+    fn flush(&self) {}
+}
+
+static LOGGER: CapturingLogger = CapturingLogger(std::sync::Mutex::new(Vec::new()));
+
+#[tokio::test]
+async fn trace_logs_show_requests_but_never_the_secret_or_the_token() {
+    log::set_logger(&LOGGER)
+        .expect("this test needs the process-wide logger; no other unit test may install one");
+    log::set_max_level(log::LevelFilter::Trace);
+    let server = TestServer::start(|r, earlier| {
+        if r.is_token() {
+            Reply::token("eyJ-unique-token-7f3a")
+        } else if earlier.iter().filter(|e| !e.is_token()).count() == 1 {
+            Reply::error(503, "ServiceUnavailable", "busy").header("Retry-After", "0")
+        } else {
+            Reply::json(200, thing("g"))
+        }
+    })
+    .await;
+    let client = server.client();
+    client
+        .get::<Value>(Api::V1, "/groups/g?$select=id", soon())
+        .await
+        .unwrap();
+    client
+        .get::<Value>(Api::V1, "/groups/h", soon())
+        .await
+        .unwrap();
+
+    let lines = LOGGER.0.lock().unwrap().clone();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("GET /v1.0/groups/g -> 200")),
+        "requests are logged: {lines:#?}"
+    );
+    assert!(
+        lines.iter().any(|l| l.contains("will be retried")),
+        "retries are logged"
+    );
+    for line in &lines {
+        assert!(!line.contains(SECRET), "secret in log line {line}");
+        assert!(
+            !line.contains("eyJ-unique-token-7f3a"),
+            "token in log line {line}"
+        );
+        assert!(
+            !line.contains("$select"),
+            "queries stay out of the log: {line}"
+        );
+    }
+}
