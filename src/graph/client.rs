@@ -16,7 +16,7 @@ use tokio::time::Instant;
 
 use super::auth::TokenSource;
 use super::cloud::Cloud;
-use super::config::{ClientConfig, trimmed};
+use super::config::{ClientConfig, is_loopback, trimmed};
 use super::deadline::Deadline;
 use super::error::GraphError;
 use super::odata::{Page, api_error, excerpt};
@@ -211,7 +211,7 @@ impl GraphClient {
         let url = current
             .join(next)
             .map_err(|e| refuse(&format!("is not a URL ({e})")))?;
-        if url.origin() != self.inner.graph_root.origin() {
+        if !same_service(&url, &self.inner.graph_root) {
             return Err(refuse(&format!(
                 "leaves the Graph root {}",
                 self.graph_root()
@@ -488,6 +488,16 @@ pub fn path_segment(id: &str) -> String {
         }
     }
     out
+}
+
+/// Whether `url` is served by the same service as `root`: the same origin, or (for the emulator) both on this
+/// machine at the same port, so a root written as `localhost` follows links the emulator writes as `127.0.0.1`.
+fn same_service(url: &Url, root: &Url) -> bool {
+    url.origin() == root.origin()
+        || (is_loopback(url)
+            && is_loopback(root)
+            && url.scheme() == root.scheme()
+            && url.port_or_known_default() == root.port_or_known_default())
 }
 
 fn is_dot_segment(segment: &str) -> bool {

@@ -155,7 +155,7 @@ fn base_url(attribute: &str, value: &str) -> Result<Url, GraphError> {
     }
 }
 
-fn is_loopback(url: &Url) -> bool {
+pub(crate) fn is_loopback(url: &Url) -> bool {
     let Some(host) = url.host_str() else {
         return false;
     };

@@ -501,6 +501,25 @@ async fn a_next_link_to_another_host_is_not_followed() {
 }
 
 #[tokio::test]
+async fn a_next_link_naming_this_machine_differently_is_followed() {
+    let server = TestServer::with_tokens(|r, _| {
+        let port = r.header("host").unwrap().rsplit(':').next().unwrap().to_string();
+        match r.query.as_deref() {
+            None => Reply::json(
+                200,
+                json!({"value": [thing("1")], "@odata.nextLink": format!("http://127.0.0.1:{port}/v1.0/things?$skiptoken=2")}),
+            ),
+            _ => Reply::json(200, json!({"value": [thing("2")]})),
+        }
+    })
+    .await;
+    let localhost = server.base_url().replace("127.0.0.1", "localhost");
+    let client = client_for(&localhost, server.base_url());
+    let items: Vec<Value> = client.list_all(Api::V1, "/things", soon()).await.unwrap();
+    assert_eq!(items.len(), 2);
+}
+
+#[tokio::test]
 async fn not_found_is_none_for_get_opt_and_an_error_for_get() {
     let server = TestServer::with_tokens(|_, _| {
         Reply::error(404, "Request_ResourceNotFound", "Resource 'g' does not exist or one of its queried reference-property objects are not present.")
