@@ -1,1 +1,31 @@
-//! placeholder
+//! The Microsoft Graph client: authentication, retries, paging, error mapping and typed models.
+//!
+//! It knows nothing of Terraform. The provider builds one [`GraphClient`] per configured provider block and
+//! passes a [`Deadline`] derived from the resource's timeout to every call; the client retries what Graph says
+//! may be retried and never waits past that deadline. Consistency waits (a new object that still 404s) are a
+//! separate, explicit step: see [`consistency`].
+
+mod auth;
+mod client;
+mod cloud;
+mod config;
+pub mod consistency;
+mod deadline;
+mod error;
+pub mod groups;
+mod odata;
+mod retry;
+
+pub use client::{Api, GraphClient, path_segment};
+pub use cloud::{Cloud, UnknownCloud};
+pub use config::{ClientConfig, Credentials};
+pub use consistency::{PollBackoff, wait_until, wait_until_gone};
+pub use deadline::Deadline;
+pub use error::GraphError;
+pub use groups::{Group, GroupPatch, NewGroup};
+pub use retry::RetryPolicy;
+
+#[cfg(test)]
+mod test_server;
+#[cfg(test)]
+mod tests;
