@@ -59,11 +59,11 @@ impl Emulator {
         let stdout_log = log.clone();
         let stdout_reader = thread::spawn(move || {
             for_each_line(stdout, |line| {
+                stdout_log.push(line);
                 if let Some(url) = ready_line_url(line) {
                     // The receiver is gone only if start() already gave up; nothing left to tell.
                     let _ = ready_sender.send(url.to_owned());
                 }
-                stdout_log.push(line);
             })
         });
         let stderr = child.stderr.take().expect("stderr is piped");
@@ -237,8 +237,9 @@ mod tests {
 
     #[test]
     fn start_passes_the_arguments_and_returns_once_the_ready_line_appears() {
+        // The arguments go to stdout before the ready line, so they are in the log when start() returns.
         let (_dir, command) = fake_emulator(
-            "echo \"args: $*\" >&2\necho 'graph-emulator listening on http://127.0.0.1:9'\nexec sleep 600\n",
+            "echo \"args: $*\"\necho 'graph-emulator listening on http://127.0.0.1:9'\nexec sleep 600\n",
         );
         let emulator = Emulator::start_command(command, &["--fault-rate", "0.2", "--seed", "7"]);
         assert_eq!(emulator.base_url(), "http://127.0.0.1:9");
