@@ -64,7 +64,7 @@ test: $(TERRAFORM_PREREQ)
 	$(CARGO) test --no-fail-fast
 
 demo: build $(TERRAFORM_PREREQ)
-	BIN_DIR="$(RELEASE_DIR)" scripts/demo.sh $(DEMO_EXAMPLE)
+	BIN_DIR="$(RELEASE_DIR)" PROVIDER_SOURCE=$(PROVIDER_SOURCE) scripts/demo.sh $(DEMO_EXAMPLE)
 
 lint:
 	$(CARGO) fmt --check
