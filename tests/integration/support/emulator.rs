@@ -80,13 +80,14 @@ impl Emulator {
                 };
             }
             Err(mpsc::RecvTimeoutError::Timeout) => {
-                let _ = child.kill();
                 format!("printed no ready line within {READY_TIMEOUT:?}")
             }
             Err(mpsc::RecvTimeoutError::Disconnected) => {
                 "closed its stdout before it was ready".to_owned()
             }
         };
+        // Usually it has exited already (then this changes nothing); if it still runs, it is of no use.
+        let _ = child.kill();
         let status = child
             .wait()
             .map(|status| status.to_string())

@@ -137,3 +137,52 @@ fn retry_wait(response: &Response, attempt: u32) -> Duration {
         .unwrap_or(Duration::from_millis(100) * attempt);
     wait.min(MAX_RETRY_WAIT)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::support::http::scripted_server::serve;
+
+    #[test]
+    fn signs_in_for_the_tenant_then_calls_graph_with_the_token_retrying_injected_faults() {
+        let (url, server) = serve(vec![
+            b"HTTP/1.1 200 OK\r\nContent-Length: 44\r\n\r\n{\"token_type\":\"Bearer\",\"access_token\":\"tok\"}",
+            b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 0\r\nContent-Length: 2\r\n\r\n{}",
+            b"HTTP/1.1 201 Created\r\nContent-Length: 11\r\n\r\n{\"id\":\"g1\"}",
+        ]);
+        let admin = GraphAdmin::connect(&url, "tenant-a", EmulatorLog::default());
+        let (status, created) = admin.post(
+            "/v1.0/groups",
+            serde_json::json!({"displayName": "Autopilot"}),
+        );
+        assert_eq!((status, created), (201, serde_json::json!({"id": "g1"})));
+
+        let requests = server.join().unwrap();
+        assert!(
+            requests[0]
+                .head
+                .starts_with("POST /tenant-a/oauth2/v2.0/token HTTP/1.1\r\n")
+        );
+        assert!(
+            !requests[0].head.contains("Authorization"),
+            "{}",
+            requests[0].head
+        );
+        let form = String::from_utf8(requests[0].body.clone()).unwrap();
+        assert!(form.contains("grant_type=client_credentials"), "{form}");
+        assert!(form.contains("client_secret=emulator-secret"), "{form}");
+        for retried in &requests[1..] {
+            assert!(
+                retried.head.starts_with("POST /v1.0/groups HTTP/1.1\r\n"),
+                "{}",
+                retried.head
+            );
+            assert!(
+                retried.head.contains("Authorization: Bearer tok\r\n"),
+                "{}",
+                retried.head
+            );
+            assert_eq!(retried.body, br#"{"displayName":"Autopilot"}"#);
+        }
+    }
+}

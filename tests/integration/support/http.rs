@@ -187,36 +187,63 @@ fn invalid(message: impl Into<String>) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, message.into())
 }
 
+/// A loopback server that answers a fixed script of raw responses, one connection each, and records the requests:
+/// lets the harness's clients be tested without the emulator.
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::io::{BufRead, BufReader};
+pub(super) mod scripted_server {
+    use std::io::{BufRead, BufReader, Read, Write};
     use std::net::TcpListener;
     use std::thread;
 
-    /// A one-shot server: records the request it receives and answers with `reply` verbatim.
-    fn serve_once(reply: &'static [u8]) -> (String, thread::JoinHandle<(String, Vec<u8>)>) {
+    /// One request as received: the request line and headers, and the body.
+    pub struct Recorded {
+        pub head: String,
+        pub body: Vec<u8>,
+    }
+
+    /// Serves `replies` in order and returns the base URL and a handle yielding the requests.
+    pub fn serve(replies: Vec<&'static [u8]>) -> (String, thread::JoinHandle<Vec<Recorded>>) {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let handle = thread::spawn(move || {
-            let (stream, _) = listener.accept().unwrap();
-            let mut reader = BufReader::new(stream);
-            let mut head = String::new();
-            let mut content_length = 0;
-            loop {
-                let mut line = String::new();
-                reader.read_line(&mut line).unwrap();
-                if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                    content_length = value.trim().parse().unwrap();
+            let mut recorded = Vec::new();
+            for reply in replies {
+                let (stream, _) = listener.accept().unwrap();
+                let mut reader = BufReader::new(stream);
+                let mut head = String::new();
+                let mut content_length = 0;
+                loop {
+                    let mut line = String::new();
+                    reader.read_line(&mut line).unwrap();
+                    if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                        content_length = value.trim().parse().unwrap();
+                    }
+                    head.push_str(&line);
+                    if line == "\r\n" {
+                        break;
+                    }
                 }
-                head.push_str(&line);
-                if line == "\r\n" {
-                    break;
-                }
+                let mut body = vec![0; content_length];
+                reader.read_exact(&mut body).unwrap();
+                reader.get_mut().write_all(reply).unwrap();
+                recorded.push(Recorded { head, body });
             }
-            let mut body = vec![0; content_length];
-            reader.read_exact(&mut body).unwrap();
-            reader.get_mut().write_all(reply).unwrap();
+            recorded
+        });
+        (url, handle)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::scripted_server::{Recorded, serve};
+    use super::*;
+    use std::thread;
+
+    fn serve_once(reply: &'static [u8]) -> (String, thread::JoinHandle<(String, Vec<u8>)>) {
+        let (url, server) = serve(vec![reply]);
+        let handle = thread::spawn(move || {
+            let Recorded { head, body } = server.join().unwrap().remove(0);
             (head, body)
         });
         (url, handle)
