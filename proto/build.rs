@@ -15,7 +15,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("cargo:rerun-if-changed={proto}");
     }
     println!("cargo:rerun-if-changed=proto/build.rs");
-    let present: Vec<&str> = PROTOS.iter().copied().filter(|p| Path::new(p).exists()).collect();
+    let present: Vec<&str> = PROTOS
+        .iter()
+        .copied()
+        .filter(|p| Path::new(p).exists())
+        .collect();
     if present.is_empty() {
         return Ok(());
     }

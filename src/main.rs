@@ -8,8 +8,13 @@ use autopilot::tfplugin::{ServeOptions, serve};
 
 fn main() -> ExitCode {
     HclogLogger::install("provider.autopilot");
-    let debug = std::env::args().skip(1).any(|arg| arg == "--debug" || arg == "-debug");
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let debug = std::env::args()
+        .skip(1)
+        .any(|arg| arg == "--debug" || arg == "-debug");
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("terraform-provider-autopilot: cannot start the async runtime: {e}");

@@ -9,7 +9,9 @@ use async_trait::async_trait;
 use crate::graph::{ClientConfig, Cloud, Credentials, GraphClient};
 use crate::resources::{self, ProviderData};
 use crate::tfplugin::validators::OneOf;
-use crate::tfplugin::{Attribute, AttrPath, Block, Diagnostics, DynResource, Provider, Schema, Value};
+use crate::tfplugin::{
+    AttrPath, Attribute, Block, Diagnostics, DynResource, Provider, Schema, Value,
+};
 
 /// The source address users write in `required_providers`.
 pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/example/autopilot";
@@ -91,7 +93,9 @@ impl Provider for AutopilotProvider {
              groups, Enrollment Status Pages, deployment profiles and device registrations.",
         );
         for s in SETTINGS {
-            let mut attribute = Attribute::string(s.name).optional().description(s.description);
+            let mut attribute = Attribute::string(s.name)
+                .optional()
+                .description(s.description);
             if s.sensitive {
                 attribute = attribute.sensitive();
             }
@@ -105,7 +109,10 @@ impl Provider for AutopilotProvider {
 
     async fn configure(&self, config: &Value, diags: &mut Diagnostics) -> Option<ProviderData> {
         let get = |name: &str| {
-            let s = SETTINGS.iter().find(|s| s.name == name).expect("known setting");
+            let s = SETTINGS
+                .iter()
+                .find(|s| s.name == name)
+                .expect("known setting");
             setting(config, s.name, s.env)
         };
         let missing = |diags: &mut Diagnostics, name: &str, env: &str| {
@@ -139,7 +146,9 @@ impl Provider for AutopilotProvider {
                 return None;
             }
         };
-        let (Some(tenant_id), Some(client_id), Some(client_secret)) = (tenant_id, client_id, client_secret) else {
+        let (Some(tenant_id), Some(client_id), Some(client_secret)) =
+            (tenant_id, client_id, client_secret)
+        else {
             return None;
         };
         let client_config = ClientConfig {

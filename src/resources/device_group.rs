@@ -14,8 +14,8 @@ use crate::rules::{mail_nickname, membership};
 use crate::tfplugin::timeouts::{self, Operation};
 use crate::tfplugin::validators::{Check, Guid, OneOf, StringLength};
 use crate::tfplugin::{
-    AttrPath, Attribute, Block, Ctx, Diagnostics, Field, Model, Nesting, ObjectBuilder, ObjectReader, PlanRequest,
-    Resource, Schema, Value,
+    AttrPath, Attribute, Block, Ctx, Diagnostics, Field, Model, Nesting, ObjectBuilder,
+    ObjectReader, PlanRequest, Resource, Schema, Value,
 };
 
 const TYPE_NAME: &str = "autopilot_device_group";
@@ -56,7 +56,10 @@ impl Model for DeviceGroup {
             .field("description", &self.description)
             .field("mail_nickname", &self.mail_nickname)
             .field("membership_rule", &self.membership_rule)
-            .field("membership_rule_processing_state", &self.membership_rule_processing_state)
+            .field(
+                "membership_rule_processing_state",
+                &self.membership_rule_processing_state,
+            )
             .field("members", &self.members)
             .raw("timeouts", self.timeouts.clone())
             .build()
@@ -66,8 +69,15 @@ impl Model for DeviceGroup {
 impl DeviceGroup {
     /// The state Graph's group represents. `members` is tracked only when the configuration manages it
     /// (`track_members`), so members added elsewhere to an unmanaged list never show as drift.
-    fn from_graph(group: &Group, members: Option<BTreeSet<String>>, timeouts: Value) -> DeviceGroup {
-        let dynamic = group.group_types.iter().any(|t| t.eq_ignore_ascii_case(DYNAMIC));
+    fn from_graph(
+        group: &Group,
+        members: Option<BTreeSet<String>>,
+        timeouts: Value,
+    ) -> DeviceGroup {
+        let dynamic = group
+            .group_types
+            .iter()
+            .any(|t| t.eq_ignore_ascii_case(DYNAMIC));
         DeviceGroup {
             id: Field::Known(group.id.clone()),
             display_name: Field::Known(group.display_name.clone()),
@@ -75,7 +85,10 @@ impl DeviceGroup {
             mail_nickname: Field::Known(group.mail_nickname.clone()),
             membership_rule: Field::from_option(group.membership_rule.clone().filter(|_| dynamic)),
             membership_rule_processing_state: Field::from_option(
-                group.membership_rule_processing_state.clone().filter(|_| dynamic),
+                group
+                    .membership_rule_processing_state
+                    .clone()
+                    .filter(|_| dynamic),
             ),
             members: Field::from_option(members.filter(|_| !dynamic)),
             timeouts,
@@ -99,7 +112,11 @@ fn validate_rule(value: &Value, path: &AttrPath, diags: &mut Diagnostics) {
              e.g. (device.devicePhysicalIds -any (_ -startsWith \"[ZTDId]\")).",
         ),
         Err(error) => {
-            let caret_line: String = rule.chars().take(error.offset).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
+            let caret_line: String = rule
+                .chars()
+                .take(error.offset)
+                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .collect();
             diags.attribute_error(
                 path.clone(),
                 "Invalid Membership Rule",
@@ -133,10 +150,21 @@ impl DeviceGroupResource {
         deadline: Deadline,
     ) -> Result<Option<DeviceGroup>, GraphError> {
         let graph = &ctx.data.graph;
-        let Some(group) = graph.get_group(id, deadline).await? else { return Ok(None) };
-        let dynamic = group.group_types.iter().any(|t| t.eq_ignore_ascii_case(DYNAMIC));
+        let Some(group) = graph.get_group(id, deadline).await? else {
+            return Ok(None);
+        };
+        let dynamic = group
+            .group_types
+            .iter()
+            .any(|t| t.eq_ignore_ascii_case(DYNAMIC));
         let members = if track_members && !dynamic {
-            Some(graph.list_group_member_ids(id, deadline).await?.into_iter().collect())
+            Some(
+                graph
+                    .list_group_member_ids(id, deadline)
+                    .await?
+                    .into_iter()
+                    .collect(),
+            )
         } else {
             None
         };
@@ -145,13 +173,21 @@ impl DeviceGroupResource {
 
     /// Waits until Graph serves the group the way the plan says, so the next refresh (often in a new process,
     /// seconds later) reads what was just written rather than a replica that has not caught up.
-    async fn settle(&self, ctx: &Ctx<ProviderData>, plan: &DeviceGroup, id: &str, deadline: Deadline) -> Result<DeviceGroup, GraphError> {
+    async fn settle(
+        &self,
+        ctx: &Ctx<ProviderData>,
+        plan: &DeviceGroup,
+        id: &str,
+        deadline: Deadline,
+    ) -> Result<DeviceGroup, GraphError> {
         let track = plan.members.is_known();
         let wanted = plan.clone();
         until_stopped(
             &ctx.stop,
             consistency::wait_until(deadline, "the group to reflect the change", || async {
-                let current = self.fetch(ctx, id, track, wanted.timeouts.clone(), deadline).await?;
+                let current = self
+                    .fetch(ctx, id, track, wanted.timeouts.clone(), deadline)
+                    .await?;
                 Ok(current.filter(|c| matches_plan(c, &wanted)))
             }),
         )
@@ -168,7 +204,10 @@ fn matches_plan(current: &DeviceGroup, plan: &DeviceGroup) -> bool {
         && same(&current.description, &plan.description)
         && same(&current.mail_nickname, &plan.mail_nickname)
         && same(&current.membership_rule, &plan.membership_rule)
-        && same(&current.membership_rule_processing_state, &plan.membership_rule_processing_state)
+        && same(
+            &current.membership_rule_processing_state,
+            &plan.membership_rule_processing_state,
+        )
         && same(&current.members, &plan.members)
 }
 
@@ -178,28 +217,46 @@ fn new_group(plan: &DeviceGroup) -> NewGroup {
         display_name: plan.display_name.known().cloned().unwrap_or_default(),
         description: plan.description.known().cloned(),
         mail_nickname: plan.mail_nickname.known().cloned().unwrap_or_default(),
-        group_types: if dynamic { vec![DYNAMIC.to_string()] } else { Vec::new() },
+        group_types: if dynamic {
+            vec![DYNAMIC.to_string()]
+        } else {
+            Vec::new()
+        },
         membership_rule: plan.membership_rule.known().cloned(),
         membership_rule_processing_state: if dynamic {
-            plan.membership_rule_processing_state.known().cloned().or(Some("On".to_string()))
+            plan.membership_rule_processing_state
+                .known()
+                .cloned()
+                .or(Some("On".to_string()))
         } else {
             None
         },
-        member_ids: plan.members.known().map(|m| m.iter().cloned().collect()).unwrap_or_default(),
+        member_ids: plan
+            .members
+            .known()
+            .map(|m| m.iter().cloned().collect())
+            .unwrap_or_default(),
     }
 }
 
 fn group_patch(prior: &DeviceGroup, plan: &DeviceGroup) -> GroupPatch {
     let changed = |a: &Field<String>, b: &Field<String>| a != b;
     GroupPatch {
-        display_name: changed(&prior.display_name, &plan.display_name).then(|| plan.display_name.known().cloned().unwrap_or_default()),
-        description: changed(&prior.description, &plan.description).then(|| plan.description.known().cloned()),
-        mail_nickname: changed(&prior.mail_nickname, &plan.mail_nickname).then(|| plan.mail_nickname.known().cloned().unwrap_or_default()),
+        display_name: changed(&prior.display_name, &plan.display_name)
+            .then(|| plan.display_name.known().cloned().unwrap_or_default()),
+        description: changed(&prior.description, &plan.description)
+            .then(|| plan.description.known().cloned()),
+        mail_nickname: changed(&prior.mail_nickname, &plan.mail_nickname)
+            .then(|| plan.mail_nickname.known().cloned().unwrap_or_default()),
         group_types: None,
-        membership_rule: changed(&prior.membership_rule, &plan.membership_rule).then(|| plan.membership_rule.known().cloned()),
-        membership_rule_processing_state: changed(&prior.membership_rule_processing_state, &plan.membership_rule_processing_state)
-            .then(|| plan.membership_rule_processing_state.known().cloned())
-            .flatten(),
+        membership_rule: changed(&prior.membership_rule, &plan.membership_rule)
+            .then(|| plan.membership_rule.known().cloned()),
+        membership_rule_processing_state: changed(
+            &prior.membership_rule_processing_state,
+            &plan.membership_rule_processing_state,
+        )
+        .then(|| plan.membership_rule_processing_state.known().cloned())
+        .flatten(),
     }
 }
 
@@ -312,7 +369,12 @@ impl Resource<ProviderData> for DeviceGroupResource {
         }
     }
 
-    fn modify_plan(&self, request: PlanRequest<'_, DeviceGroup>, plan: &mut DeviceGroup, _diags: &mut Diagnostics) {
+    fn modify_plan(
+        &self,
+        request: PlanRequest<'_, DeviceGroup>,
+        plan: &mut DeviceGroup,
+        _diags: &mut Diagnostics,
+    ) {
         let config = request.config;
         // Graph requires a mail nickname; deriving it here shows the real value in the plan.
         if config.mail_nickname.is_null() && request.prior.is_none() {
@@ -321,7 +383,10 @@ impl Resource<ProviderData> for DeviceGroupResource {
                 _ => Field::Unknown,
             };
         }
-        plan.membership_rule_processing_state = match (&config.membership_rule_processing_state, &config.membership_rule) {
+        plan.membership_rule_processing_state = match (
+            &config.membership_rule_processing_state,
+            &config.membership_rule,
+        ) {
             (Field::Known(state), _) => Field::Known(state.clone()),
             (_, Field::Null) => Field::Null,
             (_, Field::Unknown) => Field::Unknown,
@@ -331,18 +396,34 @@ impl Resource<ProviderData> for DeviceGroupResource {
             && !plan.membership_rule.is_unknown()
             && prior.is_dynamic() != plan.is_dynamic()
         {
-            request.requires_replace.push(AttrPath::root("membership_rule"));
+            request
+                .requires_replace
+                .push(AttrPath::root("membership_rule"));
         }
     }
 
-    async fn create(&self, ctx: &Ctx<ProviderData>, plan: &DeviceGroup, diags: &mut Diagnostics) -> Option<DeviceGroup> {
-        let deadline = Deadline::after(timeouts::timeout_for(&plan.timeouts, Operation::Create, DEFAULT_TIMEOUT));
+    async fn create(
+        &self,
+        ctx: &Ctx<ProviderData>,
+        plan: &DeviceGroup,
+        diags: &mut Diagnostics,
+    ) -> Option<DeviceGroup> {
+        let deadline = Deadline::after(timeouts::timeout_for(
+            &plan.timeouts,
+            Operation::Create,
+            DEFAULT_TIMEOUT,
+        ));
         let graph = &ctx.data.graph;
         let body = new_group(plan);
         let group = match graph.create_group(&body, deadline).await {
             Ok(group) => group,
             Err(e) => {
-                graph_error(diags, "Error Creating Device Group", &format!("creating group {:?}", body.display_name), &e);
+                graph_error(
+                    diags,
+                    "Error Creating Device Group",
+                    &format!("creating group {:?}", body.display_name),
+                    &e,
+                );
                 return None;
             }
         };
@@ -352,36 +433,79 @@ impl Resource<ProviderData> for DeviceGroupResource {
         state.mail_nickname = Field::Known(group.mail_nickname.clone());
         let visible = until_stopped(
             &ctx.stop,
-            consistency::wait_until(deadline, "the new group to become readable", || graph.get_group(&group.id, deadline)),
+            consistency::wait_until(deadline, "the new group to become readable", || {
+                graph.get_group(&group.id, deadline)
+            }),
         )
         .await;
         if let Err(e) = visible {
-            graph_error(diags, "Error Creating Device Group", &format!("waiting for group {} to become readable", group.id), &e);
+            graph_error(
+                diags,
+                "Error Creating Device Group",
+                &format!("waiting for group {} to become readable", group.id),
+                &e,
+            );
             return Some(state);
         }
         // Graph binds at most 20 members in the create request; the rest are added one by one.
         for member in body.member_ids.iter().skip(20) {
             if let Err(e) = graph.add_group_member(&group.id, member, deadline).await {
-                graph_error(diags, "Error Adding Group Member", &format!("adding {member} to group {}", group.id), &e);
+                graph_error(
+                    diags,
+                    "Error Adding Group Member",
+                    &format!("adding {member} to group {}", group.id),
+                    &e,
+                );
                 return Some(state);
             }
         }
         match self.settle(ctx, plan, &group.id, deadline).await {
-            Ok(settled) => Some(DeviceGroup { timeouts: plan.timeouts.clone(), ..settled }),
+            Ok(settled) => Some(DeviceGroup {
+                timeouts: plan.timeouts.clone(),
+                ..settled
+            }),
             Err(e) => {
-                graph_error(diags, "Error Creating Device Group", &format!("reading back group {}", group.id), &e);
+                graph_error(
+                    diags,
+                    "Error Creating Device Group",
+                    &format!("reading back group {}", group.id),
+                    &e,
+                );
                 Some(state)
             }
         }
     }
 
-    async fn read(&self, ctx: &Ctx<ProviderData>, state: &DeviceGroup, diags: &mut Diagnostics) -> Option<DeviceGroup> {
+    async fn read(
+        &self,
+        ctx: &Ctx<ProviderData>,
+        state: &DeviceGroup,
+        diags: &mut Diagnostics,
+    ) -> Option<DeviceGroup> {
         let id = state.id.known()?.clone();
-        let deadline = Deadline::after(timeouts::timeout_for(&state.timeouts, Operation::Read, Duration::from_secs(5 * 60)));
-        match self.fetch(ctx, &id, state.members.is_known(), state.timeouts.clone(), deadline).await {
+        let deadline = Deadline::after(timeouts::timeout_for(
+            &state.timeouts,
+            Operation::Read,
+            Duration::from_secs(5 * 60),
+        ));
+        match self
+            .fetch(
+                ctx,
+                &id,
+                state.members.is_known(),
+                state.timeouts.clone(),
+                deadline,
+            )
+            .await
+        {
             Ok(found) => found,
             Err(e) => {
-                graph_error(diags, "Error Reading Device Group", &format!("reading group {id}"), &e);
+                graph_error(
+                    diags,
+                    "Error Reading Device Group",
+                    &format!("reading group {id}"),
+                    &e,
+                );
                 Some(state.clone())
             }
         }
@@ -395,13 +519,22 @@ impl Resource<ProviderData> for DeviceGroupResource {
         diags: &mut Diagnostics,
     ) -> Option<DeviceGroup> {
         let id = prior.id.known()?.clone();
-        let deadline = Deadline::after(timeouts::timeout_for(&plan.timeouts, Operation::Update, DEFAULT_TIMEOUT));
+        let deadline = Deadline::after(timeouts::timeout_for(
+            &plan.timeouts,
+            Operation::Update,
+            DEFAULT_TIMEOUT,
+        ));
         let graph = &ctx.data.graph;
         let patch = group_patch(prior, plan);
         if !patch.is_empty()
             && let Err(e) = graph.update_group(&id, &patch, deadline).await
         {
-            graph_error(diags, "Error Updating Device Group", &format!("updating group {id}"), &e);
+            graph_error(
+                diags,
+                "Error Updating Device Group",
+                &format!("updating group {id}"),
+                &e,
+            );
             return Some(prior.clone());
         }
         if let Some(wanted) = plan.members.known() {
@@ -410,27 +543,50 @@ impl Resource<ProviderData> for DeviceGroupResource {
             let current: BTreeSet<String> = match graph.list_group_member_ids(&id, deadline).await {
                 Ok(ids) => ids.into_iter().collect(),
                 Err(e) => {
-                    graph_error(diags, "Error Updating Device Group", &format!("listing members of group {id}"), &e);
+                    graph_error(
+                        diags,
+                        "Error Updating Device Group",
+                        &format!("listing members of group {id}"),
+                        &e,
+                    );
                     return Some(prior.clone());
                 }
             };
             for member in wanted.difference(&current) {
                 if let Err(e) = graph.add_group_member(&id, member, deadline).await {
-                    graph_error(diags, "Error Adding Group Member", &format!("adding {member} to group {id}"), &e);
+                    graph_error(
+                        diags,
+                        "Error Adding Group Member",
+                        &format!("adding {member} to group {id}"),
+                        &e,
+                    );
                     return Some(prior.clone());
                 }
             }
             for member in current.difference(wanted) {
                 if let Err(e) = graph.remove_group_member(&id, member, deadline).await {
-                    graph_error(diags, "Error Removing Group Member", &format!("removing {member} from group {id}"), &e);
+                    graph_error(
+                        diags,
+                        "Error Removing Group Member",
+                        &format!("removing {member} from group {id}"),
+                        &e,
+                    );
                     return Some(prior.clone());
                 }
             }
         }
         match self.settle(ctx, plan, &id, deadline).await {
-            Ok(settled) => Some(DeviceGroup { timeouts: plan.timeouts.clone(), ..settled }),
+            Ok(settled) => Some(DeviceGroup {
+                timeouts: plan.timeouts.clone(),
+                ..settled
+            }),
             Err(e) => {
-                graph_error(diags, "Error Updating Device Group", &format!("reading back group {id}"), &e);
+                graph_error(
+                    diags,
+                    "Error Updating Device Group",
+                    &format!("reading back group {id}"),
+                    &e,
+                );
                 Some(prior.clone())
             }
         }
@@ -438,32 +594,55 @@ impl Resource<ProviderData> for DeviceGroupResource {
 
     async fn delete(&self, ctx: &Ctx<ProviderData>, state: &DeviceGroup, diags: &mut Diagnostics) {
         let Some(id) = state.id.known() else { return };
-        let deadline = Deadline::after(timeouts::timeout_for(&state.timeouts, Operation::Delete, DEFAULT_TIMEOUT));
+        let deadline = Deadline::after(timeouts::timeout_for(
+            &state.timeouts,
+            Operation::Delete,
+            DEFAULT_TIMEOUT,
+        ));
         let graph = &ctx.data.graph;
         match graph.delete_group(id, deadline).await {
             Ok(()) => {}
             Err(e) if e.is_not_found() => return,
             Err(e) => {
-                graph_error(diags, "Error Deleting Device Group", &format!("deleting group {id}"), &e);
+                graph_error(
+                    diags,
+                    "Error Deleting Device Group",
+                    &format!("deleting group {id}"),
+                    &e,
+                );
                 return;
             }
         }
         let gone = until_stopped(
             &ctx.stop,
-            consistency::wait_until_gone(deadline, "the deleted group to disappear", || graph.get_group(id, deadline)),
+            consistency::wait_until_gone(deadline, "the deleted group to disappear", || {
+                graph.get_group(id, deadline)
+            }),
         )
         .await;
         if let Err(e) = gone {
-            graph_error(diags, "Error Deleting Device Group", &format!("waiting for group {id} to disappear"), &e);
+            graph_error(
+                diags,
+                "Error Deleting Device Group",
+                &format!("waiting for group {id} to disappear"),
+                &e,
+            );
         }
     }
 
-    async fn import(&self, ctx: &Ctx<ProviderData>, id: &str, diags: &mut Diagnostics) -> Option<DeviceGroup> {
+    async fn import(
+        &self,
+        ctx: &Ctx<ProviderData>,
+        id: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<DeviceGroup> {
         let id = id.trim();
         if !crate::tfplugin::validators::is_guid(id) {
             diags.error(
                 "Invalid Import ID",
-                format!("An autopilot_device_group is imported by its object id (a GUID), got {id:?}."),
+                format!(
+                    "An autopilot_device_group is imported by its object id (a GUID), got {id:?}."
+                ),
             );
             return None;
         }
@@ -484,7 +663,12 @@ impl Resource<ProviderData> for DeviceGroupResource {
                 None
             }
             Err(e) => {
-                graph_error(diags, "Error Importing Device Group", &format!("reading group {id}"), &e);
+                graph_error(
+                    diags,
+                    "Error Importing Device Group",
+                    &format!("reading group {id}"),
+                    &e,
+                );
                 None
             }
         }

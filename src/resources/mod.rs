@@ -32,7 +32,13 @@ pub fn graph_error(diags: &mut Diagnostics, summary: &str, action: &str, error: 
 }
 
 /// Like [`graph_error`], pointing at the attribute to blame.
-pub fn graph_attribute_error(diags: &mut Diagnostics, path: AttrPath, summary: &str, action: &str, error: &GraphError) {
+pub fn graph_attribute_error(
+    diags: &mut Diagnostics,
+    path: AttrPath,
+    summary: &str,
+    action: &str,
+    error: &GraphError,
+) {
     diags.attribute_error(path, summary, format!("{action}: {error}"));
 }
 

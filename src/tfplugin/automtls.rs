@@ -12,11 +12,15 @@
 use std::sync::Arc;
 
 use rustls::client::danger::HandshakeSignatureValid;
-use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms, verify_tls12_signature, verify_tls13_signature};
+use rustls::crypto::{
+    CryptoProvider, WebPkiSupportedAlgorithms, verify_tls12_signature, verify_tls13_signature,
+};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, UnixTime};
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
-use rustls::{DigitallySignedStruct, DistinguishedName, Error as TlsError, ServerConfig, SignatureScheme};
+use rustls::{
+    DigitallySignedStruct, DistinguishedName, Error as TlsError, ServerConfig, SignatureScheme,
+};
 
 /// The server's certificate and key, generated for each process.
 pub struct ServerIdentity {
@@ -32,7 +36,9 @@ impl ServerIdentity {
         let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string()])
             .map_err(|e| format!("building the server certificate: {e}"))?;
         params.distinguished_name = rcgen::DistinguishedName::new();
-        params.distinguished_name.push(rcgen::DnType::CommonName, "localhost");
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "localhost");
         params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth];
         params.key_usages = vec![
             rcgen::KeyUsagePurpose::DigitalSignature,
@@ -50,7 +56,8 @@ impl ServerIdentity {
 
 /// Parses the PEM certificate Terraform passes in `PLUGIN_CLIENT_CERT`.
 pub fn parse_client_certificate(pem: &str) -> Result<CertificateDer<'static>, String> {
-    CertificateDer::from_pem_slice(pem.as_bytes()).map_err(|e| format!("PLUGIN_CLIENT_CERT is not a PEM certificate: {e}"))
+    CertificateDer::from_pem_slice(pem.as_bytes())
+        .map_err(|e| format!("PLUGIN_CLIENT_CERT is not a PEM certificate: {e}"))
 }
 
 fn crypto_provider() -> Arc<CryptoProvider> {
@@ -87,7 +94,9 @@ impl ClientCertVerifier for PinnedClientVerifier {
         if end_entity.as_ref() == self.pinned.as_ref() {
             Ok(ClientCertVerified::assertion())
         } else {
-            Err(TlsError::InvalidCertificate(rustls::CertificateError::ApplicationVerificationFailure))
+            Err(TlsError::InvalidCertificate(
+                rustls::CertificateError::ApplicationVerificationFailure,
+            ))
         }
     }
 
@@ -116,7 +125,10 @@ impl ClientCertVerifier for PinnedClientVerifier {
 
 /// The TLS configuration for the plugin server: our identity, Terraform's pinned certificate, and ALPN `h2`
 /// (without it Go's gRPC client drops the connection after a successful handshake).
-pub fn server_config(identity: &ServerIdentity, client_certificate: CertificateDer<'static>) -> Result<ServerConfig, String> {
+pub fn server_config(
+    identity: &ServerIdentity,
+    client_certificate: CertificateDer<'static>,
+) -> Result<ServerConfig, String> {
     let mut config = ServerConfig::builder_with_provider(crypto_provider())
         .with_safe_default_protocol_versions()
         .map_err(|e| format!("TLS versions: {e}"))?
@@ -144,7 +156,10 @@ mod tests {
         let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap();
         params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
         let cert = params.self_signed(&key).unwrap();
-        (cert.der().clone(), PrivatePkcs8KeyDer::from(key.serialize_der()))
+        (
+            cert.der().clone(),
+            PrivatePkcs8KeyDer::from(key.serialize_der()),
+        )
     }
 
     /// The test client trusts whatever server it reaches: what is under test is the server's client check.
@@ -186,7 +201,8 @@ mod tests {
     /// Starts a one-connection echo server with the plugin's TLS config and returns its address.
     async fn start_server(pinned: CertificateDer<'static>) -> std::net::SocketAddr {
         let identity = ServerIdentity::generate().unwrap();
-        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(server_config(&identity, pinned).unwrap()));
+        let acceptor =
+            tokio_rustls::TlsAcceptor::from(Arc::new(server_config(&identity, pinned).unwrap()));
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move {
@@ -202,21 +218,31 @@ mod tests {
     }
 
     /// Connects, sends "ping" and returns whether the echo came back (i.e. the server accepted the client).
-    async fn echo_with(addr: std::net::SocketAddr, identity: Option<(CertificateDer<'static>, PrivatePkcs8KeyDer<'static>)>) -> bool {
+    async fn echo_with(
+        addr: std::net::SocketAddr,
+        identity: Option<(CertificateDer<'static>, PrivatePkcs8KeyDer<'static>)>,
+    ) -> bool {
         let provider = crypto_provider();
         let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
             .with_safe_default_protocol_versions()
             .unwrap()
             .dangerous()
-            .with_custom_certificate_verifier(Arc::new(AnyServer(provider.signature_verification_algorithms)));
+            .with_custom_certificate_verifier(Arc::new(AnyServer(
+                provider.signature_verification_algorithms,
+            )));
         let mut config = match identity {
-            Some((cert, key)) => builder.with_client_auth_cert(vec![cert], PrivateKeyDer::Pkcs8(key)).unwrap(),
+            Some((cert, key)) => builder
+                .with_client_auth_cert(vec![cert], PrivateKeyDer::Pkcs8(key))
+                .unwrap(),
             None => builder.with_no_client_auth(),
         };
         config.alpn_protocols = vec![b"h2".to_vec()];
         let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
         let socket = TcpStream::connect(addr).await.unwrap();
-        let Ok(mut tls) = connector.connect(ServerName::try_from("localhost").unwrap(), socket).await else {
+        let Ok(mut tls) = connector
+            .connect(ServerName::try_from("localhost").unwrap(), socket)
+            .await
+        else {
             return false;
         };
         // Under TLS 1.3 a refused client certificate surfaces on the first read, not in the handshake.
@@ -252,8 +278,14 @@ mod tests {
     #[test]
     fn parses_pem_from_the_environment_form() {
         let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P521_SHA512).unwrap();
-        let cert = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap().self_signed(&key).unwrap();
-        assert_eq!(parse_client_certificate(&cert.pem()).unwrap().as_ref(), cert.der().as_ref());
+        let cert = rcgen::CertificateParams::new(vec!["localhost".to_string()])
+            .unwrap()
+            .self_signed(&key)
+            .unwrap();
+        assert_eq!(
+            parse_client_certificate(&cert.pem()).unwrap().as_ref(),
+            cert.der().as_ref()
+        );
         assert!(parse_client_certificate("not a certificate").is_err());
     }
 }

@@ -83,8 +83,15 @@ pub fn attribute_path(path: &AttrPath) -> pb::AttributePath {
 }
 
 /// Decodes a DynamicValue: msgpack when present, else JSON; both empty means null (as Terraform reads them).
-pub fn decode(value: Option<&pb::DynamicValue>, ty: &Type, what: &str, diags: &mut Diagnostics) -> Option<Value> {
-    let Some(value) = value else { return Some(Value::Null) };
+pub fn decode(
+    value: Option<&pb::DynamicValue>,
+    ty: &Type,
+    what: &str,
+    diags: &mut Diagnostics,
+) -> Option<Value> {
+    let Some(value) = value else {
+        return Some(Value::Null);
+    };
     let decoded = if !value.msgpack.is_empty() {
         msgpack::decode(&value.msgpack, ty)
     } else if !value.json.is_empty() {
@@ -104,7 +111,12 @@ pub fn decode(value: Option<&pb::DynamicValue>, ty: &Type, what: &str, diags: &m
     }
 }
 
-pub fn encode(value: &Value, ty: &Type, what: &str, diags: &mut Diagnostics) -> Option<pb::DynamicValue> {
+pub fn encode(
+    value: &Value,
+    ty: &Type,
+    what: &str,
+    diags: &mut Diagnostics,
+) -> Option<pb::DynamicValue> {
     match msgpack::encode(value, ty) {
         Ok(bytes) => Some(pb::DynamicValue {
             msgpack: bytes,
@@ -113,7 +125,9 @@ pub fn encode(value: &Value, ty: &Type, what: &str, diags: &mut Diagnostics) -> 
         Err(e) => {
             diags.error(
                 "Invalid Value From Provider",
-                format!("The provider could not encode the {what}: {e}. This is a bug in the provider."),
+                format!(
+                    "The provider could not encode the {what}: {e}. This is a bug in the provider."
+                ),
             );
             None
         }

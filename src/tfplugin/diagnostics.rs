@@ -78,7 +78,12 @@ impl Diagnostics {
         self.push(Severity::Error, summary.into(), detail.into(), None);
     }
 
-    pub fn attribute_error(&mut self, path: AttrPath, summary: impl Into<String>, detail: impl Into<String>) {
+    pub fn attribute_error(
+        &mut self,
+        path: AttrPath,
+        summary: impl Into<String>,
+        detail: impl Into<String>,
+    ) {
         self.push(Severity::Error, summary.into(), detail.into(), Some(path));
     }
 
@@ -86,11 +91,22 @@ impl Diagnostics {
         self.push(Severity::Warning, summary.into(), detail.into(), None);
     }
 
-    pub fn attribute_warning(&mut self, path: AttrPath, summary: impl Into<String>, detail: impl Into<String>) {
+    pub fn attribute_warning(
+        &mut self,
+        path: AttrPath,
+        summary: impl Into<String>,
+        detail: impl Into<String>,
+    ) {
         self.push(Severity::Warning, summary.into(), detail.into(), Some(path));
     }
 
-    fn push(&mut self, severity: Severity, summary: String, detail: String, attribute: Option<AttrPath>) {
+    fn push(
+        &mut self,
+        severity: Severity,
+        summary: String,
+        detail: String,
+        attribute: Option<AttrPath>,
+    ) {
         self.0.push(Diagnostic {
             severity,
             summary,
@@ -128,7 +144,10 @@ mod tests {
     fn path_renders_like_terraform_addresses() {
         let path = AttrPath::root("timeouts").attribute("create");
         assert_eq!(path.to_string(), "timeouts.create");
-        assert_eq!(AttrPath::root("tags").key("env").to_string(), "tags[\"env\"]");
+        assert_eq!(
+            AttrPath::root("tags").key("env").to_string(),
+            "tags[\"env\"]"
+        );
         assert_eq!(AttrPath::root("members").index(2).to_string(), "members[2]");
     }
 

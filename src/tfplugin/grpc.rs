@@ -37,7 +37,11 @@ pub struct ProviderService<P: Provider> {
 }
 
 impl<P: Provider> ProviderService<P> {
-    pub fn new(provider: P, stop_sender: watch::Sender<bool>, stop_receiver: watch::Receiver<bool>) -> Self {
+    pub fn new(
+        provider: P,
+        stop_sender: watch::Sender<bool>,
+        stop_receiver: watch::Receiver<bool>,
+    ) -> Self {
         let provider_schema = provider.schema();
         let provider_type = provider_schema.value_type();
         let resources = provider
@@ -46,7 +50,14 @@ impl<P: Provider> ProviderService<P> {
             .map(|resource| {
                 let schema = resource.schema();
                 let ty = schema.value_type();
-                (resource.type_name().to_string(), ResourceEntry { resource, schema, ty })
+                (
+                    resource.type_name().to_string(),
+                    ResourceEntry {
+                        resource,
+                        schema,
+                        ty,
+                    },
+                )
             })
             .collect();
         ProviderService {
@@ -60,7 +71,11 @@ impl<P: Provider> ProviderService<P> {
         }
     }
 
-    fn resource(&self, type_name: &str, diags: &mut Diagnostics) -> Option<&ResourceEntry<P::Data>> {
+    fn resource(
+        &self,
+        type_name: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<&ResourceEntry<P::Data>> {
         let entry = self.resources.get(type_name);
         if entry.is_none() {
             diags.error(
@@ -90,7 +105,9 @@ impl<P: Provider> ProviderService<P> {
 /// Runs every attribute validator on the known, non-null values of a configuration.
 pub fn validate_block(block: &Block, value: &Value, at: &AttrPath, diags: &mut Diagnostics) {
     for attribute in &block.attributes {
-        let Some(v) = value.attr(&attribute.name) else { continue };
+        let Some(v) = value.attr(&attribute.name) else {
+            continue;
+        };
         if v.is_null() || !v.is_wholly_known() {
             continue;
         }
@@ -178,8 +195,18 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Result<Response<pb::validate_provider_config::Response>, Status> {
         let request = request.into_inner();
         let mut diags = Diagnostics::new();
-        if let Some(config) = convert::decode(request.config.as_ref(), &self.provider_type, "provider configuration", &mut diags) {
-            validate_block(&self.provider_schema.block, &config, &AttrPath::default(), &mut diags);
+        if let Some(config) = convert::decode(
+            request.config.as_ref(),
+            &self.provider_type,
+            "provider configuration",
+            &mut diags,
+        ) {
+            validate_block(
+                &self.provider_schema.block,
+                &config,
+                &AttrPath::default(),
+                &mut diags,
+            );
             if !diags.has_errors() {
                 self.provider.validate(&config, &mut diags);
             }
@@ -196,9 +223,19 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let request = request.into_inner();
         let mut diags = Diagnostics::new();
         if let Some(entry) = self.resource(&request.type_name, &mut diags)
-            && let Some(config) = convert::decode(request.config.as_ref(), &entry.ty, "configuration", &mut diags)
+            && let Some(config) = convert::decode(
+                request.config.as_ref(),
+                &entry.ty,
+                "configuration",
+                &mut diags,
+            )
         {
-            validate_block(&entry.schema.block, &config, &AttrPath::default(), &mut diags);
+            validate_block(
+                &entry.schema.block,
+                &config,
+                &AttrPath::default(),
+                &mut diags,
+            );
             entry.resource.validate(&config, &mut diags);
         }
         Ok(Response::new(pb::validate_resource_config::Response {
@@ -213,7 +250,10 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let mut diags = Diagnostics::new();
         diags.error(
             "Unknown Data Source",
-            format!("The provider has no data source {:?}.", request.into_inner().type_name),
+            format!(
+                "The provider has no data source {:?}.",
+                request.into_inner().type_name
+            ),
         );
         Ok(Response::new(pb::validate_data_resource_config::Response {
             diagnostics: convert::diagnostics(diags),
@@ -260,8 +300,12 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Result<Response<pb::configure_provider::Response>, Status> {
         let request = request.into_inner();
         let mut diags = Diagnostics::new();
-        if let Some(config) = convert::decode(request.config.as_ref(), &self.provider_type, "provider configuration", &mut diags)
-            && let Some(data) = self.provider.configure(&config, &mut diags).await
+        if let Some(config) = convert::decode(
+            request.config.as_ref(),
+            &self.provider_type,
+            "provider configuration",
+            &mut diags,
+        ) && let Some(data) = self.provider.configure(&config, &mut diags).await
             && let Ok(mut slot) = self.data.write()
         {
             *slot = Some(Arc::new(data));
@@ -279,15 +323,24 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let mut diags = Diagnostics::new();
         let mut new_state = request.current_state.clone();
         if let Some(entry) = self.resource(&request.type_name, &mut diags)
-            && let Some(current) = convert::decode(request.current_state.as_ref(), &entry.ty, "state", &mut diags)
+            && let Some(current) = convert::decode(
+                request.current_state.as_ref(),
+                &entry.ty,
+                "state",
+                &mut diags,
+            )
             && !current.is_null()
             && let Some(ctx) = self.ctx(&mut diags)
         {
             let read = entry.resource.read(&ctx, &current, &mut diags).await;
             match read {
-                Some(state) => new_state = convert::encode(&state, &entry.ty, "refreshed state", &mut diags),
+                Some(state) => {
+                    new_state = convert::encode(&state, &entry.ty, "refreshed state", &mut diags)
+                }
                 // A failed read keeps the state Terraform has; only a clean "not found" removes it.
-                None if !diags.has_errors() => new_state = convert::encode(&Value::Null, &entry.ty, "state", &mut diags),
+                None if !diags.has_errors() => {
+                    new_state = convert::encode(&Value::Null, &entry.ty, "state", &mut diags)
+                }
                 None => {}
             }
         }
@@ -310,20 +363,42 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             ..Default::default()
         };
         if let Some(entry) = self.resource(&request.type_name, &mut diags) {
-            let prior = convert::decode(request.prior_state.as_ref(), &entry.ty, "prior state", &mut diags);
-            let proposed = convert::decode(request.proposed_new_state.as_ref(), &entry.ty, "proposed state", &mut diags);
-            let config = convert::decode(request.config.as_ref(), &entry.ty, "configuration", &mut diags);
+            let prior = convert::decode(
+                request.prior_state.as_ref(),
+                &entry.ty,
+                "prior state",
+                &mut diags,
+            );
+            let proposed = convert::decode(
+                request.proposed_new_state.as_ref(),
+                &entry.ty,
+                "proposed state",
+                &mut diags,
+            );
+            let config = convert::decode(
+                request.config.as_ref(),
+                &entry.ty,
+                "configuration",
+                &mut diags,
+            );
             if let (Some(prior), Some(proposed), Some(config)) = (prior, proposed, config) {
                 let planned = if proposed.is_null() {
                     Value::Null
                 } else {
                     let standard = standard_plan(&entry.schema, &prior, &proposed, &config);
                     let mut requires_replace = standard.requires_replace;
-                    let planned = entry
-                        .resource
-                        .modify_plan(&prior, &config, standard.planned, &mut requires_replace, &mut diags);
+                    let planned = entry.resource.modify_plan(
+                        &prior,
+                        &config,
+                        standard.planned,
+                        &mut requires_replace,
+                        &mut diags,
+                    );
                     normalise_replace_paths(&mut requires_replace);
-                    response.requires_replace = requires_replace.iter().map(convert::attribute_path).collect();
+                    response.requires_replace = requires_replace
+                        .iter()
+                        .map(convert::attribute_path)
+                        .collect();
                     planned
                 };
                 response.planned_state = convert::encode(&planned, &entry.ty, "plan", &mut diags);
@@ -345,19 +420,39 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             ..Default::default()
         };
         if let Some(entry) = self.resource(&request.type_name, &mut diags)
-            && let Some(prior) = convert::decode(request.prior_state.as_ref(), &entry.ty, "prior state", &mut diags)
-            && let Some(planned) = convert::decode(request.planned_state.as_ref(), &entry.ty, "plan", &mut diags)
+            && let Some(prior) = convert::decode(
+                request.prior_state.as_ref(),
+                &entry.ty,
+                "prior state",
+                &mut diags,
+            )
+            && let Some(planned) = convert::decode(
+                request.planned_state.as_ref(),
+                &entry.ty,
+                "plan",
+                &mut diags,
+            )
             && let Some(ctx) = self.ctx(&mut diags)
         {
             let resource = &entry.resource;
             let new_state = if planned.is_null() {
                 resource.delete(&ctx, &prior, &mut diags).await;
                 // A failed delete leaves the object, and its state, in place.
-                if diags.has_errors() { prior } else { Value::Null }
+                if diags.has_errors() {
+                    prior
+                } else {
+                    Value::Null
+                }
             } else if prior.is_null() {
-                resource.create(&ctx, &planned, &mut diags).await.unwrap_or(Value::Null)
+                resource
+                    .create(&ctx, &planned, &mut diags)
+                    .await
+                    .unwrap_or(Value::Null)
             } else {
-                resource.update(&ctx, &prior, &planned, &mut diags).await.unwrap_or(prior)
+                resource
+                    .update(&ctx, &prior, &planned, &mut diags)
+                    .await
+                    .unwrap_or(prior)
             };
             response.new_state = convert::encode(&new_state, &entry.ty, "new state", &mut diags);
         }
@@ -397,7 +492,10 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let mut diags = Diagnostics::new();
         diags.error(
             "Unknown Data Source",
-            format!("The provider has no data source {:?}.", request.into_inner().type_name),
+            format!(
+                "The provider has no data source {:?}.",
+                request.into_inner().type_name
+            ),
         );
         Ok(Response::new(pb::read_data_source::Response {
             diagnostics: convert::diagnostics(diags),
@@ -428,7 +526,10 @@ impl ControllerService {
 
 #[tonic::async_trait]
 impl goplugin::grpc_controller_server::GrpcController for ControllerService {
-    async fn shutdown(&self, _request: Request<goplugin::Empty>) -> Result<Response<goplugin::Empty>, Status> {
+    async fn shutdown(
+        &self,
+        _request: Request<goplugin::Empty>,
+    ) -> Result<Response<goplugin::Empty>, Status> {
         let _ = self.shutdown.send(true);
         Ok(Response::new(goplugin::Empty {}))
     }
@@ -439,7 +540,10 @@ pub struct StdioService;
 
 #[tonic::async_trait]
 impl goplugin::grpc_stdio_server::GrpcStdio for StdioService {
-    async fn stream_stdio(&self, _request: Request<()>) -> Result<Response<BoxStream<goplugin::StdioData>>, Status> {
+    async fn stream_stdio(
+        &self,
+        _request: Request<()>,
+    ) -> Result<Response<BoxStream<goplugin::StdioData>>, Status> {
         Ok(Response::new(Box::pin(tokio_stream::pending())))
     }
 }

@@ -51,7 +51,13 @@ pub fn level_from_env(get: impl Fn(&str) -> Option<String>) -> LevelFilter {
 }
 
 /// Formats one log line as hclog JSON (without the trailing newline).
-pub fn format_line(now: OffsetDateTime, level: Level, module: &str, target: &str, message: &str) -> String {
+pub fn format_line(
+    now: OffsetDateTime,
+    level: Level,
+    module: &str,
+    target: &str,
+    message: &str,
+) -> String {
     let level = match level {
         Level::Error => "error",
         Level::Warn => "warn",
@@ -127,7 +133,13 @@ mod tests {
     #[test]
     fn line_is_hclog_json_with_six_fractional_digits() {
         let now = OffsetDateTime::from_unix_timestamp_nanos(1_700_000_000_123_456_789).unwrap();
-        let line = format_line(now, Level::Info, "provider.autopilot", "autopilot::graph", "token \"acquired\"");
+        let line = format_line(
+            now,
+            Level::Info,
+            "provider.autopilot",
+            "autopilot::graph",
+            "token \"acquired\"",
+        );
         let parsed: serde_json::Value = serde_json::from_str(&line).unwrap();
         assert_eq!(parsed["@level"], "info");
         assert_eq!(parsed["@message"], "token \"acquired\"");

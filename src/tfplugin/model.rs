@@ -92,7 +92,10 @@ impl FieldValue for i64 {
 impl FieldValue for BTreeSet<String> {
     fn from_cty(value: &Value) -> Option<Self> {
         match value {
-            Value::Set(items) | Value::List(items) => items.iter().map(|i| i.as_str().map(str::to_string)).collect(),
+            Value::Set(items) | Value::List(items) => items
+                .iter()
+                .map(|i| i.as_str().map(str::to_string))
+                .collect(),
             _ => None,
         }
     }
@@ -193,6 +196,9 @@ mod tests {
         let value = ObjectBuilder::new()
             .raw("s", Value::Set(vec![Value::string("a"), Value::Unknown]))
             .build();
-        assert_eq!(ObjectReader::new(&value).field::<BTreeSet<String>>("s"), Field::Unknown);
+        assert_eq!(
+            ObjectReader::new(&value).field::<BTreeSet<String>>("s"),
+            Field::Unknown
+        );
     }
 }

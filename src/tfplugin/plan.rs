@@ -22,14 +22,26 @@ pub struct StandardPlan {
 }
 
 /// Runs steps 1-3 for a create or update. A destroy (null proposed state) plans null and never reaches here.
-pub fn standard_plan(schema: &Schema, prior: &Value, proposed: &Value, config: &Value) -> StandardPlan {
+pub fn standard_plan(
+    schema: &Schema,
+    prior: &Value,
+    proposed: &Value,
+    config: &Value,
+) -> StandardPlan {
     let mut planned = proposed.clone();
     apply_defaults(&schema.block, config, &mut planned);
     if prior.is_null() || &planned != prior {
         mark_computed_unknown(&schema.block, config, &mut planned);
     }
     let mut requires_replace = Vec::new();
-    apply_modifiers(&schema.block, &AttrPath::default(), prior, config, &mut planned, &mut requires_replace);
+    apply_modifiers(
+        &schema.block,
+        &AttrPath::default(),
+        prior,
+        config,
+        &mut planned,
+        &mut requires_replace,
+    );
     StandardPlan {
         planned,
         requires_replace,
@@ -48,7 +60,9 @@ fn config_attr<'a>(config: &'a Value, name: &str) -> &'a Value {
 }
 
 fn apply_defaults(block: &Block, config: &Value, planned: &mut Value) {
-    let Some(map) = attributes_mut(planned) else { return };
+    let Some(map) = attributes_mut(planned) else {
+        return;
+    };
     for attribute in &block.attributes {
         if let Some(default) = &attribute.default
             && config_attr(config, &attribute.name).is_null()
@@ -65,10 +79,15 @@ fn apply_defaults(block: &Block, config: &Value, planned: &mut Value) {
 }
 
 fn mark_computed_unknown(block: &Block, config: &Value, planned: &mut Value) {
-    let Some(map) = attributes_mut(planned) else { return };
+    let Some(map) = attributes_mut(planned) else {
+        return;
+    };
     for attribute in &block.attributes {
         // A defaulted attribute already holds its planned value.
-        if attribute.computed && attribute.default.is_none() && config_attr(config, &attribute.name).is_null() {
+        if attribute.computed
+            && attribute.default.is_none()
+            && config_attr(config, &attribute.name).is_null()
+        {
             map.insert(attribute.name.clone(), Value::Unknown);
         }
     }
@@ -87,15 +106,22 @@ fn apply_modifiers(
     planned: &mut Value,
     requires_replace: &mut Vec<AttrPath>,
 ) {
-    let Some(map) = attributes_mut(planned) else { return };
+    let Some(map) = attributes_mut(planned) else {
+        return;
+    };
     for attribute in &block.attributes {
         let prior_value = prior.attr(&attribute.name).unwrap_or(&Value::Null);
         let config_value = config_attr(config, &attribute.name);
-        let Some(planned_value) = map.get_mut(&attribute.name) else { continue };
+        let Some(planned_value) = map.get_mut(&attribute.name) else {
+            continue;
+        };
         for modifier in &attribute.plan_modifiers {
             match modifier {
                 PlanModifier::UseStateForUnknown => {
-                    if !prior_value.is_null() && planned_value.is_unknown() && !config_value.is_unknown() {
+                    if !prior_value.is_null()
+                        && planned_value.is_unknown()
+                        && !config_value.is_unknown()
+                    {
                         *planned_value = prior_value.clone();
                     }
                 }
@@ -112,7 +138,14 @@ fn apply_modifiers(
             let nested_prior = prior.attr(&nested.type_name).unwrap_or(&Value::Null);
             let nested_config = config_attr(config, &nested.type_name);
             let path = at.clone().attribute(&nested.type_name);
-            apply_modifiers(&nested.block, &path, nested_prior, nested_config, child, requires_replace);
+            apply_modifiers(
+                &nested.block,
+                &path,
+                nested_prior,
+                nested_config,
+                child,
+                requires_replace,
+            );
         }
     }
 }
@@ -134,15 +167,21 @@ mod tests {
             Block::new("test")
                 .attribute(Attribute::string("id").computed().use_state_for_unknown())
                 .attribute(Attribute::string("name").required())
-                .attribute(Attribute::string("kind").default(Value::string("a")).requires_replace())
+                .attribute(
+                    Attribute::string("kind")
+                        .default(Value::string("a"))
+                        .requires_replace(),
+                )
                 .attribute(Attribute::string("derived").optional().computed())
                 .attribute(Attribute::string("status").computed()),
         )
     }
 
     fn object(pairs: &[(&str, Value)]) -> Value {
-        let mut map: BTreeMap<String, Value> =
-            ["id", "name", "kind", "derived", "status"].iter().map(|k| (k.to_string(), Value::Null)).collect();
+        let mut map: BTreeMap<String, Value> = ["id", "name", "kind", "derived", "status"]
+            .iter()
+            .map(|k| (k.to_string(), Value::Null))
+            .collect();
         for (k, v) in pairs {
             map.insert(k.to_string(), v.clone());
         }
@@ -201,7 +240,11 @@ mod tests {
 
     #[test]
     fn changed_replacing_attribute_requires_replace() {
-        let prior = object(&[("id", Value::string("1")), ("name", Value::string("x")), ("kind", Value::string("a"))]);
+        let prior = object(&[
+            ("id", Value::string("1")),
+            ("name", Value::string("x")),
+            ("kind", Value::string("a")),
+        ]);
         let config = object(&[("name", Value::string("x")), ("kind", Value::string("b"))]);
         let mut proposed = prior.clone();
         *proposed.attr_mut("kind").unwrap() = Value::string("b");

@@ -68,14 +68,30 @@ pub trait Resource<D: Send + Sync + 'static>: Send + Sync + 'static {
     fn validate(&self, _config: &Self::Model, _diags: &mut Diagnostics) {}
 
     /// Adjusts the plan after the standard pipeline (e.g. values derivable at plan time, replacement rules).
-    fn modify_plan(&self, _request: PlanRequest<'_, Self::Model>, _plan: &mut Self::Model, _diags: &mut Diagnostics) {}
+    fn modify_plan(
+        &self,
+        _request: PlanRequest<'_, Self::Model>,
+        _plan: &mut Self::Model,
+        _diags: &mut Diagnostics,
+    ) {
+    }
 
     /// Creates the object. On failure after something was created, return the partial state with the error so
     /// nothing is orphaned (Terraform keeps it and taints it).
-    async fn create(&self, ctx: &Ctx<D>, plan: &Self::Model, diags: &mut Diagnostics) -> Option<Self::Model>;
+    async fn create(
+        &self,
+        ctx: &Ctx<D>,
+        plan: &Self::Model,
+        diags: &mut Diagnostics,
+    ) -> Option<Self::Model>;
 
     /// Refreshes the object; `None` means it no longer exists (Terraform plans a create).
-    async fn read(&self, ctx: &Ctx<D>, state: &Self::Model, diags: &mut Diagnostics) -> Option<Self::Model>;
+    async fn read(
+        &self,
+        ctx: &Ctx<D>,
+        state: &Self::Model,
+        diags: &mut Diagnostics,
+    ) -> Option<Self::Model>;
 
     async fn update(
         &self,
@@ -123,7 +139,13 @@ pub trait DynResource<D>: Send + Sync {
     ) -> Value;
     async fn create(&self, ctx: &Ctx<D>, plan: &Value, diags: &mut Diagnostics) -> Option<Value>;
     async fn read(&self, ctx: &Ctx<D>, state: &Value, diags: &mut Diagnostics) -> Option<Value>;
-    async fn update(&self, ctx: &Ctx<D>, prior: &Value, plan: &Value, diags: &mut Diagnostics) -> Option<Value>;
+    async fn update(
+        &self,
+        ctx: &Ctx<D>,
+        prior: &Value,
+        plan: &Value,
+        diags: &mut Diagnostics,
+    ) -> Option<Value>;
     async fn delete(&self, ctx: &Ctx<D>, state: &Value, diags: &mut Diagnostics);
     async fn import(&self, ctx: &Ctx<D>, id: &str, diags: &mut Diagnostics) -> Option<Value>;
 }
@@ -168,18 +190,30 @@ where
 
     async fn create(&self, ctx: &Ctx<D>, plan: &Value, diags: &mut Diagnostics) -> Option<Value> {
         let model = R::Model::from_value(plan);
-        Resource::create(self, ctx, &model, diags).await.map(|m| m.to_value())
+        Resource::create(self, ctx, &model, diags)
+            .await
+            .map(|m| m.to_value())
     }
 
     async fn read(&self, ctx: &Ctx<D>, state: &Value, diags: &mut Diagnostics) -> Option<Value> {
         let model = R::Model::from_value(state);
-        Resource::read(self, ctx, &model, diags).await.map(|m| m.to_value())
+        Resource::read(self, ctx, &model, diags)
+            .await
+            .map(|m| m.to_value())
     }
 
-    async fn update(&self, ctx: &Ctx<D>, prior: &Value, plan: &Value, diags: &mut Diagnostics) -> Option<Value> {
+    async fn update(
+        &self,
+        ctx: &Ctx<D>,
+        prior: &Value,
+        plan: &Value,
+        diags: &mut Diagnostics,
+    ) -> Option<Value> {
         let prior = R::Model::from_value(prior);
         let plan = R::Model::from_value(plan);
-        Resource::update(self, ctx, &prior, &plan, diags).await.map(|m| m.to_value())
+        Resource::update(self, ctx, &prior, &plan, diags)
+            .await
+            .map(|m| m.to_value())
     }
 
     async fn delete(&self, ctx: &Ctx<D>, state: &Value, diags: &mut Diagnostics) {
@@ -187,6 +221,8 @@ where
     }
 
     async fn import(&self, ctx: &Ctx<D>, id: &str, diags: &mut Diagnostics) -> Option<Value> {
-        Resource::import(self, ctx, id, diags).await.map(|m| m.to_value())
+        Resource::import(self, ctx, id, diags)
+            .await
+            .map(|m| m.to_value())
     }
 }

@@ -130,7 +130,11 @@ impl Attribute {
         if let Some(default) = &self.default {
             text.push_str(&format!(" Defaults to `{}`.", render_default(default)));
         }
-        if self.plan_modifiers.iter().any(|m| matches!(m, PlanModifier::RequiresReplace)) {
+        if self
+            .plan_modifiers
+            .iter()
+            .any(|m| matches!(m, PlanModifier::RequiresReplace))
+        {
             text.push_str(" Changing this replaces the object.");
         }
         text.trim().to_string()
@@ -194,7 +198,10 @@ impl Block {
 
     /// The cty object type of a value conforming to this block.
     pub fn value_type(&self) -> Type {
-        let attributes = self.attributes.iter().map(|a| (a.name.clone(), a.ty.clone()));
+        let attributes = self
+            .attributes
+            .iter()
+            .map(|a| (a.name.clone(), a.ty.clone()));
         let blocks = self.blocks.iter().map(|b| {
             let ty = match b.nesting {
                 Nesting::Single => b.block.value_type(),
@@ -235,7 +242,11 @@ mod tests {
         let block = Block::new("thing")
             .attribute(Attribute::string("id").computed())
             .attribute(Attribute::string_set("members").optional())
-            .block("timeouts", Nesting::Single, Block::new("t").attribute(Attribute::string("create").optional()));
+            .block(
+                "timeouts",
+                Nesting::Single,
+                Block::new("t").attribute(Attribute::string("create").optional()),
+            );
         let expected = Type::object([
             ("id", Type::String),
             ("members", Type::set(Type::String)),

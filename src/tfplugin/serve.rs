@@ -17,7 +17,7 @@ use tokio_stream::wrappers::ReceiverStream;
 use tonic::transport::server::Connected;
 
 use super::automtls::{self, ServerIdentity};
-use super::grpc::{ControllerService, ProviderService, StdioService, BrokerService};
+use super::grpc::{BrokerService, ControllerService, ProviderService, StdioService};
 use super::proto::plugin::grpc_broker_server::GrpcBrokerServer;
 use super::proto::plugin::grpc_controller_server::GrpcControllerServer;
 use super::proto::plugin::grpc_stdio_server::GrpcStdioServer;
@@ -26,7 +26,8 @@ use super::resource::Provider;
 
 /// Terraform's magic cookie (go-plugin's handshake config for providers).
 pub const MAGIC_COOKIE_KEY: &str = "TF_PLUGIN_MAGIC_COOKIE";
-pub const MAGIC_COOKIE_VALUE: &str = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
+pub const MAGIC_COOKIE_VALUE: &str =
+    "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
 const PROTOCOL_VERSION: u32 = 6;
 /// terraform-plugin-go's limit; schemas and large states exceed tonic's 4 MiB default.
 const MAX_MESSAGE_BYTES: usize = 256 * 1024 * 1024;
@@ -40,7 +41,9 @@ pub enum ServeError {
          load any plugins automatically (terraform-provider-autopilot is loaded by Terraform or OpenTofu)."
     )]
     NotAPluginLaunch,
-    #[error("incompatible plugin protocol versions: Terraform offers {offered:?}, this provider speaks 6")]
+    #[error(
+        "incompatible plugin protocol versions: Terraform offers {offered:?}, this provider speaks 6"
+    )]
     IncompatibleProtocol { offered: String },
     #[error("{0}")]
     Setup(String),
@@ -62,25 +65,35 @@ pub async fn serve<P: Provider>(provider: P, options: ServeOptions) -> Result<()
             return Err(ServeError::NotAPluginLaunch);
         }
         if let Some(offered) = env("PLUGIN_PROTOCOL_VERSIONS")
-            && !offered.split(',').any(|v| v.trim() == PROTOCOL_VERSION.to_string())
+            && !offered
+                .split(',')
+                .any(|v| v.trim() == PROTOCOL_VERSION.to_string())
         {
             return Err(ServeError::IncompatibleProtocol { offered });
         }
     }
 
     let listener = if options.debug {
-        TcpListener::bind("127.0.0.1:0").await.map_err(|e| ServeError::Setup(format!("listening: {e}")))?
+        TcpListener::bind("127.0.0.1:0")
+            .await
+            .map_err(|e| ServeError::Setup(format!("listening: {e}")))?
     } else {
         bind_in_range(port_range(env("PLUGIN_MIN_PORT"), env("PLUGIN_MAX_PORT"))).await?
     };
-    let addr = listener.local_addr().map_err(|e| ServeError::Setup(e.to_string()))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| ServeError::Setup(e.to_string()))?;
 
-    let tls = match env("PLUGIN_CLIENT_CERT").filter(|pem| !pem.trim().is_empty() && !options.debug) {
+    let tls = match env("PLUGIN_CLIENT_CERT").filter(|pem| !pem.trim().is_empty() && !options.debug)
+    {
         Some(pem) => {
             let client = automtls::parse_client_certificate(&pem).map_err(ServeError::Setup)?;
             let identity = ServerIdentity::generate().map_err(ServeError::Setup)?;
             let config = automtls::server_config(&identity, client).map_err(ServeError::Setup)?;
-            Some((identity.certificate, tokio_rustls::TlsAcceptor::from(Arc::new(config))))
+            Some((
+                identity.certificate,
+                tokio_rustls::TlsAcceptor::from(Arc::new(config)),
+            ))
         }
         None => None,
     };
@@ -100,7 +113,9 @@ pub async fn serve<P: Provider>(provider: P, options: ServeOptions) -> Result<()
                 .max_decoding_message_size(MAX_MESSAGE_BYTES)
                 .max_encoding_message_size(MAX_MESSAGE_BYTES),
         )
-        .add_service(GrpcControllerServer::new(ControllerService::new(shutdown_tx.clone())))
+        .add_service(GrpcControllerServer::new(ControllerService::new(
+            shutdown_tx.clone(),
+        )))
         .add_service(GrpcStdioServer::new(StdioService))
         .add_service(GrpcBrokerServer::new(BrokerService))
         .add_service(health_service);
@@ -135,7 +150,9 @@ async fn bind_in_range((min, max): (u16, u16)) -> Result<TcpListener, ServeError
             return Ok(listener);
         }
     }
-    Err(ServeError::Setup(format!("no free port on 127.0.0.1 between {min} and {max}")))
+    Err(ServeError::Setup(format!(
+        "no free port on 127.0.0.1 between {min} and {max}"
+    )))
 }
 
 /// Prints the handshake line (or, in debug mode, the reattach instructions) and flushes it: nothing else is ever
@@ -208,7 +225,9 @@ fn accept_loop(
                 }
                 Some(acceptor) => {
                     tokio::spawn(async move {
-                        match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(socket)).await {
+                        match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(socket))
+                            .await
+                        {
                             Ok(Ok(stream)) => {
                                 let _ = sender.send(Ok(Connection::Tls(Box::new(stream)))).await;
                             }
@@ -235,7 +254,11 @@ impl Connected for Connection {
 }
 
 impl AsyncRead for Connection {
-    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
         match self.get_mut() {
             Connection::Plain(s) => Pin::new(s).poll_read(cx, buf),
             Connection::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
@@ -244,7 +267,11 @@ impl AsyncRead for Connection {
 }
 
 impl AsyncWrite for Connection {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
         match self.get_mut() {
             Connection::Plain(s) => Pin::new(s).poll_write(cx, buf),
             Connection::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
@@ -291,8 +318,14 @@ mod tests {
     #[test]
     fn port_range_defaults_and_orders() {
         assert_eq!(port_range(None, None), (10000, 25000));
-        assert_eq!(port_range(Some("12000".into()), Some("12010".into())), (12000, 12010));
-        assert_eq!(port_range(Some("13000".into()), Some("12000".into())), (12000, 13000));
+        assert_eq!(
+            port_range(Some("12000".into()), Some("12010".into())),
+            (12000, 12010)
+        );
+        assert_eq!(
+            port_range(Some("13000".into()), Some("12000".into())),
+            (12000, 13000)
+        );
     }
 
     #[tokio::test]

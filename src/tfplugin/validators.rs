@@ -53,7 +53,10 @@ impl Validator for OneOf {
             diags.attribute_error(
                 path.clone(),
                 "Invalid Attribute Value",
-                format!("Attribute {path} must be one of: {}; got {text:?}.", values.join(", ")),
+                format!(
+                    "Attribute {path} must be one of: {}; got {text:?}.",
+                    values.join(", ")
+                ),
             );
         }
     }
@@ -201,7 +204,10 @@ mod tests {
     fn guid_checks_every_set_element() {
         let good = "0f8fad5b-d9cb-469f-a165-70867728950e";
         assert!(!run(&Guid, Value::Set(vec![Value::string(good)])).has_errors());
-        let diags = run(&Guid, Value::Set(vec![Value::string(good), Value::string("not-a-guid")]));
+        let diags = run(
+            &Guid,
+            Value::Set(vec![Value::string(good), Value::string("not-a-guid")]),
+        );
         assert_eq!(diags.iter().count(), 1);
     }
 

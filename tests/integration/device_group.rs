@@ -9,7 +9,10 @@ const TENANT: &str = "6f1c1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b";
 const ZTD_RULE: &str = r#"(device.devicePhysicalIds -any (_ -contains \"[ZTDId]\"))"#;
 
 fn groups(emulator: &Emulator) -> Vec<Value> {
-    emulator.objects(TENANT)["groups"].as_array().cloned().unwrap_or_default()
+    emulator.objects(TENANT)["groups"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
 }
 
 fn group_named<'a>(groups: &'a [Value], name: &str) -> &'a Value {
@@ -51,7 +54,11 @@ resource "autopilot_device_group" "autopilot" {{
 /// The resource changes of a saved plan, as (address, actions).
 fn planned_actions(ws: &Workspace) -> Vec<(String, Vec<String>)> {
     let out = ws.run(&["plan", "-out=tf.plan", "-input=false"]);
-    assert_eq!(out.status, 0, "plan failed:\n{}\n{}", out.stdout, out.stderr);
+    assert_eq!(
+        out.status, 0,
+        "plan failed:\n{}\n{}",
+        out.stdout, out.stderr
+    );
     let show = ws.run(&["show", "-json", "tf.plan"]);
     let plan: Value = serde_json::from_str(&show.stdout).expect("plan JSON");
     plan["resource_changes"]
@@ -60,8 +67,15 @@ fn planned_actions(ws: &Workspace) -> Vec<(String, Vec<String>)> {
         .unwrap_or_default()
         .iter()
         .map(|c| {
-            let actions = c["change"]["actions"].as_array().unwrap().iter().map(|a| a.as_str().unwrap().to_string());
-            (c["address"].as_str().unwrap().to_string(), actions.collect())
+            let actions = c["change"]["actions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a.as_str().unwrap().to_string());
+            (
+                c["address"].as_str().unwrap().to_string(),
+                actions.collect(),
+            )
         })
         .filter(|(_, actions)| actions != &["no-op"])
         .collect()
@@ -70,25 +84,43 @@ fn planned_actions(ws: &Workspace) -> Vec<(String, Vec<String>)> {
 #[test]
 fn dynamic_group_lifecycle() {
     let emulator = Emulator::start(&[]);
-    let autopilot_device = add_device(&emulator, "DESKTOP-AP1", &["[ZTDId]:6c3e1f0a-1b2c-4d5e-9f00-112233445566"]);
+    let autopilot_device = add_device(
+        &emulator,
+        "DESKTOP-AP1",
+        &["[ZTDId]:6c3e1f0a-1b2c-4d5e-9f00-112233445566"],
+    );
     add_device(&emulator, "LAPTOP-OTHER", &["[USER-GID]:1234"]);
     let ws = Workspace::new(&emulator, TENANT);
 
-    ws.write("main.tf", &dynamic_config("Autopilot devices", ZTD_RULE, r#"description = "All Autopilot devices""#));
+    ws.write(
+        "main.tf",
+        &dynamic_config(
+            "Autopilot devices",
+            ZTD_RULE,
+            r#"description = "All Autopilot devices""#,
+        ),
+    );
     ws.apply();
     ws.assert_plan_empty();
 
     let state = ws.state_json();
     let resource = &state["values"]["root_module"]["resources"][0]["values"];
     assert_eq!(resource["membership_rule_processing_state"], "On");
-    assert_eq!(resource["mail_nickname"], "Autopilotdevices", "derived from the display name without the space");
+    assert_eq!(
+        resource["mail_nickname"], "Autopilotdevices",
+        "derived from the display name without the space"
+    );
 
     let all = groups(&emulator);
     let group = group_named(&all, "Autopilot devices");
     assert_eq!(group["groupTypes"], json!(["DynamicMembership"]));
     assert_eq!(group["securityEnabled"], true);
     assert_eq!(group["mailEnabled"], false);
-    assert_eq!(group["members"], json!([autopilot_device]), "only the Autopilot device matches the rule");
+    assert_eq!(
+        group["members"],
+        json!([autopilot_device]),
+        "only the Autopilot device matches the rule"
+    );
 
     // Update in place: new name, description and a paused rule; the group keeps its id.
     let id = resource["id"].as_str().unwrap().to_string();
@@ -102,7 +134,10 @@ fn dynamic_group_lifecycle() {
     );
     assert_eq!(
         planned_actions(&ws),
-        vec![("autopilot_device_group.autopilot".to_string(), vec!["update".to_string()])]
+        vec![(
+            "autopilot_device_group.autopilot".to_string(),
+            vec!["update".to_string()]
+        )]
     );
     ws.apply();
     ws.assert_plan_empty();
@@ -116,9 +151,19 @@ fn dynamic_group_lifecycle() {
     assert!(group["description"].is_null());
 
     ws.destroy();
-    assert!(groups(&emulator).is_empty(), "destroy left groups: {:#?}", groups(&emulator));
-    let deleted = emulator.objects(TENANT)["deletedItems"].as_array().cloned().unwrap_or_default();
-    assert!(deleted.iter().any(|g| g["id"] == id.as_str()), "the group is soft-deleted, as Graph does");
+    assert!(
+        groups(&emulator).is_empty(),
+        "destroy left groups: {:#?}",
+        groups(&emulator)
+    );
+    let deleted = emulator.objects(TENANT)["deletedItems"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        deleted.iter().any(|g| g["id"] == id.as_str()),
+        "the group is soft-deleted, as Graph does"
+    );
 }
 
 #[test]
@@ -163,7 +208,10 @@ resource "autopilot_device_group" "pilot" {{
     ws.write("main.tf", &assigned(&[&a, &c]));
     assert_eq!(
         planned_actions(&ws),
-        vec![("autopilot_device_group.pilot".to_string(), vec!["update".to_string()])]
+        vec![(
+            "autopilot_device_group.pilot".to_string(),
+            vec!["update".to_string()]
+        )]
     );
     ws.apply();
     ws.assert_plan_empty();
@@ -189,20 +237,37 @@ resource "autopilot_device_group" "pilot" {{
     // Import into a fresh workspace: the same configuration plans nothing.
     let imported = Workspace::new(&emulator, TENANT);
     imported.write("main.tf", &assigned(&[&a, &c]));
-    let out = imported.run(&["import", "-input=false", "autopilot_device_group.pilot", &id]);
-    assert_eq!(out.status, 0, "import failed:\n{}\n{}", out.stdout, out.stderr);
+    let out = imported.run(&[
+        "import",
+        "-input=false",
+        "autopilot_device_group.pilot",
+        &id,
+    ]);
+    assert_eq!(
+        out.status, 0,
+        "import failed:\n{}\n{}",
+        out.stdout, out.stderr
+    );
     imported.assert_plan_empty();
 
     // Switching to dynamic replaces the group.
     ws.write("main.tf", &dynamic_config("Autopilot pilot", ZTD_RULE, ""));
     let actions = planned_actions(&ws);
     assert_eq!(actions.len(), 1);
-    assert_eq!(actions[0].1, vec!["delete".to_string(), "create".to_string()], "{actions:?}");
+    assert_eq!(
+        actions[0].1,
+        vec!["delete".to_string(), "create".to_string()],
+        "{actions:?}"
+    );
     ws.apply();
     ws.assert_plan_empty();
     let all = groups(&emulator);
     assert_eq!(all.len(), 1);
-    assert_ne!(all[0]["id"], id.as_str(), "a new group replaced the assigned one");
+    assert_ne!(
+        all[0]["id"],
+        id.as_str(),
+        "a new group replaced the assigned one"
+    );
 
     ws.destroy();
     assert!(groups(&emulator).is_empty());
@@ -261,10 +326,16 @@ fn deleted_out_of_band_plans_a_create() {
         .as_str()
         .unwrap()
         .to_string();
-    assert_eq!(emulator.graph(TENANT).delete(&format!("/v1.0/groups/{id}")), 204);
+    assert_eq!(
+        emulator.graph(TENANT).delete(&format!("/v1.0/groups/{id}")),
+        204
+    );
     assert_eq!(
         planned_actions(&ws),
-        vec![("autopilot_device_group.autopilot".to_string(), vec!["create".to_string()])]
+        vec![(
+            "autopilot_device_group.autopilot".to_string(),
+            vec!["create".to_string()]
+        )]
     );
     ws.apply();
     ws.assert_plan_empty();
@@ -278,20 +349,35 @@ fn invalid_input_fails_validate_without_a_request() {
     let ws = Workspace::new(&emulator, TENANT);
     let cases = [
         (
-            dynamic_config("Bad rule", r#"(device.devicePhysicalIds -any (_ -contains \"[ZTDId]\")"#, ""),
+            dynamic_config(
+                "Bad rule",
+                r#"(device.devicePhysicalIds -any (_ -contains \"[ZTDId]\")"#,
+                "",
+            ),
             "Invalid Membership Rule",
         ),
-        (dynamic_config("Bad property", r#"device.serialNumber -eq \"1\""#, ""), "Invalid Membership Rule"),
+        (
+            dynamic_config("Bad property", r#"device.serialNumber -eq \"1\""#, ""),
+            "Invalid Membership Rule",
+        ),
         (
             dynamic_config("User rule", r#"user.department -eq \"Sales\""#, ""),
             "Membership Rule Is Not a Device Rule",
         ),
         (
-            dynamic_config("Bad state", ZTD_RULE, "membership_rule_processing_state = \"Off\""),
+            dynamic_config(
+                "Bad state",
+                ZTD_RULE,
+                "membership_rule_processing_state = \"Off\"",
+            ),
             "Invalid Attribute Value",
         ),
         (
-            dynamic_config("Both", ZTD_RULE, "members = [\"0f8fad5b-d9cb-469f-a165-70867728950e\"]"),
+            dynamic_config(
+                "Both",
+                ZTD_RULE,
+                "members = [\"0f8fad5b-d9cb-469f-a165-70867728950e\"]",
+            ),
             "Conflicting Attributes",
         ),
         (
@@ -315,15 +401,27 @@ fn invalid_input_fails_validate_without_a_request() {
         ws.write("main.tf", &config);
         let out = ws.run(&["validate", "-no-color"]);
         assert_ne!(out.status, 0, "validate accepted:\n{config}");
-        assert!(out.stderr.contains(expected) || out.stdout.contains(expected), "expected {expected:?}:\n{}{}", out.stdout, out.stderr);
+        assert!(
+            out.stderr.contains(expected) || out.stdout.contains(expected),
+            "expected {expected:?}:\n{}{}",
+            out.stdout,
+            out.stderr
+        );
         let plan = ws.run(&["plan", "-input=false", "-no-color"]);
         assert_ne!(plan.status, 0, "plan accepted:\n{config}");
     }
     // The rule error points at the position in the rule.
-    ws.write("main.tf", &dynamic_config("Bad rule", r#"device.displayName -eq \"x\" -and"#, ""));
+    ws.write(
+        "main.tf",
+        &dynamic_config("Bad rule", r#"device.displayName -eq \"x\" -and"#, ""),
+    );
     let out = ws.run(&["validate", "-no-color"]);
     assert!(out.stderr.contains("at character"), "{}", out.stderr);
-    assert_eq!(emulator.stats()["requests"], 0, "no request may reach Graph for invalid input");
+    assert_eq!(
+        emulator.stats()["requests"],
+        0,
+        "no request may reach Graph for invalid input"
+    );
 }
 
 #[test]
@@ -354,5 +452,8 @@ resource "autopilot_device_group" "sales" {{
     ws.destroy();
     assert!(groups(&emulator).is_empty());
     let stats = emulator.stats();
-    assert!(stats["faults"].as_u64().unwrap() > 0, "the emulator injected faults: {stats}");
+    assert!(
+        stats["faults"].as_u64().unwrap() > 0,
+        "the emulator injected faults: {stats}"
+    );
 }

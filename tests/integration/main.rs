@@ -5,3 +5,4 @@ mod support;
 
 mod device_group;
 mod protocol;
+mod smoke;

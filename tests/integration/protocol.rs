@@ -25,27 +25,42 @@ terraform {
     let schemas: Value = serde_json::from_str(&out.stdout).unwrap();
     let provider = &schemas["provider_schemas"]["registry.terraform.io/example/autopilot"];
     let mut checked = 0;
-    let mut blocks = vec![("provider".to_string(), provider["provider"]["block"].clone())];
-    for (name, schema) in provider["resource_schemas"].as_object().expect("resource schemas") {
+    let mut blocks = vec![(
+        "provider".to_string(),
+        provider["provider"]["block"].clone(),
+    )];
+    for (name, schema) in provider["resource_schemas"]
+        .as_object()
+        .expect("resource schemas")
+    {
         blocks.push((name.clone(), schema["block"].clone()));
     }
     assert!(blocks.iter().any(|(n, _)| n == "autopilot_device_group"));
     while let Some((name, block)) = blocks.pop() {
-        assert!(!block["description"].as_str().unwrap_or("").is_empty(), "{name} has no description");
+        assert!(
+            !block["description"].as_str().unwrap_or("").is_empty(),
+            "{name} has no description"
+        );
         for (attr, spec) in block["attributes"].as_object().cloned().unwrap_or_default() {
             let description = spec["description"].as_str().unwrap_or("");
-            assert!(description.len() > 10, "{name}.{attr} has no real description: {description:?}");
+            assert!(
+                description.len() > 10,
+                "{name}.{attr} has no real description: {description:?}"
+            );
             assert_eq!(spec["description_kind"], "markdown", "{name}.{attr}");
             checked += 1;
         }
-        for (nested, spec) in block["block_types"].as_object().cloned().unwrap_or_default() {
+        for (nested, spec) in block["block_types"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default()
+        {
             blocks.push((format!("{name}.{nested}"), spec["block"].clone()));
         }
     }
     assert!(checked >= 15, "only {checked} attributes checked");
     assert_eq!(
-        provider["provider"]["block"]["attributes"]["client_secret"]["sensitive"],
-        true,
+        provider["provider"]["block"]["attributes"]["client_secret"]["sensitive"], true,
         "the client secret is sensitive"
     );
 }

@@ -1,0 +1,26 @@
+//! The integration-test harness: a real Terraform CLI drives the built provider against a `graph-emulator` child
+//! process, each test in its own temporary workspace. Everything here is synchronous (std::process, std::net), so
+//! a test reads top to bottom like the commands a user would type.
+//!
+//! - [`Emulator`] starts `graph-emulator` on a free loopback port and reads its admin routes.
+//! - [`GraphAdmin`] makes out-of-band Graph calls, the way a person changes things in the portal.
+//! - [`Workspace`] is a directory with its own Terraform CLI configuration (dev_overrides onto our provider
+//!   binary) and the provider's environment for one tenant of the emulator.
+//! - [`terraform_binary`] and [`extra_terraform_on_path`] pick the Terraform CLIs to test with.
+
+// Scenarios use different parts of the harness; an unused helper or re-export is not a defect.
+#![allow(dead_code, unused_imports)]
+
+mod emulator;
+mod graph_admin;
+mod http;
+mod terraform;
+mod workspace;
+
+pub use emulator::Emulator;
+pub use graph_admin::GraphAdmin;
+pub use terraform::{
+    PINNED_TERRAFORM_VERSION, PROVIDER_SOURCE, extra_terraform_on_path, provider_binary,
+    terraform_binary, terraform_version,
+};
+pub use workspace::{TEST_CLIENT_ID, TEST_CLIENT_SECRET, TfOutput, Workspace};
