@@ -32,7 +32,7 @@ export TERRAFORM
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 RELEASE_DIR := $(TARGET_DIR)/release
 MIRROR_DIR := $(CURDIR)/dist/mirror
-DEMO_EXAMPLE := examples/demo
+DEMO_EXAMPLE := examples/user-driven-entra-join
 
 .PHONY: all build test demo lint install docs bench terraform clean distclean help
 
