@@ -1,0 +1,375 @@
+//! The Entra ID token endpoint (`POST /{tenant}/oauth2/v2.0/token`, client-credentials grant) and the bearer check on
+//! Graph requests. Tokens are JWT-shaped so clients can decode the claims they expect (`tid`, `roles`, `exp`), but their
+//! signature is random: the emulator trusts a token because it remembers issuing it, not because of a key.
+
+use axum::http::{HeaderMap, StatusCode, header};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::odata::GraphError;
+use super::prng::Random;
+
+/// Token lifetime, as Entra reports it for app-only tokens.
+pub const TOKEN_LIFETIME_SECONDS: i64 = 3599;
+
+/// The application roles every emulator token carries: everything the Autopilot provider needs.
+pub const GRANTED_ROLES: [&str; 4] = [
+    "Group.ReadWrite.All",
+    "Device.Read.All",
+    "DeviceManagementServiceConfig.ReadWrite.All",
+    "DeviceManagementConfiguration.ReadWrite.All",
+];
+
+/// What the emulator remembers about a token it issued.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IssuedToken {
+    pub tenant: String,
+    pub app_id: String,
+    pub roles: Vec<String>,
+    /// Unix seconds.
+    pub expires_at: i64,
+}
+
+/// An error in Entra's token-endpoint shape (`error`, `error_description` starting with the AADSTS code, ...).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenError {
+    pub status: StatusCode,
+    pub error: &'static str,
+    pub aadsts: u32,
+    pub description: String,
+}
+
+impl TokenError {
+    fn new(
+        status: StatusCode,
+        error: &'static str,
+        aadsts: u32,
+        description: impl Into<String>,
+    ) -> Self {
+        TokenError {
+            status,
+            error,
+            aadsts,
+            description: description.into(),
+        }
+    }
+
+    fn missing(parameter: &str) -> Self {
+        TokenError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            900144,
+            format!("The request body must contain the following parameter: '{parameter}'."),
+        )
+    }
+
+    /// The JSON body Entra sends, with the trace and correlation ids it appends to every description.
+    pub fn body(&self, trace_id: &str, correlation_id: &str, timestamp: &str) -> Value {
+        let description = format!(
+            "AADSTS{}: {} Trace ID: {trace_id} Correlation ID: {correlation_id} Timestamp: {timestamp}",
+            self.aadsts, self.description
+        );
+        json!({
+            "error": self.error,
+            "error_description": description,
+            "error_codes": [self.aadsts],
+            "timestamp": timestamp,
+            "trace_id": trace_id,
+            "correlation_id": correlation_id,
+            "error_uri": format!("https://login.microsoftonline.com/error?code={}", self.aadsts),
+        })
+    }
+}
+
+/// Handles a client-credentials token request for `tenant` with the decoded form `form`. On success returns the
+/// access token and what to remember about it.
+pub fn issue_token(
+    tenant: &str,
+    form: &[(String, String)],
+    expected_secret: &str,
+    random: &Random,
+    now_unix: i64,
+) -> Result<(String, IssuedToken), TokenError> {
+    let field = |name: &str| {
+        form.iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    };
+    let grant_type = field("grant_type").ok_or_else(|| TokenError::missing("grant_type"))?;
+    if grant_type != "client_credentials" {
+        return Err(TokenError::new(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            70003,
+            format!("The app requested an unsupported grant type '{grant_type}'."),
+        ));
+    }
+    let client_id = field("client_id")
+        .filter(|id| !id.is_empty())
+        .ok_or_else(|| TokenError::missing("client_id"))?;
+    let scope = field("scope")
+        .filter(|s| !s.trim().is_empty())
+        .ok_or_else(|| TokenError::missing("scope"))?;
+    let audience = default_scope_resource(scope).ok_or_else(|| {
+        TokenError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_scope",
+            1002012,
+            format!(
+                "The provided value for scope {scope} is not valid. Client credential flows must have a scope value \
+                 with /.default suffixed to the resource identifier (application ID URI)."
+            ),
+        )
+    })?;
+    let secret = match field("client_secret") {
+        Some(secret) => secret,
+        None if field("client_assertion").is_some() => {
+            return Err(TokenError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_client",
+                700027,
+                "Client assertion failed signature validation. The emulator accepts only client secrets.",
+            ));
+        }
+        None => {
+            return Err(TokenError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_client",
+                7000216,
+                "'client_assertion', 'client_secret' or 'request' is required for the 'client_credentials' grant type.",
+            ));
+        }
+    };
+    if secret != expected_secret {
+        return Err(TokenError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            7000215,
+            format!(
+                "Invalid client secret provided. Ensure the secret being sent in the request is the client secret \
+                 value, not the client secret ID, for a secret added to app '{client_id}'."
+            ),
+        ));
+    }
+
+    let expires_at = now_unix + TOKEN_LIFETIME_SECONDS;
+    let roles: Vec<String> = GRANTED_ROLES.iter().map(|r| r.to_string()).collect();
+    let object_id = random.guid();
+    let header = json!({"typ": "JWT", "alg": "RS256", "kid": "graph-emulator"});
+    let claims = json!({
+        "aud": audience,
+        "iss": format!("https://sts.windows.net/{tenant}/"),
+        "iat": now_unix,
+        "nbf": now_unix,
+        "exp": expires_at,
+        "appid": client_id,
+        "azp": client_id,
+        "appidacr": "1",
+        "idp": format!("https://sts.windows.net/{tenant}/"),
+        "idtyp": "app",
+        "oid": object_id,
+        "sub": object_id,
+        "roles": roles,
+        "tid": tenant,
+        "ver": "1.0",
+    });
+    let mut signature = [0u8; 32];
+    random.with(|rng| rng.fill(&mut signature));
+    let token = format!(
+        "{}.{}.{}",
+        URL_SAFE_NO_PAD.encode(header.to_string()),
+        URL_SAFE_NO_PAD.encode(claims.to_string()),
+        URL_SAFE_NO_PAD.encode(signature)
+    );
+    Ok((
+        token,
+        IssuedToken {
+            tenant: tenant.to_string(),
+            app_id: client_id.to_string(),
+            roles,
+            expires_at,
+        },
+    ))
+}
+
+/// The success body of the token endpoint.
+pub fn token_response_body(token: &str) -> Value {
+    json!({
+        "token_type": "Bearer",
+        "expires_in": TOKEN_LIFETIME_SECONDS,
+        "ext_expires_in": TOKEN_LIFETIME_SECONDS,
+        "access_token": token,
+    })
+}
+
+/// For `https://graph.microsoft.com/.default` (any host, as national clouds and the emulator itself differ) or
+/// `00000003-0000-0000-c000-000000000000/.default`, the resource the token is for; `None` for anything else.
+fn default_scope_resource(scope: &str) -> Option<String> {
+    let mut scopes = scope.split_whitespace();
+    let only = scopes.next()?;
+    if scopes.next().is_some() {
+        return None;
+    }
+    let resource = only.strip_suffix("/.default")?.trim_end_matches('/');
+    let is_url = resource.split_once("://").is_some_and(|(scheme, host)| {
+        matches!(scheme, "http" | "https") && !host.is_empty() && !host.contains('/')
+    });
+    let is_app_id = uuid::Uuid::parse_str(resource).is_ok();
+    (is_url || is_app_id).then(|| resource.to_string())
+}
+
+/// The bearer token of a Graph request, or the gateway's 401 when there is none.
+pub fn bearer_token(headers: &HeaderMap) -> Result<&str, GraphError> {
+    let value = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .trim();
+    let token = match value.split_once(' ') {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim(),
+        _ => "",
+    };
+    if token.is_empty() {
+        return Err(GraphError::invalid_token("Access token is empty."));
+    }
+    Ok(token)
+}
+
+/// Checks a presented token against what was issued.
+pub fn validate(
+    token: &str,
+    issued: Option<&IssuedToken>,
+    now_unix: i64,
+) -> Result<IssuedToken, GraphError> {
+    if token.split('.').count() != 3 {
+        return Err(GraphError::invalid_token(
+            "IDX14100: JWT is not well formed, there are no dots (.). The token needs to be in JWS or JWE Compact \
+             Serialization Format.",
+        ));
+    }
+    let issued = issued.ok_or_else(|| {
+        GraphError::invalid_token("Access token validation failure. Invalid signature.")
+    })?;
+    if issued.expires_at <= now_unix {
+        return Err(GraphError::invalid_token(
+            "Lifetime validation failed, the token is expired.",
+        ));
+    }
+    Ok(issued.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn good_form() -> Vec<(String, String)> {
+        form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", "app-1"),
+            ("client_secret", "s"),
+            ("scope", "https://graph.microsoft.us/.default"),
+        ])
+    }
+
+    #[test]
+    fn issues_a_decodable_jwt_with_the_tenant_and_roles() {
+        let (token, issued) =
+            issue_token("tenant-a", &good_form(), "s", &Random::new(1), 1000).unwrap();
+        let payload = token.split('.').nth(1).unwrap();
+        let claims: Value =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+        assert_eq!(claims["tid"], "tenant-a");
+        assert_eq!(claims["appid"], "app-1");
+        assert_eq!(claims["aud"], "https://graph.microsoft.us");
+        assert_eq!(claims["exp"], 1000 + TOKEN_LIFETIME_SECONDS);
+        assert_eq!(
+            claims["roles"].as_array().unwrap().len(),
+            GRANTED_ROLES.len()
+        );
+        assert_eq!(issued.tenant, "tenant-a");
+    }
+
+    #[test]
+    fn refuses_bad_requests_with_entras_codes() {
+        let random = Random::new(1);
+        let wrong_secret = issue_token("t", &good_form(), "other", &random, 0).unwrap_err();
+        assert_eq!(
+            (wrong_secret.status, wrong_secret.error, wrong_secret.aadsts),
+            (StatusCode::UNAUTHORIZED, "invalid_client", 7000215)
+        );
+        let mut bad_grant = good_form();
+        bad_grant[0].1 = "password".to_string();
+        assert_eq!(
+            issue_token("t", &bad_grant, "s", &random, 0)
+                .unwrap_err()
+                .error,
+            "unsupported_grant_type"
+        );
+        let mut bad_scope = good_form();
+        bad_scope[3].1 = "https://graph.microsoft.com/User.Read".to_string();
+        assert_eq!(
+            issue_token("t", &bad_scope, "s", &random, 0)
+                .unwrap_err()
+                .error,
+            "invalid_scope"
+        );
+        let missing_id = form(&[
+            ("grant_type", "client_credentials"),
+            ("scope", "https://g/.default"),
+        ]);
+        let error = issue_token("t", &missing_id, "s", &random, 0).unwrap_err();
+        assert_eq!((error.error, error.aadsts), ("invalid_request", 900144));
+        assert!(error.description.contains("'client_id'"));
+    }
+
+    #[test]
+    fn scope_must_be_one_default_scope() {
+        assert_eq!(
+            default_scope_resource("https://graph.microsoft.com/.default").as_deref(),
+            Some("https://graph.microsoft.com")
+        );
+        assert!(default_scope_resource("00000003-0000-0000-c000-000000000000/.default").is_some());
+        assert!(default_scope_resource("https://graph.microsoft.com/.default openid").is_none());
+        assert!(default_scope_resource(".default").is_none());
+        assert!(default_scope_resource("Group.Read.All").is_none());
+    }
+
+    #[test]
+    fn validation_distinguishes_malformed_unknown_and_expired() {
+        let issued = IssuedToken {
+            tenant: "t".into(),
+            app_id: "a".into(),
+            roles: vec![],
+            expires_at: 100,
+        };
+        assert!(
+            validate("nodots", Some(&issued), 0)
+                .unwrap_err()
+                .message
+                .contains("IDX14100")
+        );
+        assert!(
+            validate("a.b.c", None, 0)
+                .unwrap_err()
+                .message
+                .contains("Invalid signature")
+        );
+        assert!(
+            validate("a.b.c", Some(&issued), 100)
+                .unwrap_err()
+                .message
+                .contains("expired")
+        );
+        assert_eq!(validate("a.b.c", Some(&issued), 99).unwrap(), issued);
+    }
+}

@@ -1,0 +1,221 @@
+//! The emulator's command line: `graph-emulator [--listen ADDR] [--state FILE] ...`. Parsed by hand because the
+//! surface is small and the exact messages and exit codes are part of the contract (bad flags exit 2).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// The client secret the token endpoint accepts unless `--client-secret` says otherwise.
+pub const DEFAULT_CLIENT_SECRET: &str = "emulator-secret";
+
+/// Where the emulator listens unless `--listen` says otherwise.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8787";
+
+/// The usage text `--help` prints.
+pub const USAGE: &str = "\
+Usage: graph-emulator [OPTIONS]
+
+A local, stateful stand-in for the Microsoft Graph endpoints the Autopilot provider uses, and for the Entra ID token
+endpoint. When ready it prints `graph-emulator listening on http://ADDR` to stdout.
+
+Options:
+  --listen ADDR              address to listen on [default: 127.0.0.1:8787]; port 0 picks a free port
+  --state FILE               load every tenant from FILE at start and save it there after each change
+  --client-secret S          the client secret the token endpoint accepts [default: emulator-secret]
+  --seed N                   seed for every random choice (ids, faults) so runs repeat [default: from the clock]
+  --latency-ms N             delay every response by N milliseconds [default: 0]
+  --fault-rate F             answer this share (0..1) of Graph requests with 429, 503 or 504 [default: 0]
+  --consistency-lag-ms N     new objects 404 and updates read stale for N milliseconds [default: 0]
+  --import-delay-ms N        how long an Autopilot device import stays pending [default: 0]
+  --throttle                 enforce Graph's documented per-tenant and per-app request limits
+  -h, --help                 print this help
+";
+
+/// Everything the emulator can be told at start.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub state_file: Option<PathBuf>,
+    pub client_secret: String,
+    pub seed: u64,
+    pub latency_ms: u64,
+    pub fault_rate: f64,
+    pub consistency_lag_ms: u64,
+    pub import_delay_ms: u64,
+    pub throttle: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: DEFAULT_LISTEN
+                .parse()
+                .expect("the default listen address parses"),
+            state_file: None,
+            client_secret: DEFAULT_CLIENT_SECRET.to_string(),
+            seed: clock_seed(),
+            latency_ms: 0,
+            fault_rate: 0.0,
+            consistency_lag_ms: 0,
+            import_delay_ms: 0,
+            throttle: false,
+        }
+    }
+}
+
+impl Config {
+    /// Parses the command-line arguments, without the program name. Accepts `--flag value` and `--flag=value`.
+    /// `--help` is not handled here: the binary checks for it first, so this only ever returns a config or an error
+    /// message for a bad flag.
+    pub fn from_args(args: impl Iterator<Item = String>) -> Result<Config, String> {
+        let mut config = Config::default();
+        let mut args = args.peekable();
+        while let Some(arg) = args.next() {
+            let (flag, inline_value) = match arg.split_once('=') {
+                Some((flag, value)) if flag.starts_with("--") => {
+                    (flag.to_string(), Some(value.to_string()))
+                }
+                _ => (arg.clone(), None),
+            };
+            if flag == "--throttle" {
+                if inline_value.is_some() {
+                    return Err("--throttle takes no value".to_string());
+                }
+                config.throttle = true;
+                continue;
+            }
+            if !matches!(
+                flag.as_str(),
+                "--listen"
+                    | "--state"
+                    | "--client-secret"
+                    | "--seed"
+                    | "--latency-ms"
+                    | "--fault-rate"
+                    | "--consistency-lag-ms"
+                    | "--import-delay-ms"
+            ) {
+                return Err(format!("unknown argument {arg:?}"));
+            }
+            let value = match inline_value {
+                Some(value) => value,
+                None => args.next().ok_or_else(|| format!("{flag} needs a value"))?,
+            };
+            match flag.as_str() {
+                "--listen" => {
+                    config.listen = value.parse().map_err(|_| {
+                        format!("--listen: {value:?} is not an address like 127.0.0.1:8787")
+                    })?;
+                }
+                "--state" => {
+                    if value.is_empty() {
+                        return Err("--state needs a file path".to_string());
+                    }
+                    config.state_file = Some(PathBuf::from(value));
+                }
+                "--client-secret" => {
+                    if value.is_empty() {
+                        return Err("--client-secret must not be empty".to_string());
+                    }
+                    config.client_secret = value;
+                }
+                "--seed" => config.seed = parse_number(&flag, &value)?,
+                "--latency-ms" => config.latency_ms = parse_number(&flag, &value)?,
+                "--consistency-lag-ms" => config.consistency_lag_ms = parse_number(&flag, &value)?,
+                "--import-delay-ms" => config.import_delay_ms = parse_number(&flag, &value)?,
+                "--fault-rate" => {
+                    let rate: f64 = value.parse().map_err(|_| {
+                        format!("--fault-rate: {value:?} is not a number between 0 and 1")
+                    })?;
+                    if !(0.0..=1.0).contains(&rate) {
+                        return Err(format!("--fault-rate: {value} is not between 0 and 1"));
+                    }
+                    config.fault_rate = rate;
+                }
+                _ => unreachable!("flag list checked above"),
+            }
+        }
+        Ok(config)
+    }
+}
+
+fn parse_number(flag: &str, value: &str) -> Result<u64, String> {
+    value
+        .parse()
+        .map_err(|_| format!("{flag}: {value:?} is not a non-negative whole number"))
+}
+
+/// A seed for runs without `--seed`: different every start, which is what "not repeatable" should mean.
+fn clock_seed() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0x5eed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Config, String> {
+        Config::from_args(args.iter().map(|a| a.to_string()))
+    }
+
+    #[test]
+    fn every_flag_is_read_in_both_spellings() {
+        let config = parse(&[
+            "--listen",
+            "127.0.0.1:0",
+            "--state=/tmp/x.json",
+            "--client-secret",
+            "s3",
+            "--seed=42",
+            "--latency-ms",
+            "5",
+            "--fault-rate",
+            "0.25",
+            "--consistency-lag-ms=2000",
+            "--import-delay-ms",
+            "10",
+            "--throttle",
+        ])
+        .unwrap();
+        assert_eq!(config.listen, "127.0.0.1:0".parse().unwrap());
+        assert_eq!(config.state_file, Some(PathBuf::from("/tmp/x.json")));
+        assert_eq!(config.client_secret, "s3");
+        assert_eq!(config.seed, 42);
+        assert_eq!(config.latency_ms, 5);
+        assert_eq!(config.fault_rate, 0.25);
+        assert_eq!(config.consistency_lag_ms, 2000);
+        assert_eq!(config.import_delay_ms, 10);
+        assert!(config.throttle);
+    }
+
+    #[test]
+    fn defaults_match_the_documented_ones() {
+        let config = parse(&[]).unwrap();
+        assert_eq!(config.listen.to_string(), DEFAULT_LISTEN);
+        assert_eq!(config.client_secret, DEFAULT_CLIENT_SECRET);
+        assert_eq!(config.fault_rate, 0.0);
+        assert!(!config.throttle);
+        assert!(config.state_file.is_none());
+    }
+
+    #[test]
+    fn bad_flags_say_what_is_wrong() {
+        assert!(parse(&["--bogus"]).unwrap_err().contains("--bogus"));
+        assert!(parse(&["--listen"]).unwrap_err().contains("needs a value"));
+        assert!(
+            parse(&["--listen", "nowhere"])
+                .unwrap_err()
+                .contains("--listen")
+        );
+        assert!(
+            parse(&["--fault-rate", "1.5"])
+                .unwrap_err()
+                .contains("between 0 and 1")
+        );
+        assert!(parse(&["--seed", "-1"]).unwrap_err().contains("--seed"));
+        assert!(parse(&["--throttle=yes"]).unwrap_err().contains("no value"));
+    }
+}

@@ -1,0 +1,549 @@
+//! The `$filter` forms directory collections support: `prop eq 'x'`, `startsWith(prop,'x')`, `prop in ('a','b')`,
+//! `collection/any(c:c eq 'x')`, combined with `and`/`or` and parentheses. `ne`, `not` and `endsWith` are Entra
+//! "advanced queries": they need `ConsistencyLevel: eventual`, and without it Graph answers 400
+//! `Request_UnsupportedQuery`, so the emulator does too. Comparisons are case-insensitive, as in Entra.
+
+use serde_json::{Map, Value};
+
+use super::odata::GraphError;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Literal {
+    String(String),
+    Bool(bool),
+    Number(f64),
+    Null,
+}
+
+/// The left side of a comparison: a property of the object or, inside a lambda, the collection item.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Operand {
+    Property(String),
+    Item,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Filter {
+    And(Box<Filter>, Box<Filter>),
+    Or(Box<Filter>, Box<Filter>),
+    Not(Box<Filter>),
+    Equals {
+        operand: Operand,
+        value: Literal,
+        negated: bool,
+    },
+    In {
+        operand: Operand,
+        values: Vec<Literal>,
+    },
+    StartsWith {
+        operand: Operand,
+        prefix: String,
+    },
+    EndsWith {
+        operand: Operand,
+        suffix: String,
+    },
+    Any {
+        property: String,
+        predicate: Box<Filter>,
+    },
+}
+
+/// A parsed filter and whether it uses advanced-query operators.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParsedFilter {
+    pub filter: Filter,
+    /// The first advanced operator used (`ne`, `not`, `endsWith`), if any.
+    pub advanced_operator: Option<&'static str>,
+}
+
+impl ParsedFilter {
+    pub fn matches(&self, object: &Map<String, Value>) -> bool {
+        evaluate(&self.filter, object, None)
+    }
+}
+
+/// Parses `text`, checking property names against `known_properties` (named in errors as `type_name`).
+pub fn parse(
+    text: &str,
+    known_properties: &[String],
+    type_name: &str,
+) -> Result<ParsedFilter, GraphError> {
+    let tokens = tokenize(text)?;
+    let mut parser = Parser {
+        tokens,
+        position: 0,
+        known_properties,
+        type_name,
+        lambda_variable: None,
+        advanced: None,
+    };
+    let filter = parser.or()?;
+    if parser.position != parser.tokens.len() {
+        return Err(invalid_clause());
+    }
+    Ok(ParsedFilter {
+        filter,
+        advanced_operator: parser.advanced,
+    })
+}
+
+fn invalid_clause() -> GraphError {
+    GraphError::bad_request("Invalid filter clause")
+}
+
+fn unsupported() -> GraphError {
+    GraphError::unsupported_query("Unsupported Query.")
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Token {
+    Word(String),
+    Text(String),
+    Number(f64),
+    Open,
+    Close,
+    Comma,
+    Colon,
+    Slash,
+}
+
+fn tokenize(text: &str) -> Result<Vec<Token>, GraphError> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut tokens = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            ' ' | '\t' => i += 1,
+            '(' => {
+                tokens.push(Token::Open);
+                i += 1;
+            }
+            ')' => {
+                tokens.push(Token::Close);
+                i += 1;
+            }
+            ',' => {
+                tokens.push(Token::Comma);
+                i += 1;
+            }
+            ':' => {
+                tokens.push(Token::Colon);
+                i += 1;
+            }
+            '/' => {
+                tokens.push(Token::Slash);
+                i += 1;
+            }
+            '\'' => {
+                let mut value = String::new();
+                i += 1;
+                loop {
+                    match chars.get(i) {
+                        None => return Err(invalid_clause()),
+                        Some('\'') if chars.get(i + 1) == Some(&'\'') => {
+                            value.push('\'');
+                            i += 2;
+                        }
+                        Some('\'') => {
+                            i += 1;
+                            break;
+                        }
+                        Some(other) => {
+                            value.push(*other);
+                            i += 1;
+                        }
+                    }
+                }
+                tokens.push(Token::Text(value));
+            }
+            c if c.is_ascii_digit() || c == '-' => {
+                let start = i;
+                while i < chars.len()
+                    && (chars[i].is_ascii_alphanumeric() || matches!(chars[i], '.' | '-'))
+                {
+                    i += 1;
+                }
+                let word: String = chars[start..i].iter().collect();
+                match word.parse::<f64>() {
+                    Ok(number) => tokens.push(Token::Number(number)),
+                    Err(_) => tokens.push(Token::Word(word)),
+                }
+            }
+            c if c.is_alphanumeric() || c == '_' || c == '@' || c == '.' => {
+                let start = i;
+                while i < chars.len()
+                    && (chars[i].is_alphanumeric() || matches!(chars[i], '_' | '.' | '@'))
+                {
+                    i += 1;
+                }
+                tokens.push(Token::Word(chars[start..i].iter().collect()));
+            }
+            _ => return Err(invalid_clause()),
+        }
+    }
+    Ok(tokens)
+}
+
+struct Parser<'a> {
+    tokens: Vec<Token>,
+    position: usize,
+    known_properties: &'a [String],
+    type_name: &'a str,
+    lambda_variable: Option<String>,
+    advanced: Option<&'static str>,
+}
+
+impl Parser<'_> {
+    fn peek(&self) -> Option<&Token> {
+        self.tokens.get(self.position)
+    }
+
+    fn next(&mut self) -> Option<Token> {
+        let token = self.tokens.get(self.position).cloned();
+        self.position += 1;
+        token
+    }
+
+    fn expect(&mut self, expected: Token) -> Result<(), GraphError> {
+        if self.next() == Some(expected) {
+            Ok(())
+        } else {
+            Err(invalid_clause())
+        }
+    }
+
+    fn peek_keyword(&self, keyword: &str) -> bool {
+        matches!(self.peek(), Some(Token::Word(word)) if word.eq_ignore_ascii_case(keyword))
+    }
+
+    fn mark_advanced(&mut self, operator: &'static str) {
+        self.advanced.get_or_insert(operator);
+    }
+
+    fn or(&mut self) -> Result<Filter, GraphError> {
+        let mut left = self.and()?;
+        while self.peek_keyword("or") {
+            self.position += 1;
+            let right = self.and()?;
+            left = Filter::Or(Box::new(left), Box::new(right));
+        }
+        Ok(left)
+    }
+
+    fn and(&mut self) -> Result<Filter, GraphError> {
+        let mut left = self.unary()?;
+        while self.peek_keyword("and") {
+            self.position += 1;
+            let right = self.unary()?;
+            left = Filter::And(Box::new(left), Box::new(right));
+        }
+        Ok(left)
+    }
+
+    fn unary(&mut self) -> Result<Filter, GraphError> {
+        if self.peek_keyword("not") {
+            self.position += 1;
+            self.mark_advanced("not");
+            return Ok(Filter::Not(Box::new(self.unary()?)));
+        }
+        self.primary()
+    }
+
+    fn primary(&mut self) -> Result<Filter, GraphError> {
+        match self.next() {
+            Some(Token::Open) => {
+                let inner = self.or()?;
+                self.expect(Token::Close)?;
+                Ok(inner)
+            }
+            Some(Token::Word(word)) if self.peek() == Some(&Token::Open) => self.function(&word),
+            Some(Token::Word(word)) if self.peek() == Some(&Token::Slash) => self.lambda(&word),
+            Some(Token::Word(word)) => {
+                let operand = self.operand(&word)?;
+                self.comparison(operand)
+            }
+            _ => Err(invalid_clause()),
+        }
+    }
+
+    fn operand(&self, name: &str) -> Result<Operand, GraphError> {
+        if self.lambda_variable.as_deref() == Some(name) {
+            return Ok(Operand::Item);
+        }
+        if self.known_properties.iter().any(|known| known == name) {
+            return Ok(Operand::Property(name.to_string()));
+        }
+        Err(GraphError::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            "BadRequest",
+            format!(
+                "Could not find a property named '{name}' on type '{}'.",
+                self.type_name
+            ),
+        ))
+    }
+
+    fn comparison(&mut self, operand: Operand) -> Result<Filter, GraphError> {
+        let Some(Token::Word(operator)) = self.next() else {
+            return Err(invalid_clause());
+        };
+        match operator.to_ascii_lowercase().as_str() {
+            "eq" => Ok(Filter::Equals {
+                operand,
+                value: self.literal()?,
+                negated: false,
+            }),
+            "ne" => {
+                self.mark_advanced("ne");
+                Ok(Filter::Equals {
+                    operand,
+                    value: self.literal()?,
+                    negated: true,
+                })
+            }
+            "in" => {
+                self.expect(Token::Open)?;
+                let mut values = vec![self.literal()?];
+                while self.peek() == Some(&Token::Comma) {
+                    self.position += 1;
+                    values.push(self.literal()?);
+                }
+                self.expect(Token::Close)?;
+                Ok(Filter::In { operand, values })
+            }
+            "gt" | "ge" | "lt" | "le" => Err(unsupported()),
+            _ => Err(invalid_clause()),
+        }
+    }
+
+    fn literal(&mut self) -> Result<Literal, GraphError> {
+        match self.next() {
+            Some(Token::Text(text)) => Ok(Literal::String(text)),
+            Some(Token::Number(number)) => Ok(Literal::Number(number)),
+            Some(Token::Word(word)) if word == "true" => Ok(Literal::Bool(true)),
+            Some(Token::Word(word)) if word == "false" => Ok(Literal::Bool(false)),
+            Some(Token::Word(word)) if word == "null" => Ok(Literal::Null),
+            _ => Err(invalid_clause()),
+        }
+    }
+
+    fn function(&mut self, name: &str) -> Result<Filter, GraphError> {
+        self.expect(Token::Open)?;
+        let Some(Token::Word(property)) = self.next() else {
+            return Err(invalid_clause());
+        };
+        let operand = self.operand(&property)?;
+        self.expect(Token::Comma)?;
+        let Some(Token::Text(argument)) = self.next() else {
+            return Err(invalid_clause());
+        };
+        self.expect(Token::Close)?;
+        match name.to_ascii_lowercase().as_str() {
+            "startswith" => Ok(Filter::StartsWith {
+                operand,
+                prefix: argument,
+            }),
+            "endswith" => {
+                self.mark_advanced("endsWith");
+                Ok(Filter::EndsWith {
+                    operand,
+                    suffix: argument,
+                })
+            }
+            _ => Err(unsupported()),
+        }
+    }
+
+    fn lambda(&mut self, property: &str) -> Result<Filter, GraphError> {
+        let Operand::Property(property) = self.operand(property)? else {
+            return Err(invalid_clause());
+        };
+        self.expect(Token::Slash)?;
+        let quantifier = match self.next() {
+            Some(Token::Word(word)) => word.to_ascii_lowercase(),
+            _ => return Err(invalid_clause()),
+        };
+        if quantifier != "any" {
+            return Err(unsupported());
+        }
+        self.expect(Token::Open)?;
+        let Some(Token::Word(variable)) = self.next() else {
+            return Err(invalid_clause());
+        };
+        self.expect(Token::Colon)?;
+        let outer = self.lambda_variable.replace(variable);
+        let predicate = self.or();
+        self.lambda_variable = outer;
+        let predicate = predicate?;
+        self.expect(Token::Close)?;
+        Ok(Filter::Any {
+            property,
+            predicate: Box::new(predicate),
+        })
+    }
+}
+
+fn resolve<'v>(
+    operand: &Operand,
+    object: &'v Map<String, Value>,
+    item: Option<&'v Value>,
+) -> &'v Value {
+    match operand {
+        Operand::Property(name) => object.get(name).unwrap_or(&Value::Null),
+        Operand::Item => item.unwrap_or(&Value::Null),
+    }
+}
+
+fn equals(value: &Value, literal: &Literal) -> bool {
+    match (value, literal) {
+        (Value::Null, Literal::Null) => true,
+        (Value::String(text), Literal::String(wanted)) => {
+            text.to_lowercase() == wanted.to_lowercase()
+        }
+        (Value::Bool(flag), Literal::Bool(wanted)) => flag == wanted,
+        (Value::Number(number), Literal::Number(wanted)) => number.as_f64() == Some(*wanted),
+        _ => false,
+    }
+}
+
+fn text_of(value: &Value) -> Option<String> {
+    value.as_str().map(str::to_lowercase)
+}
+
+fn evaluate(filter: &Filter, object: &Map<String, Value>, item: Option<&Value>) -> bool {
+    match filter {
+        Filter::And(left, right) => evaluate(left, object, item) && evaluate(right, object, item),
+        Filter::Or(left, right) => evaluate(left, object, item) || evaluate(right, object, item),
+        Filter::Not(inner) => !evaluate(inner, object, item),
+        Filter::Equals {
+            operand,
+            value,
+            negated,
+        } => equals(resolve(operand, object, item), value) != *negated,
+        Filter::In { operand, values } => {
+            let actual = resolve(operand, object, item);
+            values.iter().any(|value| equals(actual, value))
+        }
+        Filter::StartsWith { operand, prefix } => text_of(resolve(operand, object, item))
+            .is_some_and(|text| text.starts_with(&prefix.to_lowercase())),
+        Filter::EndsWith { operand, suffix } => text_of(resolve(operand, object, item))
+            .is_some_and(|text| text.ends_with(&suffix.to_lowercase())),
+        Filter::Any {
+            property,
+            predicate,
+        } => match object.get(property) {
+            Some(Value::Array(items)) => items
+                .iter()
+                .any(|entry| evaluate(predicate, object, Some(entry))),
+            _ => false,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn known() -> Vec<String> {
+        [
+            "id",
+            "displayName",
+            "mailNickname",
+            "groupTypes",
+            "securityEnabled",
+            "description",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    }
+
+    fn group() -> Map<String, Value> {
+        json!({"id": "a1", "displayName": "AP Devices", "mailNickname": "ap", "groupTypes": ["DynamicMembership"],
+               "securityEnabled": true, "description": null})
+        .as_object()
+        .unwrap()
+        .clone()
+    }
+
+    fn check(text: &str) -> bool {
+        parse(text, &known(), "microsoft.graph.group")
+            .unwrap()
+            .matches(&group())
+    }
+
+    #[test]
+    fn the_forms_the_provider_uses_match_case_insensitively() {
+        assert!(check("displayName eq 'ap devices'"));
+        assert!(!check("displayName eq 'AP'"));
+        assert!(check("startsWith(displayName,'AP ')"));
+        assert!(check("startswith(displayName, 'ap')"));
+        assert!(check("id in ('zz','A1')"));
+        assert!(check("mailNickname eq 'AP' and securityEnabled eq true"));
+        assert!(check("displayName eq 'x' or (mailNickname eq 'ap')"));
+        assert!(check("groupTypes/any(c:c eq 'dynamicmembership')"));
+        assert!(!check("groupTypes/any(c:c eq 'Unified')"));
+        assert!(check("description eq null"));
+        assert!(!check("displayName eq 'it''s'"));
+    }
+
+    #[test]
+    fn advanced_operators_are_flagged() {
+        let parsed = parse("displayName ne 'x'", &known(), "g").unwrap();
+        assert_eq!(parsed.advanced_operator, Some("ne"));
+        assert!(parsed.matches(&group()));
+        assert_eq!(
+            parse("not(displayName eq 'x')", &known(), "g")
+                .unwrap()
+                .advanced_operator,
+            Some("not")
+        );
+        assert_eq!(
+            parse("endsWith(displayName,'ices')", &known(), "g")
+                .unwrap()
+                .advanced_operator,
+            Some("endsWith")
+        );
+        assert_eq!(
+            parse("displayName eq 'x'", &known(), "g")
+                .unwrap()
+                .advanced_operator,
+            None
+        );
+    }
+
+    #[test]
+    fn errors_name_the_problem() {
+        let error = parse("displayname eq 'x'", &known(), "microsoft.graph.group").unwrap_err();
+        assert_eq!(
+            error.message,
+            "Could not find a property named 'displayname' on type 'microsoft.graph.group'."
+        );
+        assert_eq!(
+            parse("contains(displayName,'x')", &known(), "g")
+                .unwrap_err()
+                .code,
+            "Request_UnsupportedQuery"
+        );
+        assert_eq!(
+            parse("displayName eq", &known(), "g").unwrap_err().message,
+            "Invalid filter clause"
+        );
+        assert_eq!(
+            parse("displayName eq 'x' junk", &known(), "g")
+                .unwrap_err()
+                .message,
+            "Invalid filter clause"
+        );
+        assert_eq!(
+            parse("displayName eq 'unterminated", &known(), "g")
+                .unwrap_err()
+                .message,
+            "Invalid filter clause"
+        );
+    }
+}

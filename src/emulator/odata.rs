@@ -1,0 +1,266 @@
+//! The shape of Graph's answers: the OData error envelope, the headers every response carries, and the JSON
+//! annotations (`@odata.context`). Handlers return a [`Reply`] or a [`GraphError`]; [`finish`] turns either into an
+//! HTTP response with the request ids Graph always sends, so no handler can forget them.
+
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::response::Response;
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+use time::macros::format_description;
+
+/// Graph's JSON content type, parameters and all, as real responses carry it.
+pub const JSON_CONTENT_TYPE: &str = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
+
+/// The Graph API version a request addressed (`/v1.0/...` or `/beta/...`). Some properties and routes exist only in
+/// beta.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiVersion {
+    V1,
+    Beta,
+}
+
+impl ApiVersion {
+    pub fn parse(segment: &str) -> Option<Self> {
+        match segment {
+            "v1.0" => Some(ApiVersion::V1),
+            "beta" => Some(ApiVersion::Beta),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApiVersion::V1 => "v1.0",
+            ApiVersion::Beta => "beta",
+        }
+    }
+}
+
+/// The message Entra uses for any by-id miss, including objects that exist but have not replicated yet.
+pub fn resource_not_found(id: &str) -> GraphError {
+    GraphError::new(
+        StatusCode::NOT_FOUND,
+        "Request_ResourceNotFound",
+        format!(
+            "Resource '{id}' does not exist or one of its queried reference-property objects are not present."
+        ),
+    )
+}
+
+/// An error as Graph reports it: status, code, message; rendered in the OData envelope.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GraphError {
+    pub status: StatusCode,
+    pub code: String,
+    pub message: String,
+    /// Seconds for a `Retry-After` header (throttling and injected 429s).
+    pub retry_after: Option<u64>,
+    /// 401s from the gateway carry a `WWW-Authenticate` challenge.
+    pub challenge: bool,
+}
+
+impl GraphError {
+    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+        GraphError {
+            status,
+            code: code.to_string(),
+            message: message.into(),
+            retry_after: None,
+            challenge: false,
+        }
+    }
+
+    /// Entra's generic 400 for invalid input.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        GraphError::new(StatusCode::BAD_REQUEST, "Request_BadRequest", message)
+    }
+
+    /// Entra's 400 for query forms it does not support (or supports only as advanced queries).
+    pub fn unsupported_query(message: impl Into<String>) -> Self {
+        GraphError::new(StatusCode::BAD_REQUEST, "Request_UnsupportedQuery", message)
+    }
+
+    /// The gateway's 401 for a missing, unknown or expired bearer token.
+    pub fn invalid_token(message: impl Into<String>) -> Self {
+        GraphError {
+            challenge: true,
+            ..GraphError::new(
+                StatusCode::UNAUTHORIZED,
+                "InvalidAuthenticationToken",
+                message,
+            )
+        }
+    }
+
+    /// The same error under another code (e.g. `Directory_ExpiredPageToken`).
+    pub fn with_code(mut self, code: &str) -> Self {
+        self.code = code.to_string();
+        self
+    }
+
+    pub fn with_retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
+        self
+    }
+}
+
+/// A successful answer before the common headers are added.
+#[derive(Debug)]
+pub enum Reply {
+    /// A JSON body with its status and any extra headers (e.g. `Location` on create).
+    Json {
+        status: StatusCode,
+        body: Value,
+        headers: Vec<(HeaderName, String)>,
+    },
+    /// 204, as PATCH, DELETE and `$ref` writes answer.
+    NoContent,
+    /// A plain-text body (`/$count`).
+    Text(String),
+}
+
+impl Reply {
+    pub fn ok(body: Value) -> Self {
+        Reply::Json {
+            status: StatusCode::OK,
+            body,
+            headers: Vec::new(),
+        }
+    }
+
+    pub fn created(body: Value, location: String) -> Self {
+        Reply::Json {
+            status: StatusCode::CREATED,
+            body,
+            headers: vec![(header::LOCATION, location)],
+        }
+    }
+}
+
+/// The ids a response is labelled with: Graph's own `request-id` and the caller's `client-request-id` echoed back
+/// (or, like Graph, a generated one when the caller sent none).
+#[derive(Debug, Clone)]
+pub struct RequestIds {
+    pub request_id: String,
+    pub client_request_id: String,
+}
+
+/// Builds the HTTP response for a Graph request (not the token endpoint, which speaks Entra's own error format).
+pub fn finish(result: Result<Reply, GraphError>, ids: &RequestIds) -> Response {
+    let (status, body, extra_headers, content_type) = match result {
+        Ok(Reply::Json {
+            status,
+            body,
+            headers,
+        }) => (status, body.to_string(), headers, JSON_CONTENT_TYPE),
+        Ok(Reply::NoContent) => (StatusCode::NO_CONTENT, String::new(), Vec::new(), ""),
+        Ok(Reply::Text(text)) => (StatusCode::OK, text, Vec::new(), "text/plain"),
+        Err(error) => {
+            let mut headers = Vec::new();
+            if let Some(seconds) = error.retry_after {
+                headers.push((header::RETRY_AFTER, seconds.to_string()));
+            }
+            if error.challenge {
+                headers.push((
+                    header::WWW_AUTHENTICATE,
+                    "Bearer realm=\"\", authorization_uri=\"https://login.microsoftonline.com/common/oauth2/authorize\", \
+                     client_id=\"00000003-0000-0000-c000-000000000000\""
+                        .to_string(),
+                ));
+            }
+            (
+                error.status,
+                error_body(&error, ids).to_string(),
+                headers,
+                JSON_CONTENT_TYPE,
+            )
+        }
+    };
+    let mut response = Response::new(axum::body::Body::from(body));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    if !content_type.is_empty() {
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+        headers.insert(
+            HeaderName::from_static("odata-version"),
+            HeaderValue::from_static("4.0"),
+        );
+    }
+    add_request_ids(headers, ids);
+    for (name, value) in extra_headers {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            headers.insert(name, value);
+        }
+    }
+    response
+}
+
+/// `request-id`, `client-request-id` and Graph's diagnostic header, on every Graph response.
+pub fn add_request_ids(headers: &mut HeaderMap, ids: &RequestIds) {
+    for (name, value) in [
+        ("request-id", ids.request_id.as_str()),
+        ("client-request-id", ids.client_request_id.as_str()),
+        (
+            "x-ms-ags-diagnostic",
+            r#"{"ServerInfo":{"DataCenter":"Local","Slice":"E","Ring":"0","ScaleUnit":"000","RoleInstance":"graph-emulator"}}"#,
+        ),
+    ] {
+        if let Ok(value) = HeaderValue::from_str(value) {
+            headers.insert(HeaderName::from_static(name), value);
+        }
+    }
+}
+
+/// The OData error envelope with `innerError{date, request-id, client-request-id}`.
+pub fn error_body(error: &GraphError, ids: &RequestIds) -> Value {
+    json!({
+        "error": {
+            "code": error.code,
+            "message": error.message,
+            "innerError": {
+                "date": inner_error_date(OffsetDateTime::now_utc()),
+                "request-id": ids.request_id,
+                "client-request-id": ids.client_request_id,
+            }
+        }
+    })
+}
+
+/// Graph's timestamp form for directory properties: UTC, whole seconds, `Z`.
+pub fn timestamp(at: OffsetDateTime) -> String {
+    at.format(format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
+    ))
+    .unwrap_or_default()
+}
+
+/// `innerError.date` is UTC without an offset.
+fn inner_error_date(at: OffsetDateTime) -> String {
+    at.format(format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second]"
+    ))
+    .unwrap_or_default()
+}
+
+/// The current time in Graph's timestamp form.
+pub fn now() -> String {
+    timestamp(OffsetDateTime::now_utc())
+}
+
+/// Parses a timestamp written by [`timestamp`].
+pub fn parse_timestamp(text: &str) -> Option<OffsetDateTime> {
+    OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_round_trip_in_graph_form() {
+        let at = OffsetDateTime::from_unix_timestamp(1_739_441_825).unwrap();
+        assert_eq!(timestamp(at), "2025-02-13T10:17:05Z");
+        assert_eq!(inner_error_date(at), "2025-02-13T10:17:05");
+        assert_eq!(parse_timestamp("2025-02-13T10:17:05Z"), Some(at));
+    }
+}

@@ -1,0 +1,556 @@
+//! OData query options on collections and entities: `$top` (1..999, default 100), opaque `$skiptoken` cursors in
+//! absolute `@odata.nextLink`s, `$select`, `$filter`, `$orderby`, `$count` and `$search`, with Entra's rules on which
+//! of them need `ConsistencyLevel: eventual`.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Map, Value, json};
+
+use super::filter::{self, ParsedFilter};
+use super::odata::{ApiVersion, GraphError};
+use super::store::Rendered;
+use super::urlencoding;
+
+pub const DEFAULT_PAGE_SIZE: usize = 100;
+pub const MAX_PAGE_SIZE: usize = 999;
+
+/// Options Graph accepts with or without the `$` prefix.
+const SYSTEM_OPTIONS: &[&str] = &[
+    "top",
+    "skiptoken",
+    "select",
+    "filter",
+    "orderby",
+    "count",
+    "search",
+    "expand",
+    "skip",
+    "format",
+];
+
+/// What the query options of a request are evaluated against.
+#[derive(Debug, Clone)]
+pub struct QueryContext<'a> {
+    pub version: ApiVersion,
+    /// `http://host:port`, for absolute links.
+    pub base_url: &'a str,
+    /// The request path, e.g. `/v1.0/groups`.
+    pub path: &'a str,
+    pub params: &'a [(String, String)],
+    /// Whether the request carried `ConsistencyLevel: eventual`.
+    pub eventual: bool,
+}
+
+impl QueryContext<'_> {
+    /// The value of a system query option, with or without its `$`.
+    pub fn option(&self, name: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|(key, _)| key.strip_prefix('$').unwrap_or(key) == name)
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// A non-system query parameter (e.g. `@id` on `DELETE .../members/$ref`).
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// `{base}/{version}/$metadata#{fragment}`.
+    pub fn context_url(&self, fragment: &str) -> String {
+        format!(
+            "{}/{}/$metadata#{fragment}",
+            self.base_url,
+            self.version.as_str()
+        )
+    }
+
+    /// Refuses system options that the route does not support (Graph answers 400 rather than ignoring them).
+    pub fn reject_options_except(&self, allowed: &[&str]) -> Result<(), GraphError> {
+        for (key, _) in self.params {
+            let bare = key.strip_prefix('$').unwrap_or(key);
+            let is_system = key.starts_with('$') || SYSTEM_OPTIONS.contains(&bare);
+            if is_system && !allowed.contains(&bare) {
+                if !SYSTEM_OPTIONS.contains(&bare) {
+                    return Err(GraphError::new(
+                        axum::http::StatusCode::BAD_REQUEST,
+                        "BadRequest",
+                        format!("The query parameter '{key}' is not supported."),
+                    ));
+                }
+                return Err(GraphError::bad_request(format!(
+                    "The query option '${bare}' is not supported on this request."
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A collection's identity in messages and annotations.
+#[derive(Debug, Clone)]
+pub struct Collection {
+    /// e.g. `microsoft.graph.group`.
+    pub type_name: &'static str,
+    /// The `@odata.context` fragment, e.g. `groups` or `directoryObjects`.
+    pub context: String,
+    /// Properties `$filter` and `$select` may name.
+    pub properties: Vec<String>,
+    /// Whether `$filter` is supported at all (member lists need advanced queries for it).
+    pub filterable: bool,
+}
+
+impl Collection {
+    /// Property names taken from an empty object's rendering, so filters and selects accept exactly what GET shows.
+    pub fn new(type_name: &'static str, context: impl Into<String>, sample: &Rendered) -> Self {
+        let properties = sample
+            .default
+            .keys()
+            .chain(sample.on_select.keys())
+            .cloned()
+            .collect();
+        Collection {
+            type_name,
+            context: context.into(),
+            properties,
+            filterable: true,
+        }
+    }
+}
+
+/// Applies `$select` to one object: only the named properties, in the order named; otherwise the defaults.
+pub fn select(rendered: &Rendered, selection: Option<&[String]>) -> Map<String, Value> {
+    match selection {
+        None => rendered.default.clone(),
+        Some(names) => names
+            .iter()
+            .filter_map(|name| {
+                rendered
+                    .default
+                    .get(name)
+                    .or_else(|| rendered.on_select.get(name))
+                    .map(|value| (name.clone(), value.clone()))
+            })
+            .collect(),
+    }
+}
+
+/// Parses `$select`, checking names against the collection.
+pub fn parse_select(
+    ctx: &QueryContext,
+    collection: &Collection,
+) -> Result<Option<Vec<String>>, GraphError> {
+    let Some(text) = ctx.option("select") else {
+        return Ok(None);
+    };
+    let names: Vec<String> = text
+        .split(',')
+        .map(|name| name.trim().to_string())
+        .filter(|name| !name.is_empty())
+        .collect();
+    for name in &names {
+        if !collection.properties.contains(name) {
+            return Err(unknown_property(name, collection.type_name));
+        }
+    }
+    Ok(Some(names))
+}
+
+pub fn unknown_property(name: &str, type_name: &str) -> GraphError {
+    GraphError::new(
+        axum::http::StatusCode::BAD_REQUEST,
+        "BadRequest",
+        format!("Could not find a property named '{name}' on type '{type_name}'."),
+    )
+}
+
+/// One object answer: `@odata.context` then the (selected) properties.
+pub fn entity(
+    ctx: &QueryContext,
+    collection: &Collection,
+    rendered: &Rendered,
+    odata_type: Option<&str>,
+) -> Result<Value, GraphError> {
+    let selection = parse_select(ctx, collection)?;
+    let fragment = match &selection {
+        Some(names) => format!("{}({})/$entity", collection.context, names.join(",")),
+        None => format!("{}/$entity", collection.context),
+    };
+    let mut body = Map::new();
+    body.insert("@odata.context".into(), json!(ctx.context_url(&fragment)));
+    if let Some(odata_type) = odata_type {
+        body.insert("@odata.type".into(), json!(odata_type));
+    }
+    body.extend(select(rendered, selection.as_deref()));
+    Ok(Value::Object(body))
+}
+
+/// How a collection is ordered: by `$orderby=displayName` if asked, else by id. Every key ends in the id, so the
+/// order is total and a cursor names a position even after inserts and deletes.
+#[derive(Debug, Clone, PartialEq)]
+enum Order {
+    ById,
+    ByDisplayName { descending: bool },
+}
+
+fn sort_key(order: &Order, object: &Map<String, Value>) -> (String, String) {
+    let id = object
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    match order {
+        Order::ById => (String::new(), id),
+        Order::ByDisplayName { .. } => (
+            object
+                .get("displayName")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_lowercase(),
+            id,
+        ),
+    }
+}
+
+fn encode_cursor(key: &(String, String)) -> String {
+    URL_SAFE_NO_PAD.encode(json!([key.0, key.1]).to_string())
+}
+
+fn decode_cursor(token: &str) -> Result<(String, String), GraphError> {
+    let expired = || {
+        GraphError::bad_request(
+            "The specified page token value has expired and can no longer be included in your request.",
+        )
+        .with_code("Directory_ExpiredPageToken")
+    };
+    let bytes = URL_SAFE_NO_PAD
+        .decode(token.trim())
+        .map_err(|_| expired())?;
+    let parts: Vec<String> = serde_json::from_slice(&bytes).map_err(|_| expired())?;
+    match <[String; 2]>::try_from(parts) {
+        Ok([first, second]) => Ok((first, second)),
+        Err(_) => Err(expired()),
+    }
+}
+
+/// `$search="displayName:term"` clauses joined by AND/OR, left to right; a clause matches when a word of the
+/// property (or the whole value) starts with the term.
+fn search_matches(search: &str, object: &Map<String, Value>) -> bool {
+    let mut result: Option<bool> = None;
+    let mut pending_or = false;
+    for part in split_search(search) {
+        match part.as_str() {
+            "AND" => pending_or = false,
+            "OR" => pending_or = true,
+            clause => {
+                let clause = clause.trim_matches('"');
+                let hit = clause.split_once(':').is_some_and(|(property, term)| {
+                    let term = term.to_lowercase();
+                    object
+                        .get(property)
+                        .and_then(Value::as_str)
+                        .is_some_and(|value| {
+                            let value = value.to_lowercase();
+                            value.starts_with(&term)
+                                || value
+                                    .split(|c: char| !c.is_alphanumeric())
+                                    .any(|word| word.starts_with(&term))
+                        })
+                });
+                result = Some(match result {
+                    None => hit,
+                    Some(previous) if pending_or => previous || hit,
+                    Some(previous) => previous && hit,
+                });
+            }
+        }
+    }
+    result.unwrap_or(true)
+}
+
+fn split_search(search: &str) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut current = String::new();
+    let mut quoted = false;
+    for c in search.chars() {
+        match c {
+            '"' => {
+                quoted = !quoted;
+                current.push(c);
+            }
+            ' ' if !quoted => {
+                if !current.is_empty() {
+                    parts.push(std::mem::take(&mut current));
+                }
+            }
+            _ => current.push(c),
+        }
+    }
+    if !current.is_empty() {
+        parts.push(current);
+    }
+    parts
+}
+
+/// The `Request_UnsupportedQuery` Entra gives for an advanced query without the header.
+fn needs_eventual(operator: &str) -> GraphError {
+    GraphError::unsupported_query(format!(
+        "Operator '{operator}' is not supported because the 'ConsistencyLevel:eventual' header is missing. Refer to https://aka.ms/graph-docs/advanced-queries for more information"
+    ))
+}
+
+/// The parsed query options of a list request.
+#[derive(Debug)]
+pub struct ListQuery {
+    top: usize,
+    cursor: Option<(String, String)>,
+    selection: Option<Vec<String>>,
+    filter: Option<ParsedFilter>,
+    count: bool,
+    order: Order,
+    search: Option<String>,
+}
+
+impl ListQuery {
+    pub fn parse(ctx: &QueryContext, collection: &Collection) -> Result<Self, GraphError> {
+        if ctx.option("skip").is_some() {
+            return Err(GraphError::bad_request(
+                "'$skip' is not supported by the service.",
+            ));
+        }
+        let top = match ctx.option("top") {
+            None => DEFAULT_PAGE_SIZE,
+            Some(text) => match text.trim().parse::<usize>() {
+                Ok(top) if (1..=MAX_PAGE_SIZE).contains(&top) => top,
+                _ => {
+                    return Err(GraphError::bad_request(format!(
+                        "Invalid page size specified: '{text}'. Must be between 1 and {MAX_PAGE_SIZE} inclusive."
+                    )));
+                }
+            },
+        };
+        let cursor = ctx.option("skiptoken").map(decode_cursor).transpose()?;
+        let selection = parse_select(ctx, collection)?;
+        let filter = match ctx.option("filter").filter(|text| !text.trim().is_empty()) {
+            None => None,
+            Some(_) if !collection.filterable && !ctx.eventual => {
+                return Err(GraphError::unsupported_query(
+                    "Filtering this collection requires the 'ConsistencyLevel:eventual' header.",
+                ));
+            }
+            Some(text) => {
+                let parsed = filter::parse(text, &collection.properties, collection.type_name)?;
+                if let Some(operator) = parsed.advanced_operator
+                    && !ctx.eventual
+                {
+                    return Err(needs_eventual(operator));
+                }
+                Some(parsed)
+            }
+        };
+        let count = match ctx.option("count") {
+            None => false,
+            Some(value) if value.eq_ignore_ascii_case("true") => {
+                if !ctx.eventual {
+                    return Err(GraphError::bad_request(
+                        "$count is not currently supported.",
+                    ));
+                }
+                true
+            }
+            Some(value) if value.eq_ignore_ascii_case("false") => false,
+            Some(value) => {
+                return Err(GraphError::bad_request(format!(
+                    "Invalid value '{value}' for $count."
+                )));
+            }
+        };
+        let order = match ctx
+            .option("orderby")
+            .map(str::trim)
+            .filter(|text| !text.is_empty())
+        {
+            None => Order::ById,
+            Some(text) => {
+                let mut words = text.split_whitespace();
+                let property = words.next().unwrap_or_default();
+                let direction = words.next().map(str::to_ascii_lowercase);
+                let sortable = property == "displayName" && words.next().is_none();
+                let descending = match direction.as_deref() {
+                    None | Some("asc") => false,
+                    Some("desc") => true,
+                    Some(_) => {
+                        return Err(GraphError::unsupported_query(
+                            "Sorting not supported for current query.",
+                        ));
+                    }
+                };
+                if !sortable || (filter.is_some() && !ctx.eventual) {
+                    return Err(GraphError::unsupported_query(
+                        "Sorting not supported for current query.",
+                    ));
+                }
+                Order::ByDisplayName { descending }
+            }
+        };
+        let search = match ctx.option("search") {
+            None => None,
+            Some(_) if !ctx.eventual => {
+                return Err(GraphError::unsupported_query(
+                    "Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'",
+                ));
+            }
+            Some(text) => Some(text.to_string()),
+        };
+        Ok(ListQuery {
+            top,
+            cursor,
+            selection,
+            filter,
+            count,
+            order,
+            search,
+        })
+    }
+
+    /// One page of `items` as a Graph collection body, with `@odata.nextLink` when more remain.
+    pub fn page(
+        &self,
+        ctx: &QueryContext,
+        collection: &Collection,
+        items: Vec<Rendered>,
+        odata_type: Option<&str>,
+    ) -> Value {
+        let mut matched: Vec<((String, String), Rendered)> = items
+            .into_iter()
+            .filter(|item| {
+                self.filter
+                    .as_ref()
+                    .is_none_or(|filter| filter.matches(&item.default))
+            })
+            .filter(|item| {
+                self.search
+                    .as_deref()
+                    .is_none_or(|search| search_matches(search, &item.default))
+            })
+            .map(|item| (sort_key(&self.order, &item.default), item))
+            .collect();
+        matched.sort_by(|a, b| a.0.cmp(&b.0));
+        if matches!(self.order, Order::ByDisplayName { descending: true }) {
+            matched.reverse();
+        }
+        let total = matched.len();
+        let descending = matches!(self.order, Order::ByDisplayName { descending: true });
+        let start = match &self.cursor {
+            None => 0,
+            Some(cursor) => matched
+                .iter()
+                .position(|(key, _)| {
+                    if descending {
+                        key < cursor
+                    } else {
+                        key > cursor
+                    }
+                })
+                .unwrap_or(total),
+        };
+        let end = (start + self.top).min(total);
+        let value: Vec<Value> = matched[start..end]
+            .iter()
+            .map(|(_, item)| {
+                let mut object = Map::new();
+                if let Some(odata_type) = odata_type {
+                    object.insert("@odata.type".into(), json!(odata_type));
+                }
+                object.extend(select(item, self.selection.as_deref()));
+                Value::Object(object)
+            })
+            .collect();
+        let fragment = match &self.selection {
+            Some(names) => format!("{}({})", collection.context, names.join(",")),
+            None => collection.context.clone(),
+        };
+        let mut body = Map::new();
+        body.insert("@odata.context".into(), json!(ctx.context_url(&fragment)));
+        if self.count {
+            body.insert("@odata.count".into(), json!(total));
+        }
+        if end < total {
+            let cursor = encode_cursor(&matched[end - 1].0);
+            body.insert("@odata.nextLink".into(), json!(next_link(ctx, &cursor)));
+        }
+        body.insert("value".into(), Value::Array(value));
+        Value::Object(body)
+    }
+
+    /// How many objects match (for `/$count`).
+    pub fn count_matching(&self, items: &[Rendered]) -> usize {
+        items
+            .iter()
+            .filter(|item| {
+                self.filter
+                    .as_ref()
+                    .is_none_or(|filter| filter.matches(&item.default))
+            })
+            .filter(|item| {
+                self.search
+                    .as_deref()
+                    .is_none_or(|search| search_matches(search, &item.default))
+            })
+            .count()
+    }
+}
+
+/// The request's own URL with the next cursor in place of the old one.
+fn next_link(ctx: &QueryContext, cursor: &str) -> String {
+    let mut query: Vec<String> = ctx
+        .params
+        .iter()
+        .filter(|(key, _)| key.strip_prefix('$').unwrap_or(key) != "skiptoken")
+        .map(|(key, value)| {
+            format!(
+                "{}={}",
+                urlencoding::encode(key),
+                urlencoding::encode(value)
+            )
+        })
+        .collect();
+    query.push(format!("$skiptoken={cursor}"));
+    format!("{}{}?{}", ctx.base_url, ctx.path, query.join("&"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_garbage_expires() {
+        let key = ("name".to_string(), "id-1".to_string());
+        assert_eq!(decode_cursor(&encode_cursor(&key)).unwrap(), key);
+        let error = decode_cursor("garbage!").unwrap_err();
+        assert_eq!(error.code, "Directory_ExpiredPageToken");
+    }
+
+    #[test]
+    fn search_matches_word_prefixes() {
+        let object = json!({"displayName": "Autopilot Devices Sales"})
+            .as_object()
+            .unwrap()
+            .clone();
+        assert!(search_matches("\"displayName:devi\"", &object));
+        assert!(search_matches(
+            "\"displayName:auto\" AND \"displayName:sal\"",
+            &object
+        ));
+        assert!(!search_matches(
+            "\"displayName:auto\" AND \"displayName:hr\"",
+            &object
+        ));
+        assert!(search_matches(
+            "\"displayName:hr\" OR \"displayName:sal\"",
+            &object
+        ));
+    }
+}

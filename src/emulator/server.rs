@@ -1,0 +1,478 @@
+//! The HTTP side: binds, serves until told to stop, and runs every request through the same pipeline — request ids,
+//! stats, authentication, injected faults, throttling, the route's handler under the store lock, the state file,
+//! latency, and one log line on stderr.
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use axum::Router;
+use axum::body::{Body, to_bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::Response;
+use time::OffsetDateTime;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use super::admin;
+use super::auth::{self, IssuedToken};
+use super::config::Config;
+use super::faults;
+use super::odata::{self, ApiVersion, GraphError, RequestIds};
+use super::persist::StateFile;
+use super::prng::Random;
+use super::query::QueryContext;
+use super::routes::{self, Miss, RequestContext};
+use super::stats::Stats;
+use super::store::Store;
+use super::throttle::{Service, Throttle};
+use super::urlencoding;
+
+/// Request bodies beyond this are refused; Graph's own limit is 4 MB.
+const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+
+/// The shared state of one running emulator.
+pub struct Emulator {
+    pub config: Config,
+    pub random: Random,
+    pub store: Mutex<Store>,
+    /// Bumped on every change to the store, so the state file never goes back in time.
+    pub generation: Mutex<u64>,
+    pub stats: Mutex<Stats>,
+    pub throttle: Mutex<Throttle>,
+    pub state_file: Option<StateFile>,
+}
+
+/// Locks a mutex, carrying on if a handler panicked while holding it (the data is still consistent enough for a test
+/// double, and one bad request must not take the emulator down).
+pub fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Emulator {
+    fn new(config: Config) -> io::Result<Self> {
+        let lag = Duration::from_millis(config.consistency_lag_ms);
+        let state_file = config.state_file.clone().map(StateFile::new);
+        let mut store = match &state_file {
+            Some(file) => file.load()?.unwrap_or_default(),
+            None => Store::default(),
+        };
+        store.consistency_lag = lag;
+        Ok(Emulator {
+            random: Random::new(config.seed),
+            store: Mutex::new(store),
+            generation: Mutex::new(0),
+            stats: Mutex::new(Stats::default()),
+            throttle: Mutex::new(Throttle::default()),
+            state_file,
+            config,
+        })
+    }
+
+    /// Serialises the store for the state file if there is one; call with the store locked after a change.
+    pub fn snapshot(&self, store: &Store) -> Option<(u64, Vec<u8>)> {
+        self.state_file.as_ref()?;
+        let mut generation = lock(&self.generation);
+        *generation += 1;
+        match serde_json::to_vec_pretty(store) {
+            Ok(bytes) => Some((*generation, bytes)),
+            Err(error) => {
+                eprintln!("graph-emulator: cannot serialise the store: {error}");
+                None
+            }
+        }
+    }
+
+    /// Writes a snapshot taken by [`Emulator::snapshot`].
+    pub async fn persist(&self, snapshot: Option<(u64, Vec<u8>)>) {
+        if let (Some(file), Some((generation, bytes))) = (&self.state_file, snapshot)
+            && let Err(error) = file.save(generation, bytes).await
+        {
+            eprintln!("graph-emulator: cannot write the state file: {error}");
+        }
+    }
+}
+
+/// An emulator serving in the background (for in-process tests).
+pub struct RunningEmulator {
+    address: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<io::Result<()>>>,
+}
+
+impl RunningEmulator {
+    /// `http://127.0.0.1:PORT`, no trailing slash.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// Stops accepting connections, lets requests in flight finish, and waits for the server to end.
+    pub async fn shutdown(mut self) -> io::Result<()> {
+        if let Some(sender) = self.shutdown.take() {
+            let _ = sender.send(());
+        }
+        match self.task.take() {
+            Some(task) => task.await.map_err(io::Error::other)?,
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for RunningEmulator {
+    fn drop(&mut self) {
+        if let Some(sender) = self.shutdown.take() {
+            let _ = sender.send(());
+        }
+    }
+}
+
+/// Loads the state file (if any), binds `config.listen` and serves in the background.
+pub async fn start(config: Config) -> io::Result<RunningEmulator> {
+    let emulator = Arc::new(Emulator::new(config)?);
+    let listener = TcpListener::bind(emulator.config.listen).await?;
+    let address = listener.local_addr()?;
+    let router = Router::new().fallback(handle).with_state(emulator);
+    let (sender, receiver) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                let _ = receiver.await;
+            })
+            .await
+    });
+    Ok(RunningEmulator {
+        address,
+        shutdown: Some(sender),
+        task: Some(task),
+    })
+}
+
+/// Starts, prints the ready line, and serves until SIGTERM or SIGINT.
+pub async fn serve(config: Config) -> io::Result<()> {
+    use std::io::Write;
+    let running = start(config).await?;
+    {
+        let mut stdout = io::stdout().lock();
+        writeln!(stdout, "graph-emulator listening on {}", running.base_url())?;
+        stdout.flush()?;
+    }
+    wait_for_signal().await?;
+    running.shutdown().await
+}
+
+async fn wait_for_signal() -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut terminate = signal(SignalKind::terminate())?;
+        let mut interrupt = signal(SignalKind::interrupt())?;
+        tokio::select! {
+            _ = terminate.recv() => {}
+            _ = interrupt.recv() => {}
+        }
+        Ok(())
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await
+    }
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// The one handler: everything goes through here.
+async fn handle(State(emulator): State<Arc<Emulator>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let method = parts.method.clone();
+    let path = parts.uri.path().to_string();
+    let query = parts.uri.query().unwrap_or("").to_string();
+    if path == "/_emulator" || path.starts_with("/_emulator/") {
+        let body = to_bytes(body, MAX_BODY_BYTES).await.unwrap_or_default();
+        return admin::handle(&emulator, &method, &path, &query, &body).await;
+    }
+    let ids = RequestIds {
+        request_id: emulator.random.guid(),
+        client_request_id: parts
+            .headers
+            .get("client-request-id")
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+            .unwrap_or_else(|| emulator.random.guid()),
+    };
+    let segments: Vec<String> = path
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(|s| urlencoding::decode(s, false))
+        .collect();
+    let base_url = parts
+        .headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .map(|host| format!("http://{host}"))
+        .unwrap_or_else(|| format!("http://{}", emulator.config.listen));
+    let body = match to_bytes(body, MAX_BODY_BYTES).await {
+        Ok(bytes) => bytes,
+        Err(_) => {
+            let error = GraphError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Request_EntityTooLarge",
+                "The request body is too large.",
+            );
+            return finish_logged(
+                &emulator,
+                &method,
+                &path,
+                odata::finish(Err(error), &ids),
+                &ids,
+            )
+            .await;
+        }
+    };
+    let is_token_route = segments.len() == 4
+        && segments[1] == "oauth2"
+        && segments[2] == "v2.0"
+        && segments[3] == "token";
+    let response = if is_token_route {
+        lock(&emulator.stats).count(&format!("{method} /{{tenant}}/oauth2/v2.0/token"));
+        token(&emulator, &method, &segments[0], &body, &ids).await
+    } else {
+        let request = GraphRequest {
+            method: &method,
+            path: &path,
+            query: &query,
+            headers: &parts.headers,
+            body: &body,
+            base_url: &base_url,
+        };
+        graph(&emulator, &request, &segments, &ids).await
+    };
+    finish_logged(&emulator, &method, &path, response, &ids).await
+}
+
+/// Applies `--latency-ms` and writes the request's log line.
+async fn finish_logged(
+    emulator: &Emulator,
+    method: &Method,
+    path: &str,
+    response: Response,
+    ids: &RequestIds,
+) -> Response {
+    if emulator.config.latency_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(emulator.config.latency_ms)).await;
+    }
+    eprintln!(
+        "{method} {path} {} {}",
+        response.status().as_u16(),
+        ids.request_id
+    );
+    response
+}
+
+/// `POST /{tenant}/oauth2/v2.0/token`, answered in Entra's own format.
+async fn token(
+    emulator: &Emulator,
+    method: &Method,
+    tenant: &str,
+    body: &[u8],
+    ids: &RequestIds,
+) -> Response {
+    let timestamp = OffsetDateTime::now_utc()
+        .format(time::macros::format_description!(
+            "[year]-[month]-[day] [hour]:[minute]:[second]Z"
+        ))
+        .unwrap_or_default();
+    let outcome = if *method != Method::POST {
+        Err(auth::TokenError {
+            status: StatusCode::BAD_REQUEST,
+            error: "invalid_request",
+            aadsts: 900561,
+            description: "The endpoint only accepts POST requests.".to_string(),
+        })
+    } else {
+        let form = urlencoding::parse_pairs(&String::from_utf8_lossy(body));
+        auth::issue_token(
+            tenant,
+            &form,
+            &emulator.config.client_secret,
+            &emulator.random,
+            unix_now(),
+        )
+    };
+    let (status, json, snapshot) = match outcome {
+        Ok((token, issued)) => {
+            let snapshot = {
+                let mut store = lock(&emulator.store);
+                let now = unix_now();
+                store
+                    .tokens
+                    .retain(|_, known: &mut IssuedToken| known.expires_at > now);
+                store.tokens.insert(token.clone(), issued);
+                emulator.snapshot(&store)
+            };
+            (StatusCode::OK, auth::token_response_body(&token), snapshot)
+        }
+        Err(error) => (
+            error.status,
+            error.body(&ids.request_id, &ids.client_request_id, &timestamp),
+            None,
+        ),
+    };
+    emulator.persist(snapshot).await;
+    let mut response = Response::new(Body::from(json.to_string()));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store, no-cache"),
+    );
+    headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    if let Ok(value) = HeaderValue::from_str(&ids.request_id) {
+        headers.insert("x-ms-request-id", value);
+    }
+    if let Ok(value) = HeaderValue::from_str(&ids.client_request_id) {
+        headers.insert("client-request-id", value);
+    }
+    response
+}
+
+/// The parts of a Graph request the pipeline reads.
+struct GraphRequest<'a> {
+    method: &'a Method,
+    path: &'a str,
+    query: &'a str,
+    headers: &'a HeaderMap,
+    body: &'a [u8],
+    base_url: &'a str,
+}
+
+/// `/{version}/...`: stats, auth, faults, throttling, then the route.
+async fn graph(
+    emulator: &Emulator,
+    request: &GraphRequest<'_>,
+    segments: &[String],
+    ids: &RequestIds,
+) -> Response {
+    let method = request.method;
+    let version = segments.first().and_then(|s| ApiVersion::parse(s));
+    let rest: Vec<&str> = segments.iter().skip(1).map(String::as_str).collect();
+    let recognized = version.map(|version| routes::recognize(version, &rest));
+    let route_key = match (version, &recognized) {
+        (Some(version), Some(Ok((_, template)))) => {
+            format!("{method} /{}{template}", version.as_str())
+        }
+        _ => format!("{method} (no route)"),
+    };
+    lock(&emulator.stats).count(&route_key);
+
+    let token = match authenticate(emulator, request.headers) {
+        Ok(token) => token,
+        Err(error) => return odata::finish(Err(error), ids),
+    };
+    if let Some(fault) = faults::draw(&emulator.random, emulator.config.fault_rate) {
+        lock(&emulator.stats).faults += 1;
+        return odata::finish(Err(fault), ids);
+    }
+    if emulator.config.throttle {
+        let admitted = lock(&emulator.throttle).admit(
+            Service::of_path(&rest),
+            &token.tenant,
+            &token.app_id,
+            routes::is_write(method),
+            Instant::now(),
+        );
+        if let Err(seconds) = admitted {
+            lock(&emulator.stats).throttled += 1;
+            let error = GraphError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "TooManyRequests",
+                "Too many requests from this application to this tenant. Retry after the interval in the Retry-After header.",
+            )
+            .with_retry_after(seconds);
+            return odata::finish(Err(error), ids);
+        }
+    }
+    let (version, route) = match (version, recognized) {
+        (Some(version), Some(Ok((route, _)))) => (version, route),
+        (Some(_), Some(Err(Miss::UnknownSegment(segment)))) => {
+            let error = GraphError::new(
+                StatusCode::BAD_REQUEST,
+                "BadRequest",
+                format!("Resource not found for the segment '{segment}'."),
+            );
+            return odata::finish(Err(error), ids);
+        }
+        _ => {
+            let segment = segments.first().cloned().unwrap_or_default();
+            let error = GraphError::new(
+                StatusCode::BAD_REQUEST,
+                "BadRequest",
+                format!("Invalid version: {segment}"),
+            );
+            return odata::finish(Err(error), ids);
+        }
+    };
+    let params = urlencoding::parse_pairs(request.query);
+    let eventual = request
+        .headers
+        .get("consistencylevel")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("eventual"));
+    let now = Instant::now();
+    let ctx = RequestContext {
+        method,
+        query: QueryContext {
+            version,
+            base_url: request.base_url,
+            path: request.path,
+            params: &params,
+            eventual,
+        },
+        tenant_id: &token.tenant,
+        app_id: &token.app_id,
+        now,
+        timestamp: odata::now(),
+        random: &emulator.random,
+        body: request.body,
+    };
+    let (result, snapshot) = {
+        let mut store = lock(&emulator.store);
+        let tenant = store.tenant_mut(&token.tenant);
+        tenant.expire_deleted_groups(OffsetDateTime::now_utc());
+        let result = routes::dispatch(&route, &ctx, tenant);
+        let snapshot = if result.is_ok() && routes::is_write(method) {
+            emulator.snapshot(&store)
+        } else {
+            None
+        };
+        (result, snapshot)
+    };
+    emulator.persist(snapshot).await;
+    odata::finish(result, ids)
+}
+
+/// The caller's token, checked against those issued.
+fn authenticate(emulator: &Emulator, headers: &HeaderMap) -> Result<IssuedToken, GraphError> {
+    let token = auth::bearer_token(headers)?;
+    let store = lock(&emulator.store);
+    auth::validate(token, store.tokens.get(token), unix_now())
+}

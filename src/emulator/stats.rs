@@ -1,0 +1,21 @@
+//! Request counters for `GET /_emulator/stats`: every request except the admin routes, by route template
+//! (`GET /v1.0/groups/{id}`), plus how many were throttled and how many got an injected fault.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+#[derive(Debug, Default, Clone, Serialize, PartialEq)]
+pub struct Stats {
+    pub requests: u64,
+    pub by_route: BTreeMap<String, u64>,
+    pub throttled: u64,
+    pub faults: u64,
+}
+
+impl Stats {
+    pub fn count(&mut self, route_key: &str) {
+        self.requests += 1;
+        *self.by_route.entry(route_key.to_string()).or_default() += 1;
+    }
+}

@@ -1,0 +1,115 @@
+//! The emulator's state: one isolated [`Tenant`] per tenant id (created on first use) and the tokens issued so far.
+//! Each directory collection lives in its own module (`groups`, `devices`) with its model, validation and Graph JSON,
+//! so later collections (Enrollment Status Pages, deployment profiles, device identities) slot in beside them.
+//! The whole [`Store`] serialises to the `--state` file.
+
+pub mod devices;
+pub mod dynamic;
+pub mod groups;
+pub mod input;
+pub mod replication;
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::auth::IssuedToken;
+use super::odata::{GraphError, resource_not_found};
+pub use devices::{AutopilotDeviceRegistration, Device};
+pub use groups::Group;
+use replication::Replication;
+
+/// Every tenant and every issued token.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Store {
+    pub tenants: BTreeMap<String, Tenant>,
+    /// Tokens survive `/_emulator/reset` and restarts with `--state`, as a real token outlives a tenant's data.
+    pub tokens: BTreeMap<String, IssuedToken>,
+    /// How long new objects stay invisible and updates stay stale (`--consistency-lag-ms`); not persisted.
+    #[serde(skip)]
+    pub consistency_lag: Duration,
+}
+
+impl Store {
+    pub fn new(consistency_lag: Duration) -> Self {
+        Store {
+            consistency_lag,
+            ..Store::default()
+        }
+    }
+
+    /// The tenant's store, created empty on first use.
+    pub fn tenant_mut(&mut self, tenant_id: &str) -> &mut Tenant {
+        let lag = self.consistency_lag;
+        let tenant = self.tenants.entry(tenant_id.to_string()).or_default();
+        tenant.replication.set_window(lag);
+        tenant
+    }
+
+    /// Forgets every tenant (tokens stay valid).
+    pub fn reset(&mut self) {
+        self.tenants.clear();
+    }
+}
+
+/// One tenant's directory.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Tenant {
+    #[serde(default)]
+    pub groups: BTreeMap<String, Group>,
+    /// Soft-deleted groups (`/directory/deletedItems`), restorable for 30 days.
+    #[serde(default)]
+    pub deleted_groups: BTreeMap<String, Group>,
+    #[serde(default)]
+    pub devices: BTreeMap<String, Device>,
+    /// Replication lag bookkeeping: short-lived and tied to this process's clock, so never persisted.
+    #[serde(skip)]
+    pub replication: Replication,
+}
+
+/// An object's Graph JSON: the properties a GET returns by default, and those only `$select` brings.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Rendered {
+    pub default: Map<String, Value>,
+    pub on_select: Map<String, Value>,
+}
+
+/// A directory object that can be a group member.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemberKind {
+    Group,
+    Device,
+}
+
+impl Tenant {
+    /// What kind of directory object `id` is, if it exists (not deleted).
+    pub fn member_kind(&self, id: &str) -> Option<MemberKind> {
+        if self.groups.contains_key(id) {
+            Some(MemberKind::Group)
+        } else if self.devices.contains_key(id) {
+            Some(MemberKind::Device)
+        } else {
+            None
+        }
+    }
+
+    /// Resolves an object referenced as a member: it must exist and be visible (replicated) already.
+    pub fn visible_member(&mut self, id: &str, now: Instant) -> Result<MemberKind, GraphError> {
+        let kind = self.member_kind(id).ok_or_else(|| resource_not_found(id))?;
+        if self.replication.is_hidden(id, now) {
+            return Err(resource_not_found(id));
+        }
+        Ok(kind)
+    }
+
+    /// Removes `id` from every group's member list (the object was deleted).
+    pub fn forget_member(&mut self, id: &str) {
+        for group in self.groups.values_mut() {
+            group.members.retain(|member| member != id);
+        }
+    }
+}
