@@ -32,7 +32,7 @@ fn add_device(emulator: &Emulator, name: &str, physical_ids: &[&str]) -> String 
             "deviceId": uuid::Uuid::new_v4().to_string(),
             "operatingSystem": "Windows",
             "operatingSystemVersion": "10.0.22631",
-            "devicePhysicalIds": physical_ids,
+            "physicalIds": physical_ids,
         }),
     );
     assert_eq!(status, 201, "creating device {name}: {body}");
@@ -251,9 +251,12 @@ resource "autopilot_device_group" "pilot" {{
     imported.assert_plan_empty();
 
     // Switching to dynamic replaces the group.
-    ws.write("main.tf", &dynamic_config("Autopilot pilot", ZTD_RULE, ""));
+    ws.write(
+        "main.tf",
+        &dynamic_config("Autopilot pilot", ZTD_RULE, "").replace("\"autopilot\" {", "\"pilot\" {"),
+    );
     let actions = planned_actions(&ws);
-    assert_eq!(actions.len(), 1);
+    assert_eq!(actions.len(), 1, "{actions:?}");
     assert_eq!(
         actions[0].1,
         vec!["delete".to_string(), "create".to_string()],
@@ -262,7 +265,7 @@ resource "autopilot_device_group" "pilot" {{
     ws.apply();
     ws.assert_plan_empty();
     let all = groups(&emulator);
-    assert_eq!(all.len(), 1);
+    assert_eq!(all.len(), 1, "{all:#?}");
     assert_ne!(
         all[0]["id"],
         id.as_str(),

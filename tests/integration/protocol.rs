@@ -10,16 +10,6 @@ use crate::support::{Emulator, Workspace, provider_binary};
 fn every_attribute_has_a_description() {
     let emulator = Emulator::start(&[]);
     let ws = Workspace::new(&emulator, "6f1c1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b");
-    ws.write(
-        "main.tf",
-        r#"
-terraform {
-  required_providers {
-    autopilot = { source = "example/autopilot" }
-  }
-}
-"#,
-    );
     let out = ws.run(&["providers", "schema", "-json"]);
     assert_eq!(out.status, 0, "{}", out.stderr);
     let schemas: Value = serde_json::from_str(&out.stdout).unwrap();

@@ -55,6 +55,13 @@ impl fmt::Display for TfOutput {
     }
 }
 
+/// The `terraform` block every provider workspace carries, so test configurations hold only resources.
+fn required_providers() -> String {
+    format!(
+        "terraform {{\n  required_providers {{\n    autopilot = {{ source = \"{PROVIDER_SOURCE}\" }}\n  }}\n}}\n"
+    )
+}
+
 pub struct Workspace {
     root: tempfile::TempDir,
     config_dir: PathBuf,
@@ -78,6 +85,7 @@ impl Workspace {
             workspace.set_env(key, value);
         }
         workspace.emulator_log = Some(emulator.log());
+        workspace.write("providers.tf", &required_providers());
         workspace
     }
 
