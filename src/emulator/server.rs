@@ -467,7 +467,14 @@ async fn graph(
         (result, snapshot)
     };
     emulator.persist(snapshot).await;
-    odata::finish(result, ids)
+    let mut response = odata::finish(result, ids);
+    if Service::of_path(&rest) == Service::Entra {
+        // Directory calls report the resource units they cost against the tenant's throttling budget.
+        response
+            .headers_mut()
+            .insert("x-ms-resource-unit", HeaderValue::from_static("1"));
+    }
+    response
 }
 
 /// The caller's token, checked against those issued.
