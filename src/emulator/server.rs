@@ -203,7 +203,9 @@ async fn handle(State(emulator): State<Arc<Emulator>>, request: Request) -> Resp
     let query = parts.uri.query().unwrap_or("").to_string();
     if path == "/_emulator" || path.starts_with("/_emulator/") {
         let body = to_bytes(body, MAX_BODY_BYTES).await.unwrap_or_default();
-        return admin::handle(&emulator, &method, &path, &query, &body).await;
+        let response = admin::handle(&emulator, &method, &path, &query, &body).await;
+        eprintln!("{method} {path} {} -", response.status().as_u16());
+        return response;
     }
     let ids = RequestIds {
         request_id: emulator.random.guid(),
