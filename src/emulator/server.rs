@@ -203,7 +203,9 @@ async fn handle(State(emulator): State<Arc<Emulator>>, request: Request) -> Resp
     let query = parts.uri.query().unwrap_or("").to_string();
     if path == "/_emulator" || path.starts_with("/_emulator/") {
         let body = to_bytes(body, MAX_BODY_BYTES).await.unwrap_or_default();
-        return admin::handle(&emulator, &method, &path, &query, &body).await;
+        let response = admin::handle(&emulator, &method, &path, &query, &body).await;
+        eprintln!("{method} {path} {} -", response.status().as_u16());
+        return response;
     }
     let ids = RequestIds {
         request_id: emulator.random.guid(),
@@ -467,7 +469,14 @@ async fn graph(
         (result, snapshot)
     };
     emulator.persist(snapshot).await;
-    odata::finish(result, ids)
+    let mut response = odata::finish(result, ids);
+    if Service::of_path(&rest) == Service::Entra {
+        // Directory calls report the resource units they cost against the tenant's throttling budget.
+        response
+            .headers_mut()
+            .insert("x-ms-resource-unit", HeaderValue::from_static("1"));
+    }
+    response
 }
 
 /// The caller's token, checked against those issued.

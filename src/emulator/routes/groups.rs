@@ -100,7 +100,7 @@ pub fn handle(
             match *method {
                 Method::GET => {
                     let group = visible_group(ctx, tenant, &id)?;
-                    list_member_refs(ctx, &group)
+                    list_member_refs(ctx, tenant, &group)
                 }
                 Method::POST => {
                     let body = object_body(ctx.body)?;
@@ -323,7 +323,11 @@ fn list_members(
 }
 
 /// `/members/$ref`: the members as `@odata.id` links, in the form Entra returns them.
-fn list_member_refs(ctx: &RequestContext, group: &Group) -> Result<Reply, GraphError> {
+fn list_member_refs(
+    ctx: &RequestContext,
+    tenant: &Tenant,
+    group: &Group,
+) -> Result<Reply, GraphError> {
     ctx.query.reject_options_except(&["top", "skiptoken"])?;
     let collection = Collection {
         filterable: false,
@@ -351,8 +355,16 @@ fn list_member_refs(ctx: &RequestContext, group: &Group) -> Result<Reply, GraphE
                 .and_then(Value::as_str)
                 .unwrap_or_default()
                 .to_string();
-            *value =
-                json!({"@odata.id": format!("{}/v1.0/directoryObjects/{id}", ctx.query.base_url)});
+            let kind = match tenant.member_kind(&id) {
+                Some(MemberKind::Group) => "Group",
+                _ => "Device",
+            };
+            // Entra answers with its internal (AAD Graph) URL form, not a Graph URL; clients take the id from it.
+            let url = format!(
+                "{}/v2/{}/directoryObjects/{id}/Microsoft.DirectoryServices.{kind}",
+                ctx.query.base_url, ctx.tenant_id
+            );
+            *value = json!({ "@odata.id": url });
         }
     }
     Ok(Reply::ok(page))

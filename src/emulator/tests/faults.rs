@@ -73,3 +73,55 @@ async fn token_and_admin_requests_never_fault() {
     );
     assert_eq!(h.stats().await["faults"], 1);
 }
+
+#[tokio::test]
+async fn throttling_refuses_writes_beyond_intunes_per_app_budget_with_retry_after() {
+    let h = harness_with(Config {
+        throttle: true,
+        ..config()
+    })
+    .await;
+    // Intune allows one app 100 writes per 20 seconds in a tenant; the routes themselves need not exist for the
+    // budget to be spent, as in Graph, where throttling happens before the service looks at the request.
+    for _ in 0..100 {
+        let answer = h
+            .post(
+                "/beta/deviceManagement/deviceEnrollmentConfigurations",
+                serde_json::json!({}),
+            )
+            .await;
+        assert_ne!(answer.status, StatusCode::TOO_MANY_REQUESTS);
+    }
+    let refused = h
+        .post(
+            "/beta/deviceManagement/deviceEnrollmentConfigurations",
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(refused.error_code(), "TooManyRequests");
+    let retry_after: u64 = refused.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=20).contains(&retry_after), "Retry-After {retry_after}");
+    assert_eq!(
+        h.get("/v1.0/groups").await.status,
+        StatusCode::OK,
+        "directory calls have their own budget"
+    );
+    let other_tenant =
+        fetch_token(&h.client, &h.base, "b7c6d5e4-0000-4000-8000-000000000002").await;
+    let elsewhere = h
+        .call_with(
+            Method::POST,
+            "/beta/deviceManagement/deviceEnrollmentConfigurations",
+            Some(serde_json::json!({})),
+            &other_tenant,
+            &[],
+        )
+        .await;
+    assert_ne!(
+        elsewhere.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "budgets are per tenant"
+    );
+    assert_eq!(h.stats().await["throttled"], 1);
+}

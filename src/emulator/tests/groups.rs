@@ -4,6 +4,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use super::*;
+use crate::emulator::store::input::object_id_from_url;
 
 #[tokio::test]
 async fn create_then_get_returns_graphs_shape_and_headers() {
@@ -299,12 +300,13 @@ async fn members_can_be_added_listed_and_removed() {
     assert_eq!(devices_only.body["value"][0]["id"], device.as_str());
     let refs = h.get(&format!("/v1.0/groups/{group}/members/$ref")).await;
     assert_eq!(refs.body["value"].as_array().unwrap().len(), 2);
-    assert!(
-        refs.body["value"][0]["@odata.id"]
-            .as_str()
-            .unwrap()
-            .contains("/directoryObjects/")
-    );
+    let ref_ids: Vec<String> = refs.body["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| object_id_from_url(r["@odata.id"].as_str().unwrap()).unwrap())
+        .collect();
+    assert_eq!(sorted(ref_ids), sorted(vec![child.clone(), device.clone()]));
 
     let duplicate = h
         .post(&format!("/v1.0/groups/{group}/members/$ref"), json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{child}")}))
@@ -402,4 +404,89 @@ async fn unknown_routes_ids_and_methods_are_refused_like_graph() {
     assert_eq!(put.status, StatusCode::METHOD_NOT_ALLOWED);
     let version = h.get("/v2.0/groups").await;
     assert_eq!(version.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn expand_transitive_members_count_and_directory_objects() {
+    let h = harness().await;
+    let outer = h.create_group("Outer").await;
+    let inner = h.create_group("Inner").await;
+    let device = h.create_device("PC-1", &[]).await;
+    let bind = |id: &str| json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{id}")});
+    h.post(&format!("/v1.0/groups/{outer}/members/$ref"), bind(&inner))
+        .await;
+    h.post(&format!("/v1.0/groups/{inner}/members/$ref"), bind(&device))
+        .await;
+
+    let expanded = h
+        .get(&format!("/v1.0/groups/{outer}?$expand=members"))
+        .await;
+    assert_eq!(expanded.body["members"][0]["id"], inner.as_str());
+    assert_eq!(
+        expanded.body["members"][0]["@odata.type"],
+        "#microsoft.graph.group"
+    );
+
+    let transitive = h
+        .get(&format!("/v1.0/groups/{outer}/transitiveMembers"))
+        .await;
+    let ids: Vec<String> = transitive.body["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(sorted(ids), sorted(vec![inner.clone(), device.clone()]));
+
+    assert_eq!(
+        h.get("/v1.0/groups/$count").await.status,
+        StatusCode::BAD_REQUEST,
+        "needs ConsistencyLevel"
+    );
+    let count = h
+        .call_with(
+            Method::GET,
+            "/v1.0/groups/$count",
+            None,
+            &h.token,
+            &[("ConsistencyLevel", "eventual")],
+        )
+        .await;
+    assert_eq!(count.body, Value::from(2));
+
+    let object = h.get(&format!("/v1.0/directoryObjects/{device}")).await;
+    assert_eq!(object.body["@odata.type"], "#microsoft.graph.device");
+    assert_eq!(object.body["displayName"], "PC-1");
+}
+
+#[tokio::test]
+async fn role_assignable_groups_follow_entras_rules() {
+    let h = harness().await;
+    let mut body = assigned_group("Admins");
+    body["isAssignableToRole"] = json!(true);
+    let created = h.post("/v1.0/groups", body).await;
+    assert_eq!(created.status, StatusCode::CREATED);
+    assert_eq!(created.body["visibility"], "Private");
+    let id = created.body["id"].as_str().unwrap();
+    let change = h
+        .patch(
+            &format!("/v1.0/groups/{id}"),
+            json!({"isAssignableToRole": false}),
+        )
+        .await;
+    assert_eq!(change.status, StatusCode::BAD_REQUEST);
+
+    let mut dynamic = dynamic_group("Dyn Admins", "device.objectId -ne null");
+    dynamic["isAssignableToRole"] = json!(true);
+    assert_eq!(
+        h.post("/v1.0/groups", dynamic).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    let mut public = assigned_group("Public Admins");
+    public["isAssignableToRole"] = json!(true);
+    public["visibility"] = json!("Public");
+    assert_eq!(
+        h.post("/v1.0/groups", public).await.status,
+        StatusCode::BAD_REQUEST
+    );
 }

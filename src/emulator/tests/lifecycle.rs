@@ -168,3 +168,34 @@ async fn with_consistency_lag_new_objects_404_then_appear_and_updates_read_stale
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn concurrent_writes_leave_the_newest_state_on_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    let h = std::sync::Arc::new(
+        harness_with(Config {
+            state_file: Some(state.clone()),
+            ..config()
+        })
+        .await,
+    );
+    let mut tasks = Vec::new();
+    for n in 0..20 {
+        let h = h.clone();
+        tasks.push(tokio::spawn(async move {
+            h.create_group(&format!("Concurrent {n}")).await
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let on_disk: Value = serde_json::from_slice(&std::fs::read(&state).unwrap()).unwrap();
+    assert_eq!(
+        on_disk["tenants"][TENANT]["groups"]
+            .as_object()
+            .unwrap()
+            .len(),
+        20
+    );
+}
