@@ -35,6 +35,23 @@ impl AttrPath {
         self.0.push(PathStep::ElementKeyInt(index));
         self
     }
+
+    pub fn steps(&self) -> &[PathStep] {
+        &self.0
+    }
+
+    /// The empty path: the value itself.
+    pub fn is_root(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn push(&mut self, step: PathStep) {
+        self.0.push(step);
+    }
+
+    pub fn pop(&mut self) {
+        self.0.pop();
+    }
 }
 
 impl fmt::Display for AttrPath {

@@ -19,7 +19,7 @@ use std::fmt::Write;
 /// Decodes a value of type `ty`; object attributes absent from the JSON become null.
 pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, CodecError> {
     let text = std::str::from_utf8(bytes).map_err(|_| CodecError::InvalidUtf8 {
-        path: AttrPath::root(),
+        path: AttrPath::default(),
     })?;
     let json = Parser {
         text: text.as_bytes(),
@@ -27,7 +27,7 @@ pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, CodecError> {
     }
     .document()?;
     Converter {
-        path: AttrPath::root(),
+        path: AttrPath::default(),
     }
     .value(&json, ty)
 }
@@ -36,7 +36,7 @@ pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, CodecError> {
 pub fn encode(value: &Value, ty: &Type) -> Result<Vec<u8>, CodecError> {
     let mut writer = Writer {
         out: String::new(),
-        path: AttrPath::root(),
+        path: AttrPath::default(),
     };
     writer.value(value, ty)?;
     Ok(writer.out.into_bytes())
@@ -101,7 +101,7 @@ impl Parser<'_> {
             format!("{message} at byte {}", self.pos)
         };
         CodecError::Malformed {
-            path: AttrPath::root(),
+            path: AttrPath::default(),
             format: "JSON",
             message,
         }
@@ -379,7 +379,9 @@ impl Converter {
             .iter()
             .zip(elements)
             .enumerate()
-            .map(|(i, (item, element))| self.nested(PathStep::Index(i), item, element))
+            .map(|(i, (item, element))| {
+                self.nested(PathStep::ElementKeyInt(i as i64), item, element)
+            })
             .collect::<Result<_, _>>()?;
         Ok(Value::Tuple(values))
     }
@@ -390,7 +392,7 @@ impl Converter {
         };
         let mut entries = BTreeMap::new();
         for (key, item) in members {
-            let value = self.nested(PathStep::Key(key.clone()), item, element)?;
+            let value = self.nested(PathStep::ElementKeyString(key.clone()), item, element)?;
             if entries.insert(key.clone(), value).is_some() {
                 return Err(CodecError::DuplicateKey {
                     path: self.path.clone(),
@@ -414,7 +416,7 @@ impl Converter {
                     name: name.clone(),
                 });
             };
-            let value = self.nested(PathStep::Attr(name.clone()), item, attr_type)?;
+            let value = self.nested(PathStep::Attribute(name.clone()), item, attr_type)?;
             if attrs.insert(name.clone(), value).is_some() {
                 return Err(CodecError::DuplicateKey {
                     path: self.path.clone(),
@@ -440,7 +442,7 @@ impl Converter {
         items
             .iter()
             .enumerate()
-            .map(|(i, item)| self.nested(PathStep::Index(i), item, element))
+            .map(|(i, item)| self.nested(PathStep::ElementKeyInt(i as i64), item, element))
             .collect()
     }
 
@@ -522,7 +524,7 @@ impl Writer {
                     if i > 0 {
                         self.out.push(',');
                     }
-                    self.nested(PathStep::Index(i), item, element)?;
+                    self.nested(PathStep::ElementKeyInt(i as i64), item, element)?;
                 }
                 self.out.push(']');
             }
@@ -539,7 +541,7 @@ impl Writer {
                     if i > 0 {
                         self.out.push(',');
                     }
-                    self.nested(PathStep::Index(i), item, element)?;
+                    self.nested(PathStep::ElementKeyInt(i as i64), item, element)?;
                 }
                 self.out.push(']');
             }
@@ -551,7 +553,7 @@ impl Writer {
                     }
                     self.string(key);
                     self.out.push(':');
-                    self.nested(PathStep::Key(key.clone()), item, element)?;
+                    self.nested(PathStep::ElementKeyString(key.clone()), item, element)?;
                 }
                 self.out.push('}');
             }
@@ -575,7 +577,7 @@ impl Writer {
                     }
                     self.string(name);
                     self.out.push(':');
-                    self.nested(PathStep::Attr(name.clone()), attr, attr_type)?;
+                    self.nested(PathStep::Attribute(name.clone()), attr, attr_type)?;
                 }
                 self.out.push('}');
             }

@@ -31,7 +31,7 @@ const FLOAT64: u8 = 0xcb;
 pub fn encode(value: &Value, ty: &Type) -> Result<Vec<u8>, CodecError> {
     let mut encoder = Encoder {
         out: Vec::new(),
-        path: AttrPath::root(),
+        path: AttrPath::default(),
     };
     encoder.value(value, ty)?;
     Ok(encoder.out)
@@ -42,7 +42,7 @@ pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, CodecError> {
     let mut decoder = Decoder {
         bytes,
         pos: 0,
-        path: AttrPath::root(),
+        path: AttrPath::default(),
     };
     let value = decoder.value(ty, 0)?;
     if decoder.pos != bytes.len() {
@@ -109,7 +109,7 @@ impl Encoder {
     fn elements(&mut self, items: &[Value], element: &Type) -> Result<(), CodecError> {
         self.array_header(items.len());
         for (i, item) in items.iter().enumerate() {
-            self.child(PathStep::Index(i), item, element)?;
+            self.child(PathStep::ElementKeyInt(i as i64), item, element)?;
         }
         Ok(())
     }
@@ -124,7 +124,7 @@ impl Encoder {
         }
         self.array_header(items.len());
         for (i, (item, element)) in items.iter().zip(elements).enumerate() {
-            self.child(PathStep::Index(i), item, element)?;
+            self.child(PathStep::ElementKeyInt(i as i64), item, element)?;
         }
         Ok(())
     }
@@ -133,7 +133,7 @@ impl Encoder {
         self.map_header(entries.len());
         for (key, item) in entries {
             self.str(key);
-            self.child(PathStep::Key(key.clone()), item, element)?;
+            self.child(PathStep::ElementKeyString(key.clone()), item, element)?;
         }
         Ok(())
     }
@@ -159,7 +159,7 @@ impl Encoder {
                 });
             };
             self.str(name);
-            self.child(PathStep::Attr(name.clone()), attr, ty)?;
+            self.child(PathStep::Attribute(name.clone()), attr, ty)?;
         }
         Ok(())
     }
@@ -430,7 +430,7 @@ impl<'a> Decoder<'a> {
         // Never trust a length for allocation: each element needs at least one byte.
         let mut items = Vec::with_capacity(len.min(self.bytes.len() - self.pos));
         for i in 0..len {
-            items.push(self.child(PathStep::Index(i), element, depth)?);
+            items.push(self.child(PathStep::ElementKeyInt(i as i64), element, depth)?);
         }
         Ok(items)
     }
@@ -446,7 +446,7 @@ impl<'a> Decoder<'a> {
         }
         let mut items = Vec::with_capacity(len);
         for (i, element) in elements.iter().enumerate() {
-            items.push(self.child(PathStep::Index(i), element, depth)?);
+            items.push(self.child(PathStep::ElementKeyInt(i as i64), element, depth)?);
         }
         Ok(Value::Tuple(items))
     }
@@ -456,7 +456,7 @@ impl<'a> Decoder<'a> {
         let mut entries = BTreeMap::new();
         for _ in 0..len {
             let key = self.key()?;
-            let item = self.child(PathStep::Key(key.clone()), element, depth)?;
+            let item = self.child(PathStep::ElementKeyString(key.clone()), element, depth)?;
             if entries.insert(key.clone(), item).is_some() {
                 return Err(CodecError::DuplicateKey {
                     path: self.path.clone(),
@@ -489,7 +489,7 @@ impl<'a> Decoder<'a> {
                     name,
                 });
             };
-            let attr = self.child(PathStep::Attr(name.clone()), attr_type, depth)?;
+            let attr = self.child(PathStep::Attribute(name.clone()), attr_type, depth)?;
             if attrs.insert(name.clone(), attr).is_some() {
                 return Err(CodecError::DuplicateKey {
                     path: self.path.clone(),
@@ -987,8 +987,8 @@ mod tests {
         assert_eq!(
             err.path().steps(),
             [
-                PathStep::Attr("timeouts".into()),
-                PathStep::Attr("create".into())
+                PathStep::Attribute("timeouts".into()),
+                PathStep::Attribute("create".into())
             ]
         );
 

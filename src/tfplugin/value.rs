@@ -93,7 +93,7 @@ impl Type {
     fn from_json_at(v: &serde_json::Value, depth: usize) -> Result<Type, CodecError> {
         use serde_json::Value as Json;
         let invalid = |message: String| CodecError::InvalidType {
-            path: AttrPath::root(),
+            path: AttrPath::default(),
             message,
         };
         if depth > MAX_DEPTH {
@@ -854,63 +854,22 @@ impl From<Number> for Value {
     }
 }
 
-/// One step from a value into a part of it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum PathStep {
-    /// An object attribute.
-    Attr(String),
-    /// A list, set or tuple element (for sets: the position in the encoded array).
-    Index(usize),
-    /// A map entry.
-    Key(String),
-}
-
-/// Where inside a value something is: `.timeouts.create`, `.tags["env"]`, `.members[2]`. Empty is the value itself.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct AttrPath(pub Vec<PathStep>);
-
-impl AttrPath {
-    pub fn root() -> AttrPath {
-        AttrPath(Vec::new())
-    }
-
-    pub fn steps(&self) -> &[PathStep] {
-        &self.0
-    }
-
-    pub fn is_root(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    pub(crate) fn push(&mut self, step: PathStep) {
-        self.0.push(step);
-    }
-
-    pub(crate) fn pop(&mut self) {
-        self.0.pop();
-    }
-}
-
-impl fmt::Display for AttrPath {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for step in &self.0 {
-            match step {
-                PathStep::Attr(name) => write!(f, ".{name}")?,
-                PathStep::Index(i) => write!(f, "[{i}]")?,
-                PathStep::Key(key) => write!(f, "[{key:?}]")?,
-            }
-        }
-        Ok(())
-    }
-}
+pub use super::diagnostics::{AttrPath, PathStep};
 
 /// `".a.b: "` before a message, or nothing at the root.
 fn at(path: &AttrPath) -> String {
     if path.is_root() {
-        String::new()
-    } else {
-        format!("{path}: ")
+        return String::new();
     }
+    let mut text = String::new();
+    for step in path.steps() {
+        match step {
+            PathStep::Attribute(name) => text.push_str(&format!(".{name}")),
+            PathStep::ElementKeyInt(i) => text.push_str(&format!("[{i}]")),
+            PathStep::ElementKeyString(key) => text.push_str(&format!("[{key:?}]")),
+        }
+    }
+    text + ": "
 }
 
 /// Why a value could not be encoded or decoded, and where.
@@ -1350,8 +1309,8 @@ mod tests {
     #[test]
     fn errors_name_the_path() {
         let path = AttrPath(vec![
-            PathStep::Attr("timeouts".into()),
-            PathStep::Attr("create".into()),
+            PathStep::Attribute("timeouts".into()),
+            PathStep::Attribute("create".into()),
         ]);
         let err = CodecError::TypeMismatch {
             path,
@@ -1363,13 +1322,13 @@ mod tests {
             ".timeouts.create: string is required, found a bool"
         );
         let path = AttrPath(vec![
-            PathStep::Attr("tags".into()),
-            PathStep::Key("env".into()),
-            PathStep::Index(2),
+            PathStep::Attribute("tags".into()),
+            PathStep::ElementKeyString("env".into()),
+            PathStep::ElementKeyInt(2),
         ]);
-        assert_eq!(path.to_string(), ".tags[\"env\"][2]");
+        assert_eq!(path.to_string(), "tags[\"env\"][2]");
         let err = CodecError::AttributeCount {
-            path: AttrPath::root(),
+            path: AttrPath::default(),
             expected: 2,
             given: 1,
         };
