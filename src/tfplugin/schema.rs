@@ -123,9 +123,9 @@ impl Attribute {
     /// The description Terraform and the docs show: the attribute's own text followed by its constraints.
     pub fn full_description(&self) -> String {
         let mut text = self.description.clone();
-        for validator in &self.validators {
+        for description in self.validators.iter().map(|v| v.description()).filter(|d| !d.is_empty()) {
             text.push(' ');
-            text.push_str(&validator.description());
+            text.push_str(&description);
         }
         if let Some(default) = &self.default {
             text.push_str(&format!(" Defaults to `{}`.", render_default(default)));

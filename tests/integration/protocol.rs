@@ -1,10 +1,14 @@
 //! The provider as a plugin: the schema Terraform sees, and the binary run by hand.
 
-use std::process::Command;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
-use crate::support::{Emulator, Workspace, provider_binary};
+use crate::support::{
+    Emulator, TEST_CLIENT_ID, TEST_CLIENT_SECRET, Workspace, extra_terraform_on_path,
+    provider_binary,
+};
 
 #[test]
 fn every_attribute_has_a_description() {
@@ -65,4 +69,118 @@ fn running_the_binary_by_hand_explains_itself() {
     assert!(out.stdout.is_empty(), "nothing on stdout");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("This binary is a plugin"), "{stderr}");
+}
+
+const TENANT: &str = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
+
+const GROUP: &str = r#"
+resource "autopilot_device_group" "g" {
+  display_name    = "Protocol check"
+  membership_rule = "(device.devicePhysicalIds -any (_ -startsWith \"[ZTDId]\"))"
+}
+"#;
+
+/// The whole lifecycle with a given workspace: apply, empty plan, destroy, nothing left.
+fn lifecycle(emulator: &Emulator, ws: &Workspace) {
+    ws.write("main.tf", GROUP);
+    ws.apply();
+    ws.assert_plan_empty();
+    ws.destroy();
+    assert_eq!(emulator.objects(TENANT)["groups"], serde_json::json!([]));
+}
+
+#[test]
+fn another_terraform_on_path_drives_the_provider_too() {
+    let Some(other) = extra_terraform_on_path() else {
+        eprintln!("no other Terraform version on PATH; only the pinned one is tested");
+        return;
+    };
+    let emulator = Emulator::start(&[]);
+    let ws = Workspace::new(&emulator, TENANT).with_terraform(other.clone());
+    let version = ws.run(&["version"]);
+    eprintln!(
+        "also testing with {}",
+        version.stdout.lines().next().unwrap_or_default()
+    );
+    lifecycle(&emulator, &ws);
+}
+
+#[test]
+fn debug_mode_serves_terraform_through_reattach() {
+    let emulator = Emulator::start(&[]);
+    // In reattach mode the provider runs with the environment of whoever started it, not Terraform's.
+    let mut child = Command::new(provider_binary())
+        .arg("--debug")
+        .env("ARM_TENANT_ID", TENANT)
+        .env("ARM_CLIENT_ID", TEST_CLIENT_ID)
+        .env("ARM_CLIENT_SECRET", TEST_CLIENT_SECRET)
+        .env("AUTOPILOT_GRAPH_ENDPOINT", emulator.base_url())
+        .env("AUTOPILOT_AUTHORITY_HOST", emulator.base_url())
+        .env_remove("TF_PLUGIN_MAGIC_COOKIE")
+        .env_remove("PLUGIN_CLIENT_CERT")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let reattach = BufReader::new(stdout)
+        .lines()
+        .map_while(Result::ok)
+        .find_map(|line| {
+            line.trim()
+                .strip_prefix("TF_REATTACH_PROVIDERS='")
+                .and_then(|rest| rest.strip_suffix('\''))
+                .map(str::to_string)
+        })
+        .expect("the reattach line");
+    let parsed: Value = serde_json::from_str(&reattach).unwrap();
+    let entry = &parsed["registry.terraform.io/example/autopilot"];
+    assert_eq!(entry["Protocol"], "grpc");
+    assert_eq!(entry["ProtocolVersion"], 6);
+    assert!(
+        entry["Addr"]["String"]
+            .as_str()
+            .unwrap()
+            .starts_with("127.0.0.1:")
+    );
+
+    let mut ws = Workspace::new(&emulator, TENANT);
+    ws.set_env("TF_REATTACH_PROVIDERS", &reattach);
+    lifecycle(&emulator, &ws);
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[test]
+fn provider_logs_reach_terraform_as_hclog_without_secrets() {
+    let emulator = Emulator::start(&[]);
+    let mut ws = Workspace::new(&emulator, TENANT);
+    let log_path = ws.dir().join("terraform.log");
+    ws.set_env("TF_LOG_PROVIDER", "TRACE");
+    ws.set_env("TF_LOG_PATH", &log_path.to_string_lossy());
+    lifecycle(&emulator, &ws);
+    let log = std::fs::read_to_string(&log_path).expect("Terraform wrote a log");
+    let ours: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("provider.terraform-provider-autopilot"))
+        .collect();
+    // go-plugin re-logs a parsed hclog line as `message: @module=... key=value`; an unparsed one arrives raw.
+    assert!(
+        ours.iter()
+            .any(|l| l.contains("@module=provider.autopilot") && l.contains("POST")),
+        "no parsed provider log line about a Graph request:\n{}",
+        ours.join("\n")
+    );
+    assert!(
+        !ours.iter().any(|l| l.contains("{\"@level\"")),
+        "a provider line was not recognised as hclog"
+    );
+    assert!(
+        !log.contains(TEST_CLIENT_SECRET),
+        "the client secret reached the log"
+    );
+    assert!(
+        !log.contains("eyJ"),
+        "something JWT-shaped (an access token) reached the log"
+    );
 }
