@@ -58,6 +58,9 @@ pub enum GraphError {
     /// The client configuration (endpoints, credentials) or a request path is unusable.
     #[error("{0}")]
     InvalidConfig(String),
+    /// The caller abandoned the operation before it finished (e.g. the user pressed Ctrl-C).
+    #[error("interrupted before it finished: the operation was cancelled")]
+    Cancelled,
 }
 
 impl GraphError {

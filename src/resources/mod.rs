@@ -2,10 +2,8 @@
 //! configured provider, and how Graph errors become diagnostics.
 
 use std::sync::Arc;
-use std::time::Duration;
-
-use crate::graph::{Deadline, GraphClient, GraphError};
-use crate::tfplugin::{AttrPath, Diagnostics, DynResource, StopSignal};
+use crate::graph::{GraphClient, GraphError};
+use crate::tfplugin::{Diagnostics, DynResource, StopSignal};
 
 pub mod device_group;
 
@@ -31,30 +29,13 @@ pub fn graph_error(diags: &mut Diagnostics, summary: &str, action: &str, error: 
     diags.error(summary, format!("{action}: {error}"));
 }
 
-/// Like [`graph_error`], pointing at the attribute to blame.
-pub fn graph_attribute_error(
-    diags: &mut Diagnostics,
-    path: AttrPath,
-    summary: &str,
-    action: &str,
-    error: &GraphError,
-) {
-    diags.attribute_error(path, summary, format!("{action}: {error}"));
-}
-
-/// Runs a Graph operation unless Terraform asks the provider to stop first (Ctrl-C). A stopped operation
-/// reports a timeout-shaped error so callers treat it like any other interruption.
+/// Runs a Graph operation (typically a wait) unless Terraform asks the provider to stop first (Ctrl-C).
 pub async fn until_stopped<T>(
     stop: &StopSignal,
     operation: impl std::future::Future<Output = Result<T, GraphError>>,
 ) -> Result<T, GraphError> {
     tokio::select! {
         result = operation => result,
-        _ = stop.stopped() => Err(GraphError::Timeout { last_error: None }),
+        _ = stop.stopped() => Err(GraphError::Cancelled),
     }
-}
-
-/// The deadline for an operation bounded by `timeout`.
-pub fn deadline(timeout: Duration) -> Deadline {
-    Deadline::after(timeout)
 }
