@@ -156,7 +156,7 @@ fn provider_logs_reach_terraform_as_hclog_without_secrets() {
     let emulator = Emulator::start(&[]);
     let mut ws = Workspace::new(&emulator, TENANT);
     let log_path = ws.dir().join("terraform.log");
-    ws.set_env("TF_LOG_PROVIDER", "TRACE");
+    ws.set_env("TF_LOG", "TRACE");
     ws.set_env("TF_LOG_PATH", &log_path.to_string_lossy());
     lifecycle(&emulator, &ws);
     let log = std::fs::read_to_string(&log_path).expect("Terraform wrote a log");
