@@ -1,9 +1,9 @@
 //! The resources: one file per portal page they replace. Shared here: what every resource receives from the
 //! configured provider, and how Graph errors become diagnostics.
 
-use std::sync::Arc;
 use crate::graph::{GraphClient, GraphError};
 use crate::tfplugin::{Diagnostics, DynResource, StopSignal};
+use std::sync::Arc;
 
 pub mod device_group;
 

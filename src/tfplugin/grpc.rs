@@ -560,3 +560,251 @@ impl goplugin::grpc_broker_server::GrpcBroker for BrokerService {
         Ok(Response::new(Box::pin(tokio_stream::pending())))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tfplugin::model::{Field, Model, ObjectBuilder, ObjectReader};
+    use crate::tfplugin::resource::{PlanRequest, Resource};
+    use crate::tfplugin::schema::Attribute;
+    use crate::tfplugin::validators::StringLength;
+    use crate::tfplugin::{msgpack, proto::tfplugin6::provider_server::Provider as _};
+
+    #[derive(Clone)]
+    struct Thing {
+        id: Field<String>,
+        name: Field<String>,
+    }
+
+    impl Model for Thing {
+        fn from_value(value: &Value) -> Self {
+            let r = ObjectReader::new(value);
+            Thing {
+                id: r.field("id"),
+                name: r.field("name"),
+            }
+        }
+        fn to_value(&self) -> Value {
+            ObjectBuilder::new()
+                .field("id", &self.id)
+                .field("name", &self.name)
+                .build()
+        }
+    }
+
+    struct ThingResource;
+
+    #[async_trait::async_trait]
+    impl Resource<()> for ThingResource {
+        type Model = Thing;
+        fn type_name(&self) -> &'static str {
+            "test_thing"
+        }
+        fn schema(&self) -> Schema {
+            Schema::new(
+                0,
+                Block::new("a thing")
+                    .attribute(Attribute::string("id").computed().use_state_for_unknown())
+                    .attribute(
+                        Attribute::string("name")
+                            .required()
+                            .validator(StringLength { min: 1, max: 3 }),
+                    ),
+            )
+        }
+        fn modify_plan(&self, _: PlanRequest<'_, Thing>, _: &mut Thing, _: &mut Diagnostics) {}
+        async fn create(&self, _: &Ctx<()>, plan: &Thing, _: &mut Diagnostics) -> Option<Thing> {
+            Some(Thing {
+                id: Field::Known("1".into()),
+                ..plan.clone()
+            })
+        }
+        async fn read(&self, _: &Ctx<()>, state: &Thing, _: &mut Diagnostics) -> Option<Thing> {
+            Some(state.clone())
+        }
+        async fn update(
+            &self,
+            _: &Ctx<()>,
+            _: &Thing,
+            plan: &Thing,
+            _: &mut Diagnostics,
+        ) -> Option<Thing> {
+            Some(plan.clone())
+        }
+        async fn delete(&self, _: &Ctx<()>, _: &Thing, _: &mut Diagnostics) {}
+        async fn import(&self, _: &Ctx<()>, id: &str, _: &mut Diagnostics) -> Option<Thing> {
+            Some(Thing {
+                id: Field::Known(id.into()),
+                name: Field::Null,
+            })
+        }
+    }
+
+    struct TestProvider;
+
+    #[async_trait::async_trait]
+    impl Provider for TestProvider {
+        type Data = ();
+        fn schema(&self) -> Schema {
+            Schema::new(0, Block::new("test provider"))
+        }
+        async fn configure(&self, _: &Value, _: &mut Diagnostics) -> Option<()> {
+            Some(())
+        }
+        fn resources(&self) -> Vec<Arc<dyn DynResource<()>>> {
+            vec![Arc::new(ThingResource)]
+        }
+    }
+
+    fn service() -> (ProviderService<TestProvider>, watch::Receiver<bool>) {
+        let (sender, receiver) = watch::channel(false);
+        (
+            ProviderService::new(TestProvider, sender, receiver.clone()),
+            receiver,
+        )
+    }
+
+    fn thing_type() -> Type {
+        Resource::<()>::schema(&ThingResource).value_type()
+    }
+
+    fn dynamic(value: &Value) -> Option<pb::DynamicValue> {
+        Some(pb::DynamicValue {
+            msgpack: msgpack::encode(value, &thing_type()).unwrap(),
+            json: Vec::new(),
+        })
+    }
+
+    fn thing(id: Value, name: &str) -> Value {
+        ObjectBuilder::new()
+            .raw("id", id)
+            .raw("name", Value::string(name))
+            .build()
+    }
+
+    #[tokio::test]
+    async fn validation_errors_are_diagnostics_with_the_attribute_path() {
+        let (service, _) = service();
+        let response = service
+            .validate_resource_config(Request::new(pb::validate_resource_config::Request {
+                type_name: "test_thing".into(),
+                config: dynamic(&thing(Value::Null, "toolong")),
+                ..Default::default()
+            }))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(response.diagnostics.len(), 1);
+        let diag = &response.diagnostics[0];
+        assert_eq!(diag.severity, pb::diagnostic::Severity::Error as i32);
+        assert_eq!(
+            diag.attribute,
+            Some(convert::attribute_path(&AttrPath::root("name")))
+        );
+    }
+
+    #[tokio::test]
+    async fn unknown_resource_type_is_a_diagnostic_not_a_grpc_error() {
+        let (service, _) = service();
+        let response = service
+            .plan_resource_change(Request::new(pb::plan_resource_change::Request {
+                type_name: "test_nothing".into(),
+                ..Default::default()
+            }))
+            .await
+            .expect("no gRPC status")
+            .into_inner();
+        assert!(
+            response.diagnostics[0]
+                .summary
+                .contains("Unknown Resource Type")
+        );
+    }
+
+    #[tokio::test]
+    async fn plan_create_marks_the_id_unknown_and_an_unchanged_object_plans_its_state() {
+        let (service, _) = service();
+        let config = thing(Value::Null, "abc");
+        let plan = |prior: Value, proposed: Value| pb::plan_resource_change::Request {
+            type_name: "test_thing".into(),
+            prior_state: dynamic(&prior),
+            proposed_new_state: dynamic(&proposed),
+            config: dynamic(&config),
+            ..Default::default()
+        };
+        let created = service
+            .plan_resource_change(Request::new(plan(Value::Null, config.clone())))
+            .await
+            .unwrap()
+            .into_inner();
+        let planned =
+            msgpack::decode(&created.planned_state.unwrap().msgpack, &thing_type()).unwrap();
+        assert_eq!(planned, thing(Value::Unknown, "abc"));
+
+        let state = thing(Value::string("1"), "abc");
+        let unchanged = service
+            .plan_resource_change(Request::new(plan(state.clone(), state.clone())))
+            .await
+            .unwrap()
+            .into_inner();
+        let planned =
+            msgpack::decode(&unchanged.planned_state.unwrap().msgpack, &thing_type()).unwrap();
+        assert_eq!(planned, state);
+        assert!(unchanged.requires_replace.is_empty());
+    }
+
+    #[tokio::test]
+    async fn apply_before_configure_is_reported_not_crashed() {
+        let (service, _) = service();
+        let response = service
+            .apply_resource_change(Request::new(pb::apply_resource_change::Request {
+                type_name: "test_thing".into(),
+                prior_state: dynamic(&Value::Null),
+                planned_state: dynamic(&thing(Value::Unknown, "abc")),
+                config: dynamic(&thing(Value::Null, "abc")),
+                ..Default::default()
+            }))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(response.diagnostics[0].summary.contains("Not Configured"));
+    }
+
+    #[tokio::test]
+    async fn stop_provider_signals_work_in_flight() {
+        let (service, receiver) = service();
+        let stop = StopSignal::new(receiver);
+        assert!(!stop.is_stopped());
+        let response = service
+            .stop_provider(Request::new(pb::stop_provider::Request {}))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(response.error.is_empty());
+        stop.stopped().await;
+        assert!(stop.is_stopped());
+    }
+
+    #[tokio::test]
+    async fn schema_advertises_plan_destroy_and_optional_schema() {
+        let (service, _) = service();
+        let response = service
+            .get_provider_schema(Request::new(pb::get_provider_schema::Request {}))
+            .await
+            .unwrap()
+            .into_inner();
+        let capabilities = response.server_capabilities.unwrap();
+        assert!(capabilities.plan_destroy && capabilities.get_provider_schema_optional);
+        let attribute = &response.resource_schemas["test_thing"]
+            .block
+            .as_ref()
+            .unwrap()
+            .attributes[1];
+        assert_eq!(attribute.name, "name");
+        assert_eq!(attribute.r#type, b"\"string\"");
+        assert!(
+            attribute.nested_type.is_none(),
+            "type and nested_type are never both set"
+        );
+    }
+}

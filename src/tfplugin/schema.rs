@@ -123,7 +123,12 @@ impl Attribute {
     /// The description Terraform and the docs show: the attribute's own text followed by its constraints.
     pub fn full_description(&self) -> String {
         let mut text = self.description.clone();
-        for description in self.validators.iter().map(|v| v.description()).filter(|d| !d.is_empty()) {
+        for description in self
+            .validators
+            .iter()
+            .map(|v| v.description())
+            .filter(|d| !d.is_empty())
+        {
             text.push(' ');
             text.push_str(&description);
         }
