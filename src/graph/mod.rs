@@ -6,6 +6,7 @@
 //! separate, explicit step: see [`consistency`].
 
 mod auth;
+pub mod autopilot_devices;
 mod client;
 mod cloud;
 mod config;
