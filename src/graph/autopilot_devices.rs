@@ -230,7 +230,7 @@ impl std::fmt::Display for ImportFailure {
 }
 
 /// The properties `updateDeviceProperties` sets; `None` leaves a property as it is, `Some("")` clears it.
-#[derive(Serialize, Clone, Debug, Default, PartialEq)]
+#[derive(Serialize, Clone, Debug, Default, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct DevicePropertiesUpdate {
     #[serde(skip_serializing_if = "Option::is_none")]

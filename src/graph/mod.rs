@@ -27,6 +27,6 @@ pub use groups::{Group, GroupPatch, NewGroup};
 pub use retry::RetryPolicy;
 
 #[cfg(test)]
-mod test_server;
+pub(crate) mod test_server;
 #[cfg(test)]
 mod tests;

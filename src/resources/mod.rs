@@ -6,21 +6,30 @@ use crate::tfplugin::{Diagnostics, DynResource, StopSignal};
 use std::sync::Arc;
 
 pub mod device_group;
+pub mod device_identity;
 
 /// What configuration produces: the Graph client shared by every resource of this provider instance.
 pub struct ProviderData {
     pub graph: GraphClient,
+    /// One listing of the tenant's Autopilot devices, shared by every device read of this provider process.
+    pub device_listing: device_identity::DeviceListing,
 }
 
 impl ProviderData {
     pub fn new(graph: GraphClient) -> ProviderData {
-        ProviderData { graph }
+        ProviderData {
+            graph,
+            device_listing: device_identity::DeviceListing::new(),
+        }
     }
 }
 
 /// Every resource type this provider serves.
 pub fn all() -> Vec<Arc<dyn DynResource<ProviderData>>> {
-    vec![Arc::new(device_group::DeviceGroupResource)]
+    vec![
+        Arc::new(device_group::DeviceGroupResource),
+        Arc::new(device_identity::DeviceIdentityResource),
+    ]
 }
 
 /// Adds a Graph failure as a diagnostic: what failed, on which object, and Graph's own code, message and
