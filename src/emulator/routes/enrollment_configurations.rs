@@ -32,6 +32,21 @@ pub enum EnrollmentRoute {
     Assignment(String, String),
 }
 
+impl EnrollmentRoute {
+    /// The configuration the route addresses, if it addresses one.
+    fn configuration_id(&self) -> Option<&str> {
+        match self {
+            EnrollmentRoute::Collection | EnrollmentRoute::Count => None,
+            EnrollmentRoute::Item(id)
+            | EnrollmentRoute::Assign(id)
+            | EnrollmentRoute::SetPriority(id)
+            | EnrollmentRoute::Assignments(id)
+            | EnrollmentRoute::AssignmentsCount(id)
+            | EnrollmentRoute::Assignment(id, _) => Some(id),
+        }
+    }
+}
+
 /// Recognises the segments after `deviceManagement/deviceEnrollmentConfigurations` and names the route's template.
 pub fn recognize(rest: &[&str]) -> Option<(EnrollmentRoute, &'static str)> {
     let id = |segment: &str| segment.to_string();
@@ -149,6 +164,15 @@ pub fn handle(
     let version = ctx.version();
     let write = ctx.write();
     let fail = |failure: Failure| graph_error(ctx, failure);
+    if let Some(id) = route.configuration_id()
+        && tenant
+            .enrollment_configurations
+            .get(id)
+            .is_some_and(|config| !config.kind.in_version(version))
+    {
+        // A beta-only type does not exist in v1.0, whatever the verb.
+        return Err(fail(Failure::not_found(id)));
+    }
     match route {
         EnrollmentRoute::Collection if method == Method::GET => list(ctx, tenant),
         EnrollmentRoute::Collection if method == Method::POST => {
