@@ -710,6 +710,18 @@ async fn lists_filter_by_type_and_page_with_next_links() {
             "{filter}"
         );
     }
+    let count = h
+        .get(&format!(
+            "{CONFIGS}/$count?$filter={}",
+            urlencode("isof('microsoft.graph.windows10EnrollmentCompletionPageConfiguration')")
+        ))
+        .await;
+    assert_eq!(
+        count.status,
+        StatusCode::OK,
+        "Intune needs no ConsistencyLevel"
+    );
+    assert_eq!(count.body, json!(2));
     let custom_only = h
         .get(&format!(
             "{CONFIGS}?$filter={}",
