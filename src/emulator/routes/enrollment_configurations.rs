@@ -10,10 +10,10 @@ use serde_json::{Map, Value, json};
 use super::{RequestContext, is_action};
 use crate::emulator::odata::{GraphError, Reply};
 use crate::emulator::query::{self, Collection, ListQuery, QueryContext};
-use crate::emulator::store::Tenant;
 use crate::emulator::store::enrollment_configurations::{self, EnrollmentConfiguration, Failure};
 use crate::emulator::store::input::object_body;
 use crate::emulator::store::replication::{Snapshot, View};
+use crate::emulator::store::{Rendered, Tenant};
 
 const COLLECTION: &str = "deviceManagement/deviceEnrollmentConfigurations";
 /// Intune's internal service path, as its routing errors name it.
@@ -312,11 +312,7 @@ fn parse_expand(ctx: &RequestContext) -> Result<bool, GraphError> {
     }
 }
 
-fn rendered(
-    ctx: &RequestContext,
-    config: &EnrollmentConfiguration,
-    expand: bool,
-) -> crate::emulator::store::Rendered {
+fn rendered(ctx: &RequestContext, config: &EnrollmentConfiguration, expand: bool) -> Rendered {
     let mut rendered = config.render(ctx.version());
     if expand {
         rendered.default.insert(
@@ -327,7 +323,7 @@ fn rendered(
     rendered
 }
 
-fn rendered_all(ctx: &RequestContext, tenant: &Tenant) -> Vec<crate::emulator::store::Rendered> {
+fn rendered_all(ctx: &RequestContext, tenant: &Tenant) -> Vec<Rendered> {
     tenant
         .enrollment_configurations
         .values()
@@ -415,6 +411,7 @@ fn list_assignments(
         "count",
         "expand",
     ])?;
+    // Any assignment shows the property names `$select` and `$filter` may use.
     let sample = config
         .assignments
         .first()
@@ -429,7 +426,7 @@ fn list_assignments(
     let collection = Collection::new(
         "microsoft.graph.enrollmentConfigurationAssignment",
         format!("{COLLECTION}('{}')/assignments", config.id),
-        &crate::emulator::store::Rendered {
+        &Rendered {
             default: sample,
             on_select: Map::new(),
         },
@@ -439,7 +436,7 @@ fn list_assignments(
     let items = config
         .assignments
         .iter()
-        .map(|assignment| crate::emulator::store::Rendered {
+        .map(|assignment| Rendered {
             default: assignment.render(&config.id),
             on_select: Map::new(),
         })
