@@ -424,3 +424,365 @@ async fn profiles_exist_only_in_beta() {
     let stats = h.stats().await;
     assert_eq!(stats["by_route"]["GET (no route)"], 1, "{stats}");
 }
+
+#[tokio::test]
+async fn limits_and_enums_are_enforced_with_a_message_naming_the_property() {
+    let h = harness().await;
+    let with = |patch: Value| {
+        let mut body = tutorial_profile("Limits");
+        for (key, value) in patch.as_object().unwrap() {
+            body[key] = value.clone();
+        }
+        body
+    };
+    let cases = [
+        (json!({"displayName": ""}), "displayName"),
+        (json!({"displayName": null}), "displayName"),
+        (json!({"displayName": "x".repeat(201)}), "displayName"),
+        (json!({"description": "x".repeat(1501)}), "description"),
+        (json!({"deviceNameTemplate": "MY PC"}), "deviceNameTemplate"),
+        (
+            json!({"deviceNameTemplate": "CONTOSO-LAPTOP-%RAND:4%"}),
+            "deviceNameTemplate",
+        ),
+        (
+            json!({"deviceNameTemplate": "%RAND:6%"}),
+            "deviceNameTemplate",
+        ),
+        (json!({"locale": "english"}), "locale"),
+        (json!({"deviceType": "tablet"}), "deviceType"),
+        (json!({"deviceType": "unknownFutureValue"}), "deviceType"),
+        (
+            json!({"outOfBoxExperienceSetting": {"userType": "guest"}}),
+            "userType",
+        ),
+        (
+            json!({"outOfBoxExperienceSetting": {"deviceUsageType": "kiosk"}}),
+            "deviceUsageType",
+        ),
+        (
+            json!({"outOfBoxExperienceSetting": {"eulaHidden": "yes"}}),
+            "eulaHidden",
+        ),
+        (
+            json!({"outOfBoxExperienceSetting": {"hideEULA": true}}),
+            "hideEULA",
+        ),
+        (
+            json!({"deviceType": "holoLens", "hardwareHashExtractionEnabled": true}),
+            "hardwareHashExtractionEnabled",
+        ),
+        (
+            json!({"managementServiceAppId": "not-a-guid"}),
+            "managementServiceAppId",
+        ),
+        (json!({"madeUpProperty": 1}), "madeUpProperty"),
+    ];
+    for (patch, property) in cases {
+        let answer = h.post(PROFILES, with(patch.clone())).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{patch}");
+        assert_eq!(answer.error_code(), "BadRequest", "{patch}");
+        assert!(
+            intune_text(&answer).contains(property),
+            "{patch}: {}",
+            intune_text(&answer)
+        );
+    }
+    for accepted in [
+        json!({"displayName": "x".repeat(200), "description": "x".repeat(1500)}),
+        json!({"deviceNameTemplate": "CONTOSO-%SERIAL%", "locale": "en-US"}),
+        json!({"deviceNameTemplate": "MYPC-%RAND:6%", "locale": "user-select", "deviceType": "surfaceHub2S"}),
+        json!({"outOfBoxExperienceSetting": {"deviceUsageType": "shared", "userType": "administrator"}}),
+    ] {
+        let answer = h.post(PROFILES, with(accepted.clone())).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::CREATED,
+            "{accepted}: {:?}",
+            answer.body
+        );
+    }
+    assert_eq!(
+        h.get(PROFILES).await.body["value"]
+            .as_array()
+            .unwrap()
+            .len(),
+        4,
+        "refused bodies create nothing"
+    );
+}
+
+#[tokio::test]
+async fn hybrid_profiles_take_no_name_template() {
+    let h = harness().await;
+    let refused = h
+        .post(
+            PROFILES,
+            json!({"@odata.type": HYBRID, "displayName": "Hybrid", "deviceNameTemplate": "PC-%RAND:4%"}),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(
+        intune_text(&refused).contains("Domain Join"),
+        "{}",
+        intune_text(&refused)
+    );
+    let id = h
+        .create_profile(
+            json!({"@odata.type": HYBRID, "displayName": "Hybrid", "deviceNameTemplate": ""}),
+        )
+        .await;
+    let read = h.get(&format!("{PROFILES}/{id}")).await;
+    assert_eq!(read.body["deviceNameTemplate"], "");
+    assert_eq!(read.body["hybridAzureADJoinSkipConnectivityCheck"], false);
+}
+
+#[tokio::test]
+async fn deprecated_properties_mirror_the_current_ones_and_ignore_writes() {
+    let h = harness().await;
+    let mut body = tutorial_profile("Mirrored");
+    body["locale"] = json!("de-DE");
+    body["hardwareHashExtractionEnabled"] = json!(true);
+    body["preprovisioningAllowed"] = json!(true);
+    // A client writing both generations: the old ones are read-only, so their (contradicting) values are ignored.
+    body["language"] = json!("fr-FR");
+    body["extractHardwareHash"] = json!(false);
+    body["enableWhiteGlove"] = json!(false);
+    body["outOfBoxExperienceSettings"] = json!({"hideEULA": false, "userType": "administrator"});
+    let id = h.create_profile(body).await;
+
+    let read = h.get(&format!("{PROFILES}/{id}")).await.body;
+    assert_eq!(read["locale"], "de-DE");
+    assert_eq!(read["language"], "de-DE");
+    assert_eq!(read["hardwareHashExtractionEnabled"], true);
+    assert_eq!(read["extractHardwareHash"], true);
+    assert_eq!(read["preprovisioningAllowed"], true);
+    assert_eq!(read["enableWhiteGlove"], true);
+    assert_eq!(
+        read["outOfBoxExperienceSettings"],
+        json!({
+            "hidePrivacySettings": true, "hideEULA": true, "userType": "standard", "deviceUsageType": "singleUser",
+            "skipKeyboardSelectionPage": true, "hideEscapeLink": true
+        })
+    );
+
+    let only_old = h
+        .patch(
+            &format!("{PROFILES}/{id}"),
+            json!({"outOfBoxExperienceSettings": {"hideEULA": false}}),
+        )
+        .await;
+    assert_eq!(only_old.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        h.get(&format!("{PROFILES}/{id}")).await.body["outOfBoxExperienceSetting"]["eulaHidden"],
+        true
+    );
+
+    // The current complex value is replaced as a whole: what a PATCH leaves out goes back to its default.
+    h.patch(
+        &format!("{PROFILES}/{id}"),
+        json!({"outOfBoxExperienceSetting": {"eulaHidden": false, "userType": "standard"}}),
+    )
+    .await;
+    let read = h.get(&format!("{PROFILES}/{id}")).await.body;
+    assert_eq!(
+        read["outOfBoxExperienceSetting"],
+        json!({
+            "privacySettingsHidden": false, "eulaHidden": false, "userType": "standard", "deviceUsageType": "singleUser",
+            "keyboardSelectionPageSkipped": false, "escapeLinkHidden": false
+        })
+    );
+    assert_eq!(read["outOfBoxExperienceSettings"]["hideEULA"], false);
+}
+
+#[tokio::test]
+async fn defaults_fill_what_a_minimal_body_leaves_out() {
+    let h = harness().await;
+    let id = h
+        .create_profile(json!({"@odata.type": ENTRA, "displayName": "Minimal"}))
+        .await;
+    let read = h.get(&format!("{PROFILES}/{id}")).await.body;
+    assert_eq!(read["locale"], "os-default");
+    assert_eq!(read["deviceType"], "windowsPc");
+    assert_eq!(read["roleScopeTagIds"], json!(["0"]));
+    assert_eq!(read["description"], Value::Null);
+    assert_eq!(read["managementServiceAppId"], Value::Null);
+    assert_eq!(read["hardwareHashExtractionEnabled"], false);
+    assert_eq!(read["preprovisioningAllowed"], false);
+    assert_eq!(
+        read["outOfBoxExperienceSetting"]["userType"],
+        "administrator"
+    );
+    assert_eq!(
+        read["outOfBoxExperienceSetting"]["deviceUsageType"],
+        "singleUser"
+    );
+    assert_eq!(read["outOfBoxExperienceSetting"]["eulaHidden"], false);
+
+    h.patch(
+        &format!("{PROFILES}/{id}"),
+        json!({"roleScopeTagIds": ["0", "5"], "description": "Set", "managementServiceAppId": "0000000a-0000-0000-c000-000000000000"}),
+    )
+    .await;
+    let read = h
+        .get(&format!(
+            "{PROFILES}/{id}?$select=roleScopeTagIds,description"
+        ))
+        .await;
+    assert_eq!(read.status, StatusCode::OK, "{:?}", read.body);
+    assert_eq!(read.body["roleScopeTagIds"], json!(["0", "5"]));
+    assert_eq!(read.body["description"], "Set");
+    assert_eq!(
+        read.body["@odata.type"], ENTRA,
+        "a polymorphic entity keeps its type under $select"
+    );
+    assert!(read.body.get("displayName").is_none());
+}
+
+#[tokio::test]
+async fn a_tenant_holds_at_most_350_profiles() {
+    let h = harness().await;
+    for n in 0..350 {
+        let answer = h
+            .post(
+                PROFILES,
+                json!({"@odata.type": ENTRA, "displayName": format!("Profile {n}")}),
+            )
+            .await;
+        assert_eq!(
+            answer.status,
+            StatusCode::CREATED,
+            "profile {n}: {:?}",
+            answer.body
+        );
+    }
+    let refused = h
+        .post(
+            PROFILES,
+            json!({"@odata.type": ENTRA, "displayName": "One too many"}),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(
+        intune_text(&refused).contains("350"),
+        "{}",
+        intune_text(&refused)
+    );
+
+    // The list pages through all of them.
+    let mut seen = 0;
+    let mut next = Some(format!("{PROFILES}?$top=100"));
+    while let Some(url) = next {
+        let page = h.get(&url).await;
+        assert_eq!(page.status, StatusCode::OK);
+        seen += page.body["value"].as_array().unwrap().len();
+        next = page.body["@odata.nextLink"].as_str().map(str::to_string);
+    }
+    assert_eq!(seen, 350);
+}
+
+#[tokio::test]
+async fn with_consistency_lag_a_new_profile_404s_then_appears_and_updates_read_stale() {
+    let lag = std::time::Duration::from_millis(500);
+    let h = harness_with(Config {
+        consistency_lag_ms: lag.as_millis() as u64,
+        ..config()
+    })
+    .await;
+    let id = h.create_profile(tutorial_profile("Lagging")).await;
+    let early = h.get(&format!("{PROFILES}/{id}")).await;
+    assert_eq!(early.status, StatusCode::NOT_FOUND);
+    assert_eq!(early.error_code(), "ResourceNotFound");
+    assert_eq!(
+        h.get(PROFILES).await.body["value"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1,
+        "lists are current"
+    );
+    tokio::time::sleep(lag).await;
+    assert_eq!(
+        h.get(&format!("{PROFILES}/{id}")).await.status,
+        StatusCode::OK
+    );
+    h.patch(
+        &format!("{PROFILES}/{id}"),
+        json!({"displayName": "Renamed"}),
+    )
+    .await;
+    assert_eq!(
+        h.get(&format!("{PROFILES}/{id}")).await.body["displayName"],
+        "Lagging"
+    );
+    tokio::time::sleep(lag).await;
+    assert_eq!(
+        h.get(&format!("{PROFILES}/{id}")).await.body["displayName"],
+        "Renamed"
+    );
+}
+
+#[tokio::test]
+async fn profiles_and_assignments_survive_a_restart_and_count_in_stats() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config {
+        state_file: Some(dir.path().join("state.json")),
+        ..config()
+    };
+    let h = harness_with(config.clone()).await;
+    let profile = h.create_profile(tutorial_profile("Persisted")).await;
+    let group = h.create_group("Devices").await;
+    h.assign(&profile, group_target(&group)).await;
+    let stats = h.stats().await;
+    assert_eq!(
+        stats["by_route"]["POST /beta/deviceManagement/windowsAutopilotDeploymentProfiles"],
+        1
+    );
+    assert_eq!(
+        stats["by_route"]["POST /beta/deviceManagement/windowsAutopilotDeploymentProfiles/{id}/assignments"],
+        1
+    );
+    h.emulator.shutdown().await.unwrap();
+
+    let h = harness_with(config).await;
+    let read = h
+        .get(&format!("{PROFILES}/{profile}?$expand=assignments"))
+        .await;
+    assert_eq!(read.status, StatusCode::OK);
+    assert_eq!(read.body["displayName"], "Persisted");
+    assert_eq!(
+        read.body["assignments"][0]["id"],
+        format!("{profile}_{group}_0")
+    );
+}
+
+#[tokio::test]
+async fn intune_errors_carry_graphs_envelope_and_a_json_message() {
+    let h = harness().await;
+    let answer = h
+        .get(&format!("{PROFILES}/11111111-2222-4333-8444-555555555555"))
+        .await;
+    assert_eq!(answer.status, StatusCode::NOT_FOUND);
+    assert!(answer.header("request-id").is_some());
+    assert!(answer.body["error"]["innerError"]["request-id"].is_string());
+    let message = answer.error_message();
+    assert!(
+        message.starts_with("{\r\n  \"_version\": 3,\r\n"),
+        "{message:?}"
+    );
+    let inner: Value = serde_json::from_str(message).unwrap();
+    assert_eq!(inner["RetryAfter"], Value::Null);
+    assert!(
+        inner["Message"]
+            .as_str()
+            .unwrap()
+            .contains(" - Activity ID: ")
+    );
+    let wrong_method = h.call(Method::PUT, PROFILES, Some(json!({}))).await;
+    assert_eq!(wrong_method.status, StatusCode::BAD_REQUEST);
+    assert!(
+        intune_text(&wrong_method).contains("No OData route"),
+        "{}",
+        intune_text(&wrong_method)
+    );
+}
