@@ -690,6 +690,7 @@ async fn with_consistency_lag_a_new_profile_404s_then_appears_and_updates_read_s
     })
     .await;
     let id = h.create_profile(tutorial_profile("Lagging")).await;
+    let group = h.create_group("Devices").await;
     let early = h.get(&format!("{PROFILES}/{id}")).await;
     assert_eq!(early.status, StatusCode::NOT_FOUND);
     assert_eq!(early.error_code(), "ResourceNotFound");
@@ -701,24 +702,58 @@ async fn with_consistency_lag_a_new_profile_404s_then_appears_and_updates_read_s
         1,
         "lists are current"
     );
+    let too_early = h.assign(&id, group_target(&group)).await;
+    assert_eq!(
+        too_early.status,
+        StatusCode::NOT_FOUND,
+        "the profile is not visible yet"
+    );
     tokio::time::sleep(lag).await;
+
     assert_eq!(
         h.get(&format!("{PROFILES}/{id}")).await.status,
         StatusCode::OK
     );
+    let assignment = format!("{id}_{group}_0");
+    assert_eq!(
+        h.assign(&id, group_target(&group)).await.status,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        h.get(&format!("{PROFILES}/{id}/assignments/{assignment}"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND,
+        "a new assignment lags like any new object"
+    );
+    assert_eq!(
+        h.assignment_ids(&id).await,
+        vec![assignment.clone()],
+        "lists are current"
+    );
+
     h.patch(
         &format!("{PROFILES}/{id}"),
         json!({"displayName": "Renamed"}),
     )
     .await;
+    let stale = h.get(&format!("{PROFILES}/{id}?$expand=assignments")).await;
+    assert_eq!(stale.body["displayName"], "Lagging");
     assert_eq!(
-        h.get(&format!("{PROFILES}/{id}")).await.body["displayName"],
-        "Lagging"
+        stale.body["assignments"][0]["id"],
+        assignment.as_str(),
+        "a stale profile does not make its assignments stale"
     );
     tokio::time::sleep(lag).await;
     assert_eq!(
         h.get(&format!("{PROFILES}/{id}")).await.body["displayName"],
         "Renamed"
+    );
+    assert_eq!(
+        h.get(&format!("{PROFILES}/{id}/assignments/{assignment}"))
+            .await
+            .status,
+        StatusCode::OK
     );
 }
 
