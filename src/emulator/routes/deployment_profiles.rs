@@ -12,7 +12,8 @@ use super::{Miss, RequestContext};
 use crate::emulator::odata::{ApiVersion, GraphError, Reply};
 use crate::emulator::query::{self, Collection, ListQuery};
 use crate::emulator::store::deployment_profiles::{
-    DeploymentProfile, IntuneError, JoinType, ProfileAssignment, profile_not_found,
+    AssignmentTarget, DeploymentProfile, IntuneError, JoinType, ProfileAssignment,
+    profile_not_found,
 };
 use crate::emulator::store::input::object_body;
 use crate::emulator::store::replication::{Snapshot, View};
@@ -187,7 +188,7 @@ fn assignments_collection(profile_id: &str) -> Collection {
     let sample = Rendered {
         default: ProfileAssignment {
             id: String::new(),
-            target: crate::emulator::store::deployment_profiles::AssignmentTarget::AllDevices,
+            target: AssignmentTarget::AllDevices,
             filter_id: None,
             filter_type: "none".into(),
             created_date_time: String::new(),
