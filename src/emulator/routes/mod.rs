@@ -3,6 +3,7 @@
 //! router does not: type casts and bound actions in two spellings (`microsoft.graph.restore`, `graph.restore`,
 //! `restore`), `$ref`/`$count` segments, and its own errors for unknown segments and wrong methods.
 
+mod deployment_profiles;
 mod devices;
 mod directory;
 mod enrollment_configurations;
@@ -17,6 +18,7 @@ use super::prng::Random;
 use super::query::QueryContext;
 use super::store::Tenant;
 use super::store::groups::WriteContext;
+pub use deployment_profiles::ProfileRoute;
 use enrollment_configurations::EnrollmentRoute;
 
 /// Everything a handler needs to know about the request besides the tenant's store.
@@ -77,6 +79,7 @@ pub enum Route {
     Device(String),
     DirectoryObject(String),
     EnrollmentConfigurations(EnrollmentRoute),
+    DeploymentProfiles(ProfileRoute),
 }
 
 /// Why a path is not a route.
@@ -175,6 +178,14 @@ pub fn recognize(version: ApiVersion, segments: &[&str]) -> Result<(Route, &'sta
                 ));
             }
         },
+        [
+            "deviceManagement",
+            "windowsAutopilotDeploymentProfiles",
+            rest @ ..,
+        ] => {
+            let (route, template) = deployment_profiles::recognize(version, rest)?;
+            (Route::DeploymentProfiles(route), template)
+        }
         [] => return Err(Miss::UnknownSegment(String::new())),
         [first, ..]
             if !matches!(
@@ -222,6 +233,7 @@ pub fn dispatch(
         Route::EnrollmentConfigurations(route) => {
             enrollment_configurations::handle(route, ctx, tenant)
         }
+        Route::DeploymentProfiles(route) => deployment_profiles::handle(route, ctx, tenant),
     }
 }
 

@@ -3,6 +3,7 @@
 //! so later collections (Enrollment Status Pages, deployment profiles, device identities) slot in beside them.
 //! The whole [`Store`] serialises to the `--state` file.
 
+pub mod deployment_profiles;
 pub mod devices;
 pub mod dynamic;
 pub mod enrollment_configurations;
@@ -18,6 +19,7 @@ use serde_json::{Map, Value};
 
 use super::auth::IssuedToken;
 use super::odata::{GraphError, resource_not_found};
+pub use deployment_profiles::DeploymentProfile;
 pub use devices::{AutopilotDeviceRegistration, Device};
 pub use enrollment_configurations::EnrollmentConfiguration;
 pub use groups::Group;
@@ -72,6 +74,9 @@ pub struct Tenant {
     /// Intune's `deviceEnrollmentConfigurations` (ESPs and the tenant's defaults), by id.
     #[serde(default)]
     pub enrollment_configurations: BTreeMap<String, EnrollmentConfiguration>,
+    /// Windows Autopilot deployment profiles (Intune, beta), each with its assignments.
+    #[serde(default)]
+    pub deployment_profiles: BTreeMap<String, DeploymentProfile>,
     /// Replication lag bookkeeping: short-lived and tied to this process's clock, so never persisted.
     #[serde(skip)]
     pub replication: Replication,
