@@ -9,7 +9,7 @@ use axum::http::Method;
 use serde_json::{Map, Value, json};
 
 use super::{Miss, RequestContext};
-use crate::emulator::odata::{ApiVersion, GraphError, Reply};
+use crate::emulator::odata::{self, ApiVersion, GraphError, Reply};
 use crate::emulator::query::{self, Collection, ListQuery};
 use crate::emulator::store::deployment_profiles::{
     AssignmentTarget, DeploymentProfile, IntuneError, JoinType, ProfileAssignment,
@@ -347,22 +347,18 @@ fn from_graph(error: GraphError) -> IntuneError {
     }
 }
 
-/// Intune's error: its message is a JSON document (serialised with `\r\n`) around the human text.
+/// Intune's error shape around the profile store's error.
 fn intune_error(error: IntuneError, ctx: &RequestContext) -> GraphError {
-    let full = format!(
-        "{} - Operation ID (for customer support): 00000000-0000-0000-0000-000000000000 - Activity ID: {} - Url: \
-         https://fef.emulator.manage.microsoft.com/StatelessDeviceEnrollmentFEService{}",
-        error.text,
-        ctx.random.guid(),
-        ctx.query
-            .path
-            .strip_prefix("/beta")
-            .unwrap_or(ctx.query.path)
-    );
-    let message = format!(
-        "{{\r\n  \"_version\": 3,\r\n  \"Message\": {},\r\n  \"CustomApiErrorPhrase\": \"\",\r\n  \"RetryAfter\": null,\r\n  \
-         \"ErrorSourceService\": \"\",\r\n  \"HttpHeaders\": \"{{}}\"\r\n}}",
-        Value::String(full)
-    );
-    GraphError::new(error.status, error.code, message)
+    let path = ctx
+        .query
+        .path
+        .strip_prefix("/beta")
+        .unwrap_or(ctx.query.path);
+    odata::intune_error(
+        error.status,
+        error.code,
+        &error.text,
+        path,
+        &ctx.random.guid(),
+    )
 }

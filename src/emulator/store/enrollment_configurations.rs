@@ -19,7 +19,7 @@ use super::groups::WriteContext;
 use super::input::Field;
 use super::replication::Snapshot;
 use super::{Rendered, Tenant};
-use crate::emulator::odata::{ApiVersion, GraphError};
+use crate::emulator::odata::{ApiVersion, GraphError, intune_error};
 pub use assignments::{ALL_DEVICES_GROUP_ID, ALL_USERS_GROUP_ID, Assignment, Target};
 pub use defaults::is_default_id;
 pub use kinds::{Kind, Property, Shape};
@@ -88,43 +88,10 @@ impl Failure {
                 message,
             } => GraphError::new(status, code, message),
             Failure::Intune { status, code, text } => {
-                GraphError::new(status, code, intune_message(&text, path, activity_id))
+                intune_error(status, code, &text, path, activity_id)
             }
         }
     }
-}
-
-/// Field order as Intune writes it.
-#[derive(Serialize)]
-struct IntuneMessage<'a> {
-    #[serde(rename = "_version")]
-    version: u32,
-    #[serde(rename = "Message")]
-    message: String,
-    #[serde(rename = "CustomApiErrorPhrase")]
-    custom_api_error_phrase: &'a str,
-    #[serde(rename = "RetryAfter")]
-    retry_after: Option<u64>,
-    #[serde(rename = "ErrorSourceService")]
-    error_source_service: &'a str,
-    #[serde(rename = "HttpHeaders")]
-    http_headers: &'a str,
-}
-
-fn intune_message(text: &str, path: &str, activity_id: &str) -> String {
-    let message = IntuneMessage {
-        version: 3,
-        message: format!(
-            "{text} - Operation ID (for customer support): 00000000-0000-0000-0000-000000000000 - Activity ID: {activity_id} - Url: https://fef.msub06.manage.microsoft.com/DeviceEnrollmentFE/StatelessDeviceEnrollmentFEService{path}?api-version=5025-03-07"
-        ),
-        custom_api_error_phrase: "",
-        retry_after: None,
-        error_source_service: "",
-        http_headers: "{}",
-    };
-    serde_json::to_string_pretty(&message)
-        .unwrap_or_default()
-        .replace('\n', "\r\n")
 }
 
 /// One enrollment configuration as Intune stores it.
