@@ -252,19 +252,6 @@ pub fn parse_timestamp(text: &str) -> Option<OffsetDateTime> {
     OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn timestamps_round_trip_in_graph_form() {
-        let at = OffsetDateTime::from_unix_timestamp(1_739_441_825).unwrap();
-        assert_eq!(timestamp(at), "2025-02-13T10:17:05Z");
-        assert_eq!(inner_error_date(at), "2025-02-13T10:17:05");
-        assert_eq!(parse_timestamp("2025-02-13T10:17:05Z"), Some(at));
-    }
-}
-
 /// Intune's error: code `BadRequest`/`ResourceNotFound`/..., and a message that is itself a JSON document
 /// (serialised with `\r\n`) wrapping the human text, an operation id, an activity id and the service URL. Clients
 /// have to dig the text out, so the emulator must send exactly this shape.
@@ -302,4 +289,17 @@ pub fn intune_error(
     .map(field)
     .join(",\r\n");
     GraphError::new(status, code, format!("{{\r\n{body}\r\n}}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_round_trip_in_graph_form() {
+        let at = OffsetDateTime::from_unix_timestamp(1_739_441_825).unwrap();
+        assert_eq!(timestamp(at), "2025-02-13T10:17:05Z");
+        assert_eq!(inner_error_date(at), "2025-02-13T10:17:05");
+        assert_eq!(parse_timestamp("2025-02-13T10:17:05Z"), Some(at));
+    }
 }
