@@ -64,6 +64,7 @@ impl Emulator {
             None => Store::default(),
         };
         store.consistency_lag = lag;
+        store.import_delay = Duration::from_millis(config.import_delay_ms);
         Ok(Emulator {
             random: Random::new(config.seed),
             store: Mutex::new(store),

@@ -3,6 +3,7 @@
 //! router does not: type casts and bound actions in two spellings (`microsoft.graph.restore`, `graph.restore`,
 //! `restore`), `$ref`/`$count` segments, and its own errors for unknown segments and wrong methods.
 
+mod autopilot_devices;
 mod devices;
 mod directory;
 mod groups;
@@ -16,6 +17,7 @@ use super::prng::Random;
 use super::query::QueryContext;
 use super::store::Tenant;
 use super::store::groups::WriteContext;
+use autopilot_devices::AutopilotRoute;
 
 /// Everything a handler needs to know about the request besides the tenant's store.
 pub struct RequestContext<'a> {
@@ -74,6 +76,7 @@ pub enum Route {
     DevicesCount,
     Device(String),
     DirectoryObject(String),
+    Autopilot(AutopilotRoute),
 }
 
 /// Why a path is not a route.
@@ -160,11 +163,23 @@ pub fn recognize(version: ApiVersion, segments: &[&str]) -> Result<(Route, &'sta
         ["directoryObjects", object] if !object.contains('.') => {
             (Route::DirectoryObject(id(object)), "/directoryObjects/{id}")
         }
+        [
+            "deviceManagement",
+            collection @ (autopilot_devices::IMPORTS | autopilot_devices::DEVICES),
+            rest @ ..,
+        ] => match autopilot_devices::recognize(beta, collection, rest) {
+            Some((route, template)) => (Route::Autopilot(route), template),
+            None => {
+                return Err(Miss::UnknownSegment(
+                    segments[segments.len() - 1].to_string(),
+                ));
+            }
+        },
         [] => return Err(Miss::UnknownSegment(String::new())),
         [first, ..]
             if !matches!(
                 *first,
-                "groups" | "directory" | "devices" | "directoryObjects"
+                "groups" | "directory" | "devices" | "directoryObjects" | "deviceManagement"
             ) =>
         {
             return Err(Miss::UnknownSegment(first.to_string()));
@@ -185,6 +200,7 @@ pub fn dispatch(
     ctx: &RequestContext,
     tenant: &mut Tenant,
 ) -> Result<Reply, GraphError> {
+    autopilot_devices::settle(ctx, tenant);
     match route {
         Route::Groups
         | Route::GroupsCount
@@ -204,6 +220,7 @@ pub fn dispatch(
         Route::Devices | Route::DevicesCount | Route::Device(_) => {
             devices::handle(route, ctx, tenant)
         }
+        Route::Autopilot(route) => autopilot_devices::handle(route, ctx, tenant),
     }
 }
 

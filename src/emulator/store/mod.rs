@@ -3,6 +3,7 @@
 //! so later collections (Enrollment Status Pages, deployment profiles, device identities) slot in beside them.
 //! The whole [`Store`] serialises to the `--state` file.
 
+pub mod autopilot_devices;
 pub mod devices;
 pub mod dynamic;
 pub mod groups;
@@ -31,6 +32,9 @@ pub struct Store {
     /// How long new objects stay invisible and updates stay stale (`--consistency-lag-ms`); not persisted.
     #[serde(skip)]
     pub consistency_lag: Duration,
+    /// How long an Autopilot import stays pending (`--import-delay-ms`); not persisted.
+    #[serde(skip)]
+    pub import_delay: Duration,
 }
 
 impl Store {
@@ -46,6 +50,10 @@ impl Store {
         let lag = self.consistency_lag;
         let tenant = self.tenants.entry(tenant_id.to_string()).or_default();
         tenant.replication.set_window(lag);
+        tenant.autopilot.timing = autopilot_devices::AutopilotTiming {
+            import_delay_ms: self.import_delay.as_millis() as u64,
+            lag_ms: lag.as_millis() as u64,
+        };
         tenant
     }
 
@@ -66,6 +74,9 @@ pub struct Tenant {
     pub deleted_groups: BTreeMap<String, Group>,
     #[serde(default)]
     pub devices: BTreeMap<String, Device>,
+    /// Autopilot hardware-hash imports and the device identities they registered.
+    #[serde(default)]
+    pub autopilot: autopilot_devices::AutopilotState,
     /// Replication lag bookkeeping: short-lived and tied to this process's clock, so never persisted.
     #[serde(skip)]
     pub replication: Replication,
