@@ -917,6 +917,119 @@ impl Tenant {
 mod tests {
     use super::*;
 
+    /// A plausible hash: 2,000 bytes counting up from `seed`, base64 by hand so the test needs no encoder.
+    fn hash(seed: u8) -> String {
+        const TABLE: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let bytes: Vec<u8> = (0..2_001u32)
+            .map(|n| (n as u8).wrapping_add(seed))
+            .collect();
+        bytes
+            .chunks(3)
+            .flat_map(|chunk| {
+                let word =
+                    u32::from(chunk[0]) << 16 | u32::from(chunk[1]) << 8 | u32::from(chunk[2]);
+                (0..4).map(move |i| TABLE[((word >> (18 - 6 * i)) & 63) as usize] as char)
+            })
+            .collect()
+    }
+
+    fn body(serial: &str, seed: u8) -> Map<String, Value> {
+        json!({"serialNumber": serial, "hardwareIdentifier": hash(seed), "groupTag": "Sales"})
+            .as_object()
+            .unwrap()
+            .clone()
+    }
+
+    fn tenant(import_delay_ms: u64, lag_ms: u64) -> Tenant {
+        let mut tenant = Tenant::default();
+        tenant.autopilot.timing = AutopilotTiming {
+            import_delay_ms,
+            lag_ms,
+        };
+        tenant
+    }
+
+    const T: &str = "2026-01-01T00:00:00Z";
+
+    #[test]
+    fn imports_finish_after_the_delay_and_devices_appear_after_the_lag() {
+        let mut tenant = tenant(500, 1_000);
+        let random = Random::new(1);
+        let import = tenant
+            .submit_autopilot_import(&body("SN-1", 1), "batch", &random, 10_000)
+            .unwrap();
+        assert!(
+            tenant.autopilot_import(&import.id, 10_999).is_err(),
+            "not replicated yet"
+        );
+        tenant.settle_autopilot(10_499, T);
+        assert_eq!(tenant.autopilot.imports[&import.id].outcome, None);
+        assert!(tenant.devices.is_empty());
+        tenant.settle_autopilot(10_500, T);
+        let Some(ImportOutcome::Complete {
+            device_registration_id: id,
+        }) = tenant.autopilot.imports[&import.id].outcome.clone()
+        else {
+            panic!("{:?}", tenant.autopilot.imports[&import.id]);
+        };
+        assert_eq!(tenant.devices.len(), 1, "the Entra device exists at once");
+        assert!(tenant.autopilot_device(&id, 11_499).is_err());
+        assert_eq!(
+            tenant.autopilot_device(&id, 11_500).unwrap().group_tag,
+            "Sales"
+        );
+    }
+
+    #[test]
+    fn actions_read_stale_and_deletes_linger_for_the_lag() {
+        let mut tenant = tenant(0, 1_000);
+        let random = Random::new(2);
+        tenant
+            .submit_autopilot_import(&body("SN-2", 2), "batch", &random, 0)
+            .unwrap();
+        tenant.settle_autopilot(0, T);
+        let id = tenant.autopilot.devices.keys().next().unwrap().clone();
+        let change = json!({"groupTag": "HR"}).as_object().unwrap().clone();
+        tenant
+            .update_autopilot_device_properties(&id, &change, 2_000, T)
+            .unwrap();
+        assert_eq!(
+            tenant.autopilot_device(&id, 2_999).unwrap().group_tag,
+            "Sales"
+        );
+        assert_eq!(tenant.autopilot_device(&id, 3_000).unwrap().group_tag, "HR");
+
+        tenant.delete_autopilot_device(&id, "t", 5_000).unwrap();
+        tenant.settle_autopilot(5_999, T);
+        assert!(
+            tenant.autopilot_device(&id, 5_999).is_ok(),
+            "deletion is asynchronous"
+        );
+        assert_eq!(tenant.devices.len(), 1);
+        tenant.settle_autopilot(6_000, T);
+        assert!(tenant.autopilot_device(&id, 6_000).is_err());
+        assert!(tenant.devices.is_empty(), "the Entra device goes with it");
+    }
+
+    #[test]
+    fn completion_ids_do_not_depend_on_when_the_import_is_settled() {
+        // Requests that happen to come before the settling one draw from the shared generator meanwhile.
+        let ids = |requests_in_between: usize| {
+            let mut tenant = tenant(100, 0);
+            let random = Random::new(3);
+            tenant
+                .submit_autopilot_import(&body("SN-3", 3), "batch", &random, 0)
+                .unwrap();
+            for _ in 0..requests_in_between {
+                random.guid();
+            }
+            tenant.settle_autopilot(100 + requests_in_between as u64, T);
+            let device = tenant.autopilot.devices.values().next().unwrap().clone();
+            (device.id, device.entra_object_id, device.azure_ad_device_id)
+        };
+        assert_eq!(ids(0), ids(5));
+    }
+
     #[test]
     fn device_names_follow_the_netbios_rule() {
         assert!(check_device_name("").is_ok());
