@@ -48,10 +48,8 @@ pub async fn handle(
                 );
             };
             let mut store = lock(&emulator.store);
-            if let Some(tenant) = store.tenants.get_mut(&tenant_id) {
-                // Show finished imports and completed deletions, as the next Graph read would.
-                tenant.settle_autopilot(wall_clock_ms(), &odata::now());
-            }
+            // Show finished imports and completed deletions, as the next Graph read would.
+            store.settle_autopilot(wall_clock_ms(), &odata::now());
             let body = match store.tenants.get(&tenant_id) {
                 Some(tenant) => objects(tenant),
                 None => objects(&Tenant::default()),

@@ -200,7 +200,6 @@ pub fn dispatch(
     ctx: &RequestContext,
     tenant: &mut Tenant,
 ) -> Result<Reply, GraphError> {
-    autopilot_devices::settle(ctx, tenant);
     match route {
         Route::Groups
         | Route::GroupsCount

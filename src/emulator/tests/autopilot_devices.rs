@@ -739,3 +739,42 @@ async fn routes_are_counted_and_intune_write_limits_apply() {
         100
     );
 }
+
+#[tokio::test]
+async fn a_device_registered_in_another_tenant_gets_808() {
+    let h = harness().await;
+    h.register("PF-0130", 130, "").await;
+    let other = fetch_token(&h.client, &h.base, "7a6b5c4d-3e2f-4a1b-9c8d-7e6f5a4b3c2d").await;
+    let mut outcomes = Vec::new();
+    for body in [
+        record("pf-0130", 131, ""),
+        record("PF-0132", 130, ""),
+        record("PF-0133", 133, ""),
+    ] {
+        let created = h
+            .call_with(Method::POST, IMPORTS, Some(body), &other, &[])
+            .await;
+        assert_eq!(created.status, StatusCode::CREATED);
+        let id = created.body["id"].as_str().unwrap().to_string();
+        let read = h
+            .call_with(Method::GET, &format!("{IMPORTS}/{id}"), None, &other, &[])
+            .await;
+        outcomes.push((
+            read.body["state"]["deviceErrorCode"].clone(),
+            read.body["state"]["deviceErrorName"].clone(),
+        ));
+    }
+    assert_eq!(
+        outcomes,
+        vec![
+            (json!(808), json!("ZtdDeviceAssignedToOtherTenant")),
+            (json!(808), json!("ZtdDeviceAssignedToOtherTenant")),
+            (json!(0), json!("")),
+        ]
+    );
+    assert_eq!(
+        values(&h.get(DEVICES).await).len(),
+        1,
+        "the first tenant keeps its one device"
+    );
+}

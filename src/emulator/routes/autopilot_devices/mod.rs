@@ -136,7 +136,6 @@ pub fn handle(
     tenant: &mut Tenant,
 ) -> Result<Reply, GraphError> {
     let now_ms = wall_clock_ms();
-    tenant.settle_autopilot(now_ms, &ctx.timestamp);
     let result = match route {
         AutopilotRoute::Imports
         | AutopilotRoute::ImportsCount
@@ -170,10 +169,4 @@ impl From<Failure> for Handled {
     fn from(failure: Failure) -> Self {
         Handled::Failure(failure)
     }
-}
-
-/// Settles every tenant request, whichever collection it addresses, so that an import's Entra device appears (and
-/// a deleted device's goes) for directory reads too, not only for Intune ones.
-pub fn settle(ctx: &RequestContext, tenant: &mut Tenant) {
-    tenant.settle_autopilot(wall_clock_ms(), &ctx.timestamp);
 }

@@ -125,6 +125,22 @@ pub fn no_route(template: &str, method: &str, request: &str) -> Failure {
     }
 }
 
+/// The OData layer's 400 for a property the type does not have.
+pub fn unknown_property(name: &str, type_name: &str) -> Failure {
+    Failure::odata(format!(
+        "The property '{name}' does not exist on type '{type_name}'. Make sure to only use property names that are \
+         defined by the type or mark the type as open type."
+    ))
+}
+
+/// The OData layer's 400 for a property sent as another JSON type than a string.
+pub fn not_a_string(name: &str) -> Failure {
+    Failure::odata(format!(
+        "Cannot convert a value to target type 'Edm.String' because of conflict between input format string/number \
+         and parameter 'IEEE754Compatible' false/true (property '{name}')."
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -21,20 +21,21 @@
 //!   as for directory objects.
 
 pub mod hardware;
+mod identities;
+mod imports;
 pub mod intune;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
 
 use super::devices::AutopilotDeviceRegistration;
-use super::{Rendered, Tenant};
-use crate::emulator::odata::ApiVersion;
+use super::{Store, Tenant};
 use crate::emulator::prng::Random;
-use crate::rules::hardware_hash::{self, HashError};
+use crate::rules::hardware_hash;
+pub use identities::{AutopilotDevice, MAX_DEVICE_NAME_LENGTH, ProfileStatus};
+pub use imports::{ImportOutcome, ImportedDeviceIdentity, Stage};
 pub use intune::Failure;
 
 pub const IMPORTED_TYPE: &str = "microsoft.graph.importedWindowsAutopilotDeviceIdentity";
@@ -42,9 +43,6 @@ pub const DEVICE_TYPE: &str = "microsoft.graph.windowsAutopilotDeviceIdentity";
 /// Intune's "never" for not-null dates.
 pub const NEVER: &str = "0001-01-01T00:00:00Z";
 const EMPTY_GUID: &str = "00000000-0000-0000-0000-000000000000";
-
-/// The longest Autopilot device name (a NetBIOS name), as the portal and the service enforce it.
-pub const MAX_DEVICE_NAME_LENGTH: usize = 15;
 
 /// Milliseconds since the Unix epoch: the clock import delays and deletions are measured on. Wall-clock rather than
 /// monotonic so that pending imports keep their due time across restarts with `--state`.
@@ -74,330 +72,6 @@ pub struct AutopilotState {
     pub timing: AutopilotTiming,
 }
 
-/// How an import ended.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", tag = "status")]
-pub enum ImportOutcome {
-    Complete { device_registration_id: String },
-    Error { code: i32, name: String },
-}
-
-/// One `importedWindowsAutopilotDeviceIdentity`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ImportedDeviceIdentity {
-    pub id: String,
-    pub import_id: String,
-    pub serial_number: Option<String>,
-    pub product_key: Option<String>,
-    pub hardware_identifier: Option<String>,
-    pub group_tag: Option<String>,
-    pub assigned_user_principal_name: Option<String>,
-    pub submitted_ms: u64,
-    pub sequence: u64,
-    /// Seeds the ids of the device this import registers.
-    pub entropy: u64,
-    /// GET by id 404s before this (consistency lag).
-    pub visible_after_ms: u64,
-    /// `None` while Intune is still processing it.
-    pub outcome: Option<ImportOutcome>,
-}
-
-/// The status an import shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stage {
-    /// In the answer to the POST that created it.
-    JustSubmitted,
-    Read,
-}
-
-impl ImportedDeviceIdentity {
-    pub fn render(&self, stage: Stage) -> Rendered {
-        let text = |value: &Option<String>| json!(value.clone().unwrap_or_default());
-        let (status, registration, code, name) = match &self.outcome {
-            None if stage == Stage::JustSubmitted => ("unknown", "", 0, ""),
-            None => ("pending", "", 0, ""),
-            Some(ImportOutcome::Complete {
-                device_registration_id,
-            }) => ("complete", device_registration_id.as_str(), 0, ""),
-            Some(ImportOutcome::Error { code, name }) => ("error", "", *code, name.as_str()),
-        };
-        let mut default = Map::new();
-        default.insert("id".into(), json!(self.id));
-        default.insert("serialNumber".into(), text(&self.serial_number));
-        default.insert("productKey".into(), text(&self.product_key));
-        default.insert("importId".into(), json!(self.import_id));
-        default.insert("hardwareIdentifier".into(), text(&self.hardware_identifier));
-        default.insert("groupTag".into(), text(&self.group_tag));
-        default.insert(
-            "assignedUserPrincipalName".into(),
-            text(&self.assigned_user_principal_name),
-        );
-        default.insert(
-            "state".into(),
-            json!({
-                "deviceImportStatus": status,
-                "deviceRegistrationId": registration,
-                "deviceErrorCode": code,
-                "deviceErrorName": name,
-            }),
-        );
-        Rendered {
-            default,
-            on_select: Map::new(),
-        }
-    }
-}
-
-/// A device's deployment profile status, as `deploymentProfileAssignment*` show it (beta).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProfileStatus {
-    pub status: String,
-    pub detailed_status: String,
-    pub assigned_date_time: String,
-}
-
-impl ProfileStatus {
-    pub fn not_assigned() -> Self {
-        ProfileStatus {
-            status: "notAssigned".to_string(),
-            detailed_status: "none".to_string(),
-            assigned_date_time: NEVER.to_string(),
-        }
-    }
-}
-
-/// One `windowsAutopilotDeviceIdentity`. Unset strings are empty, as Intune returns them.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct AutopilotDevice {
-    /// Also the ZTD id stamped on the Entra device as `[ZTDId]:<id>`.
-    pub id: String,
-    pub serial_number: String,
-    pub product_key: String,
-    pub manufacturer: String,
-    pub model: String,
-    pub group_tag: String,
-    pub purchase_order_identifier: String,
-    pub display_name: String,
-    pub user_principal_name: String,
-    pub addressable_user_name: String,
-    pub device_account_upn: String,
-    pub device_friendly_name: String,
-    /// The Entra device's `deviceId` (not its object id).
-    pub azure_ad_device_id: String,
-    /// The Entra device's object id, to move its `[OrderID]` and delete it with the registration.
-    pub entra_object_id: String,
-    pub managed_device_id: String,
-    pub enrollment_state: String,
-    pub last_contacted_date_time: String,
-    pub userless_enrollment_status: String,
-    pub hardware_fingerprint: u64,
-    /// GET by id 404s before this (consistency lag).
-    pub visible_after_ms: u64,
-    /// Set by DELETE: the device is removed when this passes.
-    pub deleting_until_ms: Option<u64>,
-    /// What a lagging read still returns after an action, and until when.
-    #[serde(skip)]
-    pub stale: Option<(u64, Box<AutopilotDevice>)>,
-}
-
-impl Default for AutopilotDevice {
-    fn default() -> Self {
-        AutopilotDevice {
-            id: String::new(),
-            serial_number: String::new(),
-            product_key: String::new(),
-            manufacturer: String::new(),
-            model: String::new(),
-            group_tag: String::new(),
-            purchase_order_identifier: String::new(),
-            display_name: String::new(),
-            user_principal_name: String::new(),
-            addressable_user_name: String::new(),
-            device_account_upn: String::new(),
-            device_friendly_name: String::new(),
-            azure_ad_device_id: String::new(),
-            entra_object_id: String::new(),
-            managed_device_id: EMPTY_GUID.to_string(),
-            enrollment_state: "notContacted".to_string(),
-            last_contacted_date_time: NEVER.to_string(),
-            userless_enrollment_status: "unknown".to_string(),
-            hardware_fingerprint: 0,
-            visible_after_ms: 0,
-            deleting_until_ms: None,
-            stale: None,
-        }
-    }
-}
-
-impl AutopilotDevice {
-    /// The device's Graph JSON: v1.0's sixteen properties, and beta's profile, remediation and Surface Hub ones.
-    pub fn render(&self, version: ApiVersion, profile: &ProfileStatus) -> Rendered {
-        let beta = version == ApiVersion::Beta;
-        let mut default = Map::new();
-        let mut put = |name: &str, value: Value| {
-            default.insert(name.to_string(), value);
-        };
-        put("id", json!(self.id));
-        if beta {
-            put("deploymentProfileAssignmentStatus", json!(profile.status));
-            put(
-                "deploymentProfileAssignmentDetailedStatus",
-                json!(profile.detailed_status),
-            );
-            put(
-                "deploymentProfileAssignedDateTime",
-                json!(profile.assigned_date_time),
-            );
-        }
-        put("groupTag", json!(self.group_tag));
-        put(
-            "purchaseOrderIdentifier",
-            json!(self.purchase_order_identifier),
-        );
-        put("serialNumber", json!(self.serial_number));
-        put("productKey", json!(self.product_key));
-        put("manufacturer", json!(self.manufacturer));
-        put("model", json!(self.model));
-        put("enrollmentState", json!(self.enrollment_state));
-        put(
-            "lastContactedDateTime",
-            json!(self.last_contacted_date_time),
-        );
-        put("addressableUserName", json!(self.addressable_user_name));
-        put("userPrincipalName", json!(self.user_principal_name));
-        put("resourceName", json!(""));
-        put("skuNumber", json!(""));
-        put("systemFamily", json!(""));
-        put(
-            "azureActiveDirectoryDeviceId",
-            json!(self.azure_ad_device_id),
-        );
-        if beta {
-            put("azureAdDeviceId", json!(self.azure_ad_device_id));
-        }
-        put("managedDeviceId", json!(self.managed_device_id));
-        put("displayName", json!(self.display_name));
-        if beta {
-            put("deviceAccountUpn", json!(self.device_account_upn));
-            // A password is accepted by updateDeviceProperties but never returned.
-            put("deviceAccountPassword", Value::Null);
-            put("deviceFriendlyName", json!(self.device_friendly_name));
-            put("remediationState", json!("unknown"));
-            put("remediationStateLastModifiedDateTime", json!(NEVER));
-            put(
-                "userlessEnrollmentStatus",
-                json!(self.userless_enrollment_status),
-            );
-        }
-        Rendered {
-            default,
-            on_select: Map::new(),
-        }
-    }
-
-    fn matches_serial(&self, serial: &str) -> bool {
-        !serial.is_empty() && self.serial_number.eq_ignore_ascii_case(serial)
-    }
-
-    fn matches_product_key(&self, key: &str) -> bool {
-        !key.is_empty() && self.product_key.eq_ignore_ascii_case(key)
-    }
-}
-
-/// The properties an import record body may carry (`importId` and `state` are the server's; clients echo them).
-const IMPORT_PROPERTIES: &[&str] = &[
-    "id",
-    "serialNumber",
-    "productKey",
-    "hardwareIdentifier",
-    "groupTag",
-    "assignedUserPrincipalName",
-    "importId",
-    "state",
-];
-
-/// Reads one import record body the way the OData layer does: unknown properties and wrong JSON types are refused
-/// before Intune sees the request, and so is a `hardwareIdentifier` that is not base64 (`Edm.Binary`; whitespace
-/// is skipped there, as .NET's decoder skips it).
-fn read_import_body(map: &Map<String, Value>) -> Result<ImportFields, Failure> {
-    for (name, value) in map {
-        if name == "@odata.type" {
-            let named = value.as_str().map(|t| t.trim_start_matches('#'));
-            if named != Some(IMPORTED_TYPE) {
-                return Err(Failure::odata(format!(
-                    "A type named '{}' could not be resolved by the model. When a model is available, each type \
-                     name must resolve to a valid type.",
-                    value.as_str().unwrap_or_default()
-                )));
-            }
-            continue;
-        }
-        if !IMPORT_PROPERTIES.contains(&name.as_str()) {
-            return Err(unknown_property(name, IMPORTED_TYPE));
-        }
-    }
-    let text = |name: &str| -> Result<Option<String>, Failure> {
-        match map.get(name) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(text)) => Ok(Some(text.clone())),
-            Some(_) => Err(not_a_string(name)),
-        }
-    };
-    let hardware_identifier = text("hardwareIdentifier")?;
-    if let Some(hash) = &hardware_identifier
-        && let Err(
-            HashError::InvalidCharacter { .. }
-            | HashError::MixedAlphabets { .. }
-            | HashError::MisplacedPadding { .. }
-            | HashError::BadLength { .. },
-        ) = hardware_hash::check(&hash.split_whitespace().collect::<String>())
-    {
-        let shown: String = hash.chars().take(40).collect();
-        return Err(Failure::odata(format!(
-            "Cannot convert the literal '{shown}' to the expected type 'Edm.Binary'."
-        )));
-    }
-    if !matches!(
-        map.get("state"),
-        None | Some(Value::Null | Value::Object(_))
-    ) {
-        return Err(Failure::odata(
-            "The property 'state' must be an importedWindowsAutopilotDeviceIdentityState object.",
-        ));
-    }
-    Ok(ImportFields {
-        serial_number: text("serialNumber")?,
-        product_key: text("productKey")?,
-        hardware_identifier,
-        group_tag: text("groupTag")?,
-        assigned_user_principal_name: text("assignedUserPrincipalName")?,
-    })
-}
-
-fn unknown_property(name: &str, type_name: &str) -> Failure {
-    Failure::odata(format!(
-        "The property '{name}' does not exist on type '{type_name}'. Make sure to only use property names that are \
-         defined by the type or mark the type as open type."
-    ))
-}
-
-fn not_a_string(name: &str) -> Failure {
-    Failure::odata(format!(
-        "Cannot convert a value to target type 'Edm.String' because of conflict between input format string/number \
-         and parameter 'IEEE754Compatible' false/true (property '{name}')."
-    ))
-}
-
-struct ImportFields {
-    serial_number: Option<String>,
-    product_key: Option<String>,
-    hardware_identifier: Option<String>,
-    group_tag: Option<String>,
-    assigned_user_principal_name: Option<String>,
-}
-
 /// A non-empty, trimmed value.
 fn given(value: &Option<String>) -> Option<&str> {
     value
@@ -406,77 +80,87 @@ fn given(value: &Option<String>) -> Option<&str> {
         .filter(|text| !text.is_empty())
 }
 
-/// Parameters of `updateDeviceProperties`.
-const UPDATE_PARAMETERS: &[&str] = &[
-    "userPrincipalName",
-    "addressableUserName",
-    "groupTag",
-    "displayName",
-    "deviceAccountUpn",
-    "deviceAccountPassword",
-    "deviceFriendlyName",
-];
+/// What other tenants of this emulator have registered: a serial number, product key or hash registered elsewhere
+/// makes an import fail with 808 `ZtdDeviceAssignedToOtherTenant`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Registrations {
+    serial_numbers: BTreeSet<String>,
+    product_keys: BTreeSet<String>,
+    fingerprints: BTreeSet<u64>,
+}
 
-/// Reads an action's parameters: each must be known and a string (or null, which leaves the property alone).
-fn action_parameters(
-    map: &Map<String, Value>,
-    action: &str,
-    known: &[&str],
-) -> Result<BTreeMap<String, String>, Failure> {
-    let mut values = BTreeMap::new();
-    for (name, value) in map {
-        if !known.contains(&name.as_str()) {
-            return Err(Failure::odata(format!(
-                "The parameter '{name}' in the request payload is not a valid parameter for the operation \
-                 '{action}'."
-            )));
-        }
-        match value {
-            Value::Null => {}
-            Value::String(text) => {
-                values.insert(name.clone(), text.clone());
+impl Registrations {
+    fn add(&mut self, tenant: &Tenant) {
+        for device in tenant.autopilot.devices.values() {
+            if !device.serial_number.is_empty() {
+                self.serial_numbers
+                    .insert(device.serial_number.to_lowercase());
             }
-            _ => return Err(not_a_string(name)),
+            if !device.product_key.is_empty() {
+                self.product_keys.insert(device.product_key.to_lowercase());
+            }
+            self.fingerprints.insert(device.hardware_fingerprint);
         }
     }
-    Ok(values)
-}
 
-/// The portal's and service's rule for an Autopilot device name.
-fn check_device_name(name: &str) -> Result<(), Failure> {
-    if name.is_empty() {
-        return Ok(());
-    }
-    let valid = name.chars().count() <= MAX_DEVICE_NAME_LENGTH
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-        && !name.chars().all(|c| c.is_ascii_digit());
-    if valid {
-        Ok(())
-    } else {
-        Err(Failure::bad_request(format!(
-            "Invalid device name '{name}': a device name must be {MAX_DEVICE_NAME_LENGTH} characters or less, can \
-             contain letters (a-z, A-Z), numbers (0-9) and hyphens, and must not contain only numbers."
-        )))
+    fn holds(&self, serial: Option<&str>, product_key: Option<&str>, fingerprint: u64) -> bool {
+        serial.is_some_and(|serial| self.serial_numbers.contains(&serial.to_lowercase()))
+            || product_key.is_some_and(|key| self.product_keys.contains(&key.to_lowercase()))
+            || self.fingerprints.contains(&fingerprint)
     }
 }
 
-fn check_user_principal_name(upn: &str) -> Result<(), Failure> {
-    match upn.split_once('@') {
-        Some((user, domain)) if !user.is_empty() && domain.contains('.') => Ok(()),
-        _ => Err(Failure::bad_request(format!(
-            "'{upn}' is not a valid user principal name."
-        ))),
+impl Store {
+    /// Brings every tenant's Autopilot state up to `now_ms` (see [`Tenant::settle_autopilot`]), each against what the
+    /// others have registered. Tenants are settled in id order, so the outcome is the same in every run.
+    pub fn settle_autopilot(&mut self, now_ms: u64, timestamp: &str) {
+        let timing = AutopilotTiming {
+            import_delay_ms: self.import_delay.as_millis() as u64,
+            lag_ms: self.consistency_lag.as_millis() as u64,
+        };
+        let ids: Vec<String> = self.tenants.keys().cloned().collect();
+        for id in ids {
+            let due = self.tenants.get_mut(&id).is_some_and(|tenant| {
+                tenant.autopilot.timing = timing;
+                tenant.has_autopilot_work(now_ms)
+            });
+            if !due {
+                continue;
+            }
+            let mut elsewhere = Registrations::default();
+            for (other_id, other) in &self.tenants {
+                if *other_id != id {
+                    elsewhere.add(other);
+                }
+            }
+            if let Some(tenant) = self.tenants.get_mut(&id) {
+                tenant.settle_autopilot(now_ms, timestamp, &elsewhere);
+            }
+        }
     }
-}
-
-fn device_not_found(id: &str) -> Failure {
-    Failure::not_found("WindowsAutopilotDeviceIdentity", id)
 }
 
 impl Tenant {
+    /// Whether [`Tenant::settle_autopilot`] has anything to do at `now_ms`.
+    fn has_autopilot_work(&self, now_ms: u64) -> bool {
+        let delay = self.autopilot.timing.import_delay_ms;
+        self.autopilot.imports.values().any(|import| {
+            import.outcome.is_none() && import.submitted_ms.saturating_add(delay) <= now_ms
+        }) || self.autopilot.devices.values().any(|device| {
+            device
+                .deleting_until_ms
+                .is_some_and(|until| until <= now_ms)
+                || device
+                    .stale
+                    .as_ref()
+                    .is_some_and(|(until, _)| *until <= now_ms)
+        })
+    }
+
     /// Brings the tenant's Autopilot state up to `now_ms`: finishes due imports (registering their devices) in
-    /// submission order, completes due deletions, and forgets expired stale copies.
-    pub fn settle_autopilot(&mut self, now_ms: u64, timestamp: &str) {
+    /// submission order, completes due deletions, and forgets expired stale copies. `elsewhere` is what other
+    /// tenants have registered.
+    pub fn settle_autopilot(&mut self, now_ms: u64, timestamp: &str, elsewhere: &Registrations) {
         let delay = self.autopilot.timing.import_delay_ms;
         let mut due: Vec<(u64, u64, String)> = self
             .autopilot
@@ -492,7 +176,7 @@ impl Tenant {
             let Some(import) = self.autopilot.imports.get(&id).cloned() else {
                 continue;
             };
-            let outcome = self.finish_import(&import, timestamp);
+            let outcome = self.finish_import(&import, timestamp, elsewhere);
             if let Some(record) = self.autopilot.imports.get_mut(&id) {
                 record.outcome = Some(outcome);
             }
@@ -528,7 +212,12 @@ impl Tenant {
     }
 
     /// What the Autopilot service decides for one import, registering the device when it is accepted.
-    fn finish_import(&mut self, import: &ImportedDeviceIdentity, timestamp: &str) -> ImportOutcome {
+    fn finish_import(
+        &mut self,
+        import: &ImportedDeviceIdentity,
+        timestamp: &str,
+        elsewhere: &Registrations,
+    ) -> ImportOutcome {
         let error = |code: i32, name: &str| ImportOutcome::Error {
             code,
             name: name.to_string(),
@@ -552,6 +241,9 @@ impl Tenant {
         });
         if taken {
             return error(806, "ZtdDeviceAlreadyAssigned");
+        }
+        if elsewhere.holds(serial, product_key, info.fingerprint) {
+            return error(808, "ZtdDeviceAssignedToOtherTenant");
         }
         let random = Random::new(import.entropy);
         let ztd_id = random.guid();
@@ -593,329 +285,12 @@ impl Tenant {
             device_registration_id: ztd_id,
         }
     }
-
-    /// Accepts one import record body (POST or one entry of `import`); `import_id` is shared by a batch.
-    pub fn submit_autopilot_import(
-        &mut self,
-        map: &Map<String, Value>,
-        import_id: &str,
-        random: &Random,
-        now_ms: u64,
-    ) -> Result<ImportedDeviceIdentity, Failure> {
-        let fields = read_import_body(map)?;
-        let sequence = self.autopilot.next_sequence;
-        self.autopilot.next_sequence += 1;
-        let record = ImportedDeviceIdentity {
-            id: random.guid(),
-            import_id: import_id.to_string(),
-            serial_number: fields.serial_number,
-            product_key: fields.product_key,
-            hardware_identifier: fields.hardware_identifier,
-            group_tag: fields.group_tag,
-            assigned_user_principal_name: fields.assigned_user_principal_name,
-            submitted_ms: now_ms,
-            sequence,
-            entropy: random.with(|generator| generator.next_u64()),
-            visible_after_ms: now_ms + self.autopilot.timing.lag_ms,
-            outcome: None,
-        };
-        self.autopilot
-            .imports
-            .insert(record.id.clone(), record.clone());
-        Ok(record)
-    }
-
-    /// `POST .../import`: every record of the batch is read before any is accepted, so a bad one refuses the batch.
-    pub fn submit_autopilot_import_batch(
-        &mut self,
-        body: &Map<String, Value>,
-        random: &Random,
-        now_ms: u64,
-    ) -> Result<Vec<ImportedDeviceIdentity>, Failure> {
-        for name in body.keys() {
-            if name != "importedWindowsAutopilotDeviceIdentities" {
-                return Err(Failure::odata(format!(
-                    "The parameter '{name}' in the request payload is not a valid parameter for the operation \
-                     'import'."
-                )));
-            }
-        }
-        let records: Vec<&Map<String, Value>> = match body.get("importedWindowsAutopilotDeviceIdentities") {
-            Some(Value::Array(items)) => items
-                .iter()
-                .map(|item| {
-                    item.as_object().ok_or_else(|| {
-                        Failure::odata(
-                            "Each entry of 'importedWindowsAutopilotDeviceIdentities' must be an object.",
-                        )
-                    })
-                })
-                .collect::<Result<_, _>>()?,
-            None | Some(Value::Null) => {
-                return Err(Failure::odata(
-                    "The parameter 'importedWindowsAutopilotDeviceIdentities' is required for the operation 'import'.",
-                ));
-            }
-            Some(_) => {
-                return Err(Failure::odata(
-                    "The parameter 'importedWindowsAutopilotDeviceIdentities' must be an array.",
-                ));
-            }
-        };
-        for record in &records {
-            read_import_body(record)?;
-        }
-        let import_id = random.guid();
-        records
-            .into_iter()
-            .map(|record| self.submit_autopilot_import(record, &import_id, random, now_ms))
-            .collect()
-    }
-
-    /// An import record as a GET by id sees it.
-    pub fn autopilot_import(
-        &self,
-        id: &str,
-        now_ms: u64,
-    ) -> Result<&ImportedDeviceIdentity, Failure> {
-        self.autopilot
-            .imports
-            .get(id)
-            .filter(|import| import.visible_after_ms <= now_ms)
-            .ok_or_else(|| Failure::not_found("ImportedWindowsAutopilotDeviceIdentity", id))
-    }
-
-    pub fn delete_autopilot_import(&mut self, id: &str) -> Result<(), Failure> {
-        self.autopilot
-            .imports
-            .remove(id)
-            .map(|_| ())
-            .ok_or_else(|| Failure::not_found("ImportedWindowsAutopilotDeviceIdentity", id))
-    }
-
-    /// A device identity as a GET by id sees it: not before it has replicated, the version before a recent action.
-    pub fn autopilot_device(&self, id: &str, now_ms: u64) -> Result<AutopilotDevice, Failure> {
-        let device = self
-            .autopilot
-            .devices
-            .get(id)
-            .filter(|device| device.visible_after_ms <= now_ms)
-            .ok_or_else(|| device_not_found(id))?;
-        Ok(match &device.stale {
-            Some((until, previous)) if *until > now_ms => (**previous).clone(),
-            _ => device.clone(),
-        })
-    }
-
-    /// The deployment profile status of a device. The merge point for the deployment profiles' status API: until
-    /// profiles exist in the emulator, nothing is ever assigned.
-    pub fn autopilot_profile_status(&self, _device: &AutopilotDevice) -> ProfileStatus {
-        ProfileStatus::not_assigned()
-    }
-
-    /// Applies a change to a device through the action routes, keeping the previous version for lagging reads.
-    fn change_autopilot_device(
-        &mut self,
-        id: &str,
-        now_ms: u64,
-        change: impl FnOnce(&mut AutopilotDevice) -> Result<(), Failure>,
-    ) -> Result<AutopilotDevice, Failure> {
-        let lag = self.autopilot.timing.lag_ms;
-        let device = self
-            .autopilot
-            .devices
-            .get_mut(id)
-            .filter(|device| device.visible_after_ms <= now_ms)
-            .ok_or_else(|| device_not_found(id))?;
-        let lagging = device.stale.clone().filter(|(until, _)| *until > now_ms);
-        let current = AutopilotDevice {
-            stale: None,
-            ..device.clone()
-        };
-        let mut updated = current.clone();
-        change(&mut updated)?;
-        // A lagging replica keeps showing the oldest version it has not caught up from.
-        updated.stale = match lagging {
-            Some((_, oldest)) => Some((now_ms + lag, oldest)),
-            None if lag > 0 && updated != current => Some((now_ms + lag, Box::new(current))),
-            None => None,
-        };
-        *device = updated.clone();
-        Ok(updated)
-    }
-
-    /// `updateDeviceProperties`: sets each parameter given as a string (empty clears it); null or absent leaves it.
-    /// A group tag change moves the Entra device's `[OrderID]`, so dynamic groups follow.
-    pub fn update_autopilot_device_properties(
-        &mut self,
-        id: &str,
-        body: &Map<String, Value>,
-        now_ms: u64,
-        timestamp: &str,
-    ) -> Result<(), Failure> {
-        let values = action_parameters(body, "updateDeviceProperties", UPDATE_PARAMETERS)?;
-        if let Some(name) = values.get("displayName") {
-            check_device_name(name)?;
-        }
-        if let Some(upn) = values
-            .get("userPrincipalName")
-            .filter(|upn| !upn.is_empty())
-        {
-            check_user_principal_name(upn)?;
-        }
-        let before = self.autopilot_device_group_tag(id);
-        let device = self.change_autopilot_device(id, now_ms, |device| {
-            for (name, value) in &values {
-                let value = value.clone();
-                match name.as_str() {
-                    "userPrincipalName" => device.user_principal_name = value,
-                    "addressableUserName" => device.addressable_user_name = value,
-                    "groupTag" => device.group_tag = value,
-                    "displayName" => device.display_name = value,
-                    "deviceAccountUpn" => device.device_account_upn = value,
-                    "deviceFriendlyName" => device.device_friendly_name = value,
-                    _ => {}
-                }
-            }
-            Ok(())
-        })?;
-        if before.as_deref() != Some(device.group_tag.as_str()) {
-            // The Entra object may have been deleted behind Intune's back; the registration still changes.
-            let _ = self.set_device_order_id(
-                &device.entra_object_id,
-                Some(&device.group_tag),
-                timestamp,
-            );
-        }
-        Ok(())
-    }
-
-    fn autopilot_device_group_tag(&self, id: &str) -> Option<String> {
-        self.autopilot
-            .devices
-            .get(id)
-            .map(|device| device.group_tag.clone())
-    }
-
-    /// `assignUserToDevice`: `userPrincipalName` is required.
-    pub fn assign_user_to_autopilot_device(
-        &mut self,
-        id: &str,
-        body: &Map<String, Value>,
-        now_ms: u64,
-    ) -> Result<(), Failure> {
-        let values = action_parameters(
-            body,
-            "assignUserToDevice",
-            &["userPrincipalName", "addressableUserName"],
-        )?;
-        let upn = values
-            .get("userPrincipalName")
-            .filter(|upn| !upn.is_empty())
-            .ok_or_else(|| {
-                Failure::bad_request("userPrincipalName is required to assign a user to a device.")
-            })?
-            .clone();
-        check_user_principal_name(&upn)?;
-        let addressable = values.get("addressableUserName").cloned();
-        self.change_autopilot_device(id, now_ms, |device| {
-            device.user_principal_name = upn;
-            if let Some(name) = addressable {
-                device.addressable_user_name = name;
-            }
-            Ok(())
-        })?;
-        Ok(())
-    }
-
-    /// `unassignUserFromDevice`.
-    pub fn unassign_user_from_autopilot_device(
-        &mut self,
-        id: &str,
-        now_ms: u64,
-    ) -> Result<(), Failure> {
-        self.change_autopilot_device(id, now_ms, |device| {
-            device.user_principal_name.clear();
-            device.addressable_user_name.clear();
-            Ok(())
-        })?;
-        Ok(())
-    }
-
-    /// `allowNextEnrollment` (beta): lifts a userless-enrollment block.
-    pub fn allow_next_autopilot_enrollment(
-        &mut self,
-        id: &str,
-        now_ms: u64,
-    ) -> Result<(), Failure> {
-        self.change_autopilot_device(id, now_ms, |device| {
-            device.userless_enrollment_status = "allowed".to_string();
-            Ok(())
-        })?;
-        Ok(())
-    }
-
-    /// `DELETE .../windowsAutopilotDeviceIdentities/{id}`: asynchronous. The device stays readable for the
-    /// consistency lag, then goes with its Entra device. Enrolled devices are refused, as Intune refuses them.
-    pub fn delete_autopilot_device(
-        &mut self,
-        id: &str,
-        tenant_id: &str,
-        now_ms: u64,
-    ) -> Result<(), Failure> {
-        let lag = self.autopilot.timing.lag_ms;
-        let Some(device) = self
-            .autopilot
-            .devices
-            .get_mut(id)
-            .filter(|device| device.visible_after_ms <= now_ms)
-        else {
-            return Err(Failure::bad_request(format!(
-                "Cannot find device with ztd Id {id} and accountId {tenant_id} to delete"
-            )));
-        };
-        if device.enrollment_state == "enrolled" {
-            return Err(Failure::Intune {
-                status: StatusCode::BAD_REQUEST,
-                code: "BadRequest",
-                text: format!(
-                    "Device with ztd Id {id} is enrolled in Intune and cannot be deleted from Windows Autopilot. \
-                     Delete the Intune managed device first (Devices > All devices), then delete the Autopilot \
-                     device."
-                ),
-            });
-        }
-        if device.deleting_until_ms.is_none() {
-            device.deleting_until_ms = Some(now_ms + lag);
-        }
-        Ok(())
-    }
-
-    /// For tests (`POST /_emulator/devices/{id}/enroll`): the device has gone through OOBE and enrolled in Intune.
-    pub fn enroll_autopilot_device(
-        &mut self,
-        id: &str,
-        random: &Random,
-        timestamp: &str,
-    ) -> Result<(), Failure> {
-        let device = self
-            .autopilot
-            .devices
-            .get_mut(id)
-            .ok_or_else(|| device_not_found(id))?;
-        device.enrollment_state = "enrolled".to_string();
-        device.last_contacted_date_time = timestamp.to_string();
-        if device.managed_device_id == EMPTY_GUID {
-            device.managed_device_id = random.guid();
-        }
-        device.stale = None;
-        Ok(())
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::{Map, Value, json};
 
     /// A plausible hash: 2,000 bytes counting up from `seed`, base64 by hand so the test needs no encoder.
     fn hash(seed: u8) -> String {
@@ -962,10 +337,10 @@ mod tests {
             tenant.autopilot_import(&import.id, 10_999).is_err(),
             "not replicated yet"
         );
-        tenant.settle_autopilot(10_499, T);
+        tenant.settle_autopilot(10_499, T, &Registrations::default());
         assert_eq!(tenant.autopilot.imports[&import.id].outcome, None);
         assert!(tenant.devices.is_empty());
-        tenant.settle_autopilot(10_500, T);
+        tenant.settle_autopilot(10_500, T, &Registrations::default());
         let Some(ImportOutcome::Complete {
             device_registration_id: id,
         }) = tenant.autopilot.imports[&import.id].outcome.clone()
@@ -987,7 +362,7 @@ mod tests {
         tenant
             .submit_autopilot_import(&body("SN-2", 2), "batch", &random, 0)
             .unwrap();
-        tenant.settle_autopilot(0, T);
+        tenant.settle_autopilot(0, T, &Registrations::default());
         let id = tenant.autopilot.devices.keys().next().unwrap().clone();
         let change = json!({"groupTag": "HR"}).as_object().unwrap().clone();
         tenant
@@ -1000,13 +375,13 @@ mod tests {
         assert_eq!(tenant.autopilot_device(&id, 3_000).unwrap().group_tag, "HR");
 
         tenant.delete_autopilot_device(&id, "t", 5_000).unwrap();
-        tenant.settle_autopilot(5_999, T);
+        tenant.settle_autopilot(5_999, T, &Registrations::default());
         assert!(
             tenant.autopilot_device(&id, 5_999).is_ok(),
             "deletion is asynchronous"
         );
         assert_eq!(tenant.devices.len(), 1);
-        tenant.settle_autopilot(6_000, T);
+        tenant.settle_autopilot(6_000, T, &Registrations::default());
         assert!(tenant.autopilot_device(&id, 6_000).is_err());
         assert!(tenant.devices.is_empty(), "the Entra device goes with it");
     }
@@ -1023,51 +398,14 @@ mod tests {
             for _ in 0..requests_in_between {
                 random.guid();
             }
-            tenant.settle_autopilot(100 + requests_in_between as u64, T);
+            tenant.settle_autopilot(
+                100 + requests_in_between as u64,
+                T,
+                &Registrations::default(),
+            );
             let device = tenant.autopilot.devices.values().next().unwrap().clone();
             (device.id, device.entra_object_id, device.azure_ad_device_id)
         };
         assert_eq!(ids(0), ids(5));
-    }
-
-    #[test]
-    fn device_names_follow_the_netbios_rule() {
-        assert!(check_device_name("").is_ok());
-        assert!(check_device_name("SALES-PC-01").is_ok());
-        assert!(check_device_name("ABCDEFGHIJKLMNO").is_ok());
-        assert!(check_device_name("ABCDEFGHIJKLMNOP").is_err());
-        assert!(check_device_name("12345").is_err());
-        assert!(check_device_name("PC 01").is_err());
-        assert!(check_device_name("PC_01").is_err());
-    }
-
-    #[test]
-    fn unknown_and_mistyped_parameters_are_refused_by_name() {
-        let body = json!({"groupTag": "A", "colour": "red"});
-        let error = action_parameters(
-            body.as_object().unwrap(),
-            "updateDeviceProperties",
-            UPDATE_PARAMETERS,
-        )
-        .unwrap_err();
-        assert!(error.text().contains("'colour'"), "{}", error.text());
-        let body = json!({"groupTag": 5});
-        assert!(
-            action_parameters(
-                body.as_object().unwrap(),
-                "updateDeviceProperties",
-                UPDATE_PARAMETERS
-            )
-            .is_err()
-        );
-        let body = json!({"groupTag": null, "displayName": ""});
-        let values = action_parameters(
-            body.as_object().unwrap(),
-            "updateDeviceProperties",
-            UPDATE_PARAMETERS,
-        )
-        .unwrap();
-        assert_eq!(values.len(), 1);
-        assert_eq!(values["displayName"], "");
     }
 }
