@@ -778,3 +778,46 @@ async fn a_device_registered_in_another_tenant_gets_808() {
         "the first tenant keeps its one device"
     );
 }
+
+#[tokio::test]
+async fn registrations_survive_a_restart_with_the_state_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config {
+        state_file: Some(dir.path().join("state.json")),
+        ..config()
+    };
+    let h = harness_with(config.clone()).await;
+    let id = h.register("PF-0140", 140, "Sales").await;
+    let pending = h.import(record("PF-0141", 141, "")).await;
+    h.post(
+        &format!("{DEVICES}/{id}/assignUserToDevice"),
+        json!({"userPrincipalName": "ada@contoso.com"}),
+    )
+    .await;
+    let token = h.token.clone();
+    h.emulator.shutdown().await.unwrap();
+
+    let restarted = start(config).await.unwrap();
+    let h = Harness {
+        base: restarted.base_url(),
+        emulator: restarted,
+        client: reqwest::Client::new(),
+        token,
+    };
+    let device = h.get(&format!("{DEVICES}/{id}")).await;
+    assert_eq!(device.status, StatusCode::OK);
+    assert_eq!(device.body["groupTag"], "Sales");
+    assert_eq!(device.body["userPrincipalName"], "ada@contoso.com");
+    assert_eq!(
+        h.import_state(&pending).await["deviceImportStatus"],
+        "complete"
+    );
+    let objects = h.objects().await;
+    assert_eq!(objects["devices"].as_array().unwrap().len(), 2);
+    let again = h.import(record("PF-0140", 142, "")).await;
+    assert_eq!(
+        h.import_state(&again).await["deviceErrorCode"],
+        806,
+        "the restarted emulator still knows the serial"
+    );
+}

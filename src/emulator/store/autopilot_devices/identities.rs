@@ -2,6 +2,8 @@
 //! what changes it: the actions (`updateDeviceProperties`, `assignUserToDevice`, `unassignUserFromDevice`,
 //! `allowNextEnrollment`), the asynchronous delete (refused while enrolled) and the test-only enrollment.
 
+use std::collections::BTreeMap;
+
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -11,7 +13,6 @@ use super::{EMPTY_GUID, NEVER};
 use crate::emulator::odata::ApiVersion;
 use crate::emulator::prng::Random;
 use crate::emulator::store::{Rendered, Tenant};
-use std::collections::BTreeMap;
 
 /// The longest Autopilot device name (a NetBIOS name), as the portal and the service enforce it.
 pub const MAX_DEVICE_NAME_LENGTH: usize = 15;
