@@ -2,8 +2,8 @@
 //! hardware hash) and the `windowsAutopilotDeviceIdentities` it produces, with the Entra device object Intune
 //! pre-creates for each (so dynamic groups on `[ZTDId]`/`[OrderID]` see it).
 //!
-//! Time, the way Intune shows it, is evaluated lazily against the wall clock whenever the tenant is touched
-//! ([`Tenant::settle_autopilot`]), so no background task is needed and a run under `--seed` is repeatable:
+//! Time, the way Intune shows it, is evaluated lazily against the wall clock on every Graph request
+//! ([`Store::settle_autopilot`]), so no background task is needed and a run under `--seed` is repeatable:
 //! - An import record is `unknown` in the answer to its POST, `pending` on reads until `--import-delay-ms` after it
 //!   was submitted (0: the very next request), then `complete` or `error`. Due records are processed in submission
 //!   order, so the second of two records for the same serial (in one batch or not) gets 806.
@@ -11,7 +11,8 @@
 //!   `InvalidZtdHardwareHash` when the hash is missing or is base64 that is not a plausible hash
 //!   ([`crate::rules::hardware_hash::check`]; base64 that does not even parse is refused at once with 400, by the
 //!   OData layer, as `Edm.Binary`); 806 `ZtdDeviceAlreadyAssigned` when a device of this tenant already has the
-//!   serial, the product key or the same hash; otherwise `complete`.
+//!   serial, the product key or the same hash; 808 `ZtdDeviceAssignedToOtherTenant` when a device of another tenant
+//!   of this emulator has one of them; otherwise `complete`.
 //! - Every id a completed import needs (ZTD id = device identity id = `deviceRegistrationId`, the Entra object id and
 //!   deviceId) comes from a generator seeded when the record was submitted, so completion never draws from the
 //!   shared generator at a time that depends on the clock.
