@@ -3,5 +3,6 @@
 //! project, so both sides can depend on it without depending on each other.
 
 pub mod device_name_template;
+pub mod hardware_hash;
 pub mod mail_nickname;
 pub mod membership;

@@ -3,6 +3,7 @@
 //! router does not: type casts and bound actions in two spellings (`microsoft.graph.restore`, `graph.restore`,
 //! `restore`), `$ref`/`$count` segments, and its own errors for unknown segments and wrong methods.
 
+mod autopilot_devices;
 mod deployment_profiles;
 mod devices;
 mod directory;
@@ -18,6 +19,7 @@ use super::prng::Random;
 use super::query::QueryContext;
 use super::store::Tenant;
 use super::store::groups::WriteContext;
+use autopilot_devices::AutopilotRoute;
 pub use deployment_profiles::ProfileRoute;
 use enrollment_configurations::EnrollmentRoute;
 
@@ -80,6 +82,7 @@ pub enum Route {
     DirectoryObject(String),
     EnrollmentConfigurations(EnrollmentRoute),
     DeploymentProfiles(ProfileRoute),
+    Autopilot(AutopilotRoute),
 }
 
 /// Why a path is not a route.
@@ -186,6 +189,18 @@ pub fn recognize(version: ApiVersion, segments: &[&str]) -> Result<(Route, &'sta
             let (route, template) = deployment_profiles::recognize(version, rest)?;
             (Route::DeploymentProfiles(route), template)
         }
+        [
+            "deviceManagement",
+            collection @ (autopilot_devices::IMPORTS | autopilot_devices::DEVICES),
+            rest @ ..,
+        ] => match autopilot_devices::recognize(beta, collection, rest) {
+            Some((route, template)) => (Route::Autopilot(route), template),
+            None => {
+                return Err(Miss::UnknownSegment(
+                    segments[segments.len() - 1].to_string(),
+                ));
+            }
+        },
         [] => return Err(Miss::UnknownSegment(String::new())),
         [first, ..]
             if !matches!(
@@ -234,6 +249,7 @@ pub fn dispatch(
             enrollment_configurations::handle(route, ctx, tenant)
         }
         Route::DeploymentProfiles(route) => deployment_profiles::handle(route, ctx, tenant),
+        Route::Autopilot(route) => autopilot_devices::handle(route, ctx, tenant),
     }
 }
 

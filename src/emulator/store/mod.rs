@@ -3,6 +3,7 @@
 //! so later collections (Enrollment Status Pages, deployment profiles, device identities) slot in beside them.
 //! The whole [`Store`] serialises to the `--state` file.
 
+pub mod autopilot_devices;
 pub mod deployment_profiles;
 pub mod devices;
 pub mod dynamic;
@@ -35,6 +36,9 @@ pub struct Store {
     /// How long new objects stay invisible and updates stay stale (`--consistency-lag-ms`); not persisted.
     #[serde(skip)]
     pub consistency_lag: Duration,
+    /// How long an Autopilot import stays pending (`--import-delay-ms`); not persisted.
+    #[serde(skip)]
+    pub import_delay: Duration,
 }
 
 impl Store {
@@ -51,6 +55,10 @@ impl Store {
         let tenant = self.tenants.entry(tenant_id.to_string()).or_default();
         tenant.replication.set_window(lag);
         tenant.seed_enrollment_defaults(tenant_id);
+        tenant.autopilot.timing = autopilot_devices::AutopilotTiming {
+            import_delay_ms: self.import_delay.as_millis() as u64,
+            lag_ms: lag.as_millis() as u64,
+        };
         tenant
     }
 
@@ -77,6 +85,9 @@ pub struct Tenant {
     /// Windows Autopilot deployment profiles (Intune, beta), each with its assignments.
     #[serde(default)]
     pub deployment_profiles: BTreeMap<String, DeploymentProfile>,
+    /// Autopilot hardware-hash imports and the device identities they registered.
+    #[serde(default)]
+    pub autopilot: autopilot_devices::AutopilotState,
     /// Replication lag bookkeeping: short-lived and tied to this process's clock, so never persisted.
     #[serde(skip)]
     pub replication: Replication,
