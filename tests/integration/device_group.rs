@@ -460,3 +460,32 @@ resource "autopilot_device_group" "sales" {{
         "the emulator injected faults: {stats}"
     );
 }
+
+#[test]
+fn members_known_only_after_apply_plan_and_converge() {
+    let emulator = Emulator::start(&[]);
+    let ws = Workspace::new(&emulator, TENANT);
+    // The nested group's id is unknown at plan time, so `members` is a partly known set in the first plan.
+    ws.write(
+        "main.tf",
+        r#"
+resource "autopilot_device_group" "inner" {
+  display_name  = "Inner"
+  mail_nickname = "inner"
+  members       = []
+}
+
+resource "autopilot_device_group" "outer" {
+  display_name = "Outer"
+  members      = [autopilot_device_group.inner.id]
+}
+"#,
+    );
+    ws.apply();
+    ws.assert_plan_empty();
+    let all = groups(&emulator);
+    let inner = group_named(&all, "Inner")["id"].clone();
+    assert_eq!(group_named(&all, "Outer")["members"], json!([inner]));
+    ws.destroy();
+    assert!(groups(&emulator).is_empty());
+}
