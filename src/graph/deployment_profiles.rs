@@ -655,9 +655,11 @@ impl GraphClient {
         .await;
         match posted {
             Ok(assignment) => Ok(assignment),
-            Err(error @ GraphError::Api {
-                status: 400 | 409, ..
-            }) if all_devices_conflict(&error).is_none() => {
+            Err(
+                error @ GraphError::Api {
+                    status: 400 | 409, ..
+                },
+            ) if all_devices_conflict(&error).is_none() => {
                 let existing = self
                     .list_deployment_profile_assignments(profile_id, deadline)
                     .await?;
@@ -768,7 +770,11 @@ mod tests {
         assert_eq!(profile.locale.as_deref(), Some("en-US"));
         assert!(profile.hardware_hash_extraction_enabled);
         assert_eq!(profile.out_of_box_experience.device_usage_type, "shared");
-        assert!(!profile.out_of_box_experience.keyboard_selection_page_skipped);
+        assert!(
+            !profile
+                .out_of_box_experience
+                .keyboard_selection_page_skipped
+        );
         assert_eq!(profile.role_scope_tag_ids, ["0"]);
         assert_eq!(profile.assignments, None, "not expanded");
     }
@@ -964,7 +970,9 @@ mod tests {
         let post = &server.graph_requests()[0];
         assert_eq!(
             post.path,
-            format!("/beta/deviceManagement/windowsAutopilotDeploymentProfiles/{PROFILE}/assignments")
+            format!(
+                "/beta/deviceManagement/windowsAutopilotDeploymentProfiles/{PROFILE}/assignments"
+            )
         );
         assert_eq!(
             post.json()["target"],
@@ -1053,10 +1061,9 @@ mod tests {
 
     #[tokio::test]
     async fn removing_an_assignment_or_profile_that_is_gone_succeeds() {
-        let server = TestServer::with_tokens(|_, _| {
-            Reply::error(404, "ResourceNotFound", "not found")
-        })
-        .await;
+        let server =
+            TestServer::with_tokens(|_, _| Reply::error(404, "ResourceNotFound", "not found"))
+                .await;
         let client = server.client();
         client
             .remove_deployment_profile_assignment(PROFILE, &format!("{PROFILE}_{G1}_0"), soon())
@@ -1070,7 +1077,9 @@ mod tests {
         assert_eq!(
             paths,
             [
-                format!("/beta/deviceManagement/windowsAutopilotDeploymentProfiles/{PROFILE}/assignments/{PROFILE}_{G1}_0"),
+                format!(
+                    "/beta/deviceManagement/windowsAutopilotDeploymentProfiles/{PROFILE}/assignments/{PROFILE}_{G1}_0"
+                ),
                 format!("/beta/deviceManagement/windowsAutopilotDeploymentProfiles/{PROFILE}"),
             ]
         );
@@ -1108,7 +1117,9 @@ mod tests {
             [current[1].clone()],
             "the kept group and the unmanaged target are untouched"
         );
-        assert!(assignment_changes(&current[..1], &[AssignmentTarget::group(G1)].into()).is_empty());
+        assert!(
+            assignment_changes(&current[..1], &[AssignmentTarget::group(G1)].into()).is_empty()
+        );
     }
 
     #[test]
