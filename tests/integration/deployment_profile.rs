@@ -471,7 +471,7 @@ fn join_type_change_replaces_with_a_hybrid_profile() {
             .into_iter()
             .map(|(_, _, g)| g)
             .collect::<Vec<_>>(),
-        [group.clone()],
+        [group],
         "the new profile is assigned too"
     );
 
