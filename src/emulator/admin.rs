@@ -98,7 +98,28 @@ fn objects(tenant: &Tenant) -> Value {
         .values()
         .map(|device| Value::Object(device.render(ApiVersion::V1).default))
         .collect();
-    json!({"groups": groups, "deletedItems": deleted, "devices": devices})
+    let deployment_profiles: Vec<Value> = tenant
+        .deployment_profiles
+        .values()
+        .map(|profile| {
+            let mut object = serde_json::Map::new();
+            object.insert("@odata.type".into(), json!(profile.join_type.odata_type()));
+            object.extend(profile.render().default);
+            let assignments: Vec<Value> = profile
+                .assignments
+                .iter()
+                .map(|assignment| Value::Object(assignment.render(&profile.id)))
+                .collect();
+            object.insert("assignments".into(), Value::Array(assignments));
+            Value::Object(object)
+        })
+        .collect();
+    json!({
+        "groups": groups,
+        "deletedItems": deleted,
+        "devices": devices,
+        "windowsAutopilotDeploymentProfiles": deployment_profiles,
+    })
 }
 
 fn json_response(status: StatusCode, body: Value) -> Response {

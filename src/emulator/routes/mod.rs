@@ -3,6 +3,7 @@
 //! router does not: type casts and bound actions in two spellings (`microsoft.graph.restore`, `graph.restore`,
 //! `restore`), `$ref`/`$count` segments, and its own errors for unknown segments and wrong methods.
 
+mod deployment_profiles;
 mod devices;
 mod directory;
 mod groups;
@@ -16,6 +17,7 @@ use super::prng::Random;
 use super::query::QueryContext;
 use super::store::Tenant;
 use super::store::groups::WriteContext;
+pub use deployment_profiles::ProfileRoute;
 
 /// Everything a handler needs to know about the request besides the tenant's store.
 pub struct RequestContext<'a> {
@@ -74,6 +76,7 @@ pub enum Route {
     DevicesCount,
     Device(String),
     DirectoryObject(String),
+    DeploymentProfiles(ProfileRoute),
 }
 
 /// Why a path is not a route.
@@ -160,11 +163,19 @@ pub fn recognize(version: ApiVersion, segments: &[&str]) -> Result<(Route, &'sta
         ["directoryObjects", object] if !object.contains('.') => {
             (Route::DirectoryObject(id(object)), "/directoryObjects/{id}")
         }
+        [
+            "deviceManagement",
+            "windowsAutopilotDeploymentProfiles",
+            rest @ ..,
+        ] => {
+            let (route, template) = deployment_profiles::recognize(version, rest)?;
+            (Route::DeploymentProfiles(route), template)
+        }
         [] => return Err(Miss::UnknownSegment(String::new())),
         [first, ..]
             if !matches!(
                 *first,
-                "groups" | "directory" | "devices" | "directoryObjects"
+                "groups" | "directory" | "devices" | "directoryObjects" | "deviceManagement"
             ) =>
         {
             return Err(Miss::UnknownSegment(first.to_string()));
@@ -204,6 +215,7 @@ pub fn dispatch(
         Route::Devices | Route::DevicesCount | Route::Device(_) => {
             devices::handle(route, ctx, tenant)
         }
+        Route::DeploymentProfiles(route) => deployment_profiles::handle(route, ctx, tenant),
     }
 }
 

@@ -3,6 +3,7 @@
 //! so later collections (Enrollment Status Pages, deployment profiles, device identities) slot in beside them.
 //! The whole [`Store`] serialises to the `--state` file.
 
+pub mod deployment_profiles;
 pub mod devices;
 pub mod dynamic;
 pub mod groups;
@@ -17,6 +18,7 @@ use serde_json::{Map, Value};
 
 use super::auth::IssuedToken;
 use super::odata::{GraphError, resource_not_found};
+pub use deployment_profiles::DeploymentProfile;
 pub use devices::{AutopilotDeviceRegistration, Device};
 pub use groups::Group;
 use replication::Replication;
@@ -66,6 +68,9 @@ pub struct Tenant {
     pub deleted_groups: BTreeMap<String, Group>,
     #[serde(default)]
     pub devices: BTreeMap<String, Device>,
+    /// Windows Autopilot deployment profiles (Intune, beta), each with its assignments.
+    #[serde(default)]
+    pub deployment_profiles: BTreeMap<String, DeploymentProfile>,
     /// Replication lag bookkeeping: short-lived and tied to this process's clock, so never persisted.
     #[serde(skip)]
     pub replication: Replication,

@@ -1,6 +1,7 @@
 //! The emulator tested the way clients use it: started in-process on 127.0.0.1:0 and driven over HTTP with reqwest.
 
 mod auth;
+mod deployment_profiles;
 mod devices;
 mod dynamic;
 mod faults;
