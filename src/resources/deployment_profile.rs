@@ -74,7 +74,18 @@ pub struct DeploymentProfile {
     pub excluded_group_ids: Field<BTreeSet<String>>,
     pub assigned_to_all_devices: Field<bool>,
     pub timeouts: Value,
+    /// Set attributes whose elements are only partly known at plan time (`[autopilot_device_group.x.id]` before
+    /// the group exists), as Terraform sent them. `Field` reads such a set as wholly unknown; the plan must still
+    /// return it element by element, or Terraform rejects the plan ("planned value does not match config value").
+    partially_known: Vec<(&'static str, Value)>,
 }
+
+/// The set attributes that may hold references to other resources' ids.
+const SET_ATTRIBUTES: [&str; 3] = [
+    "role_scope_tag_ids",
+    "assigned_group_ids",
+    "excluded_group_ids",
+];
 
 impl Model for DeploymentProfile {
     fn from_value(value: &Value) -> Self {
@@ -103,11 +114,16 @@ impl Model for DeploymentProfile {
             excluded_group_ids: r.field("excluded_group_ids"),
             assigned_to_all_devices: r.field("assigned_to_all_devices"),
             timeouts: r.raw("timeouts"),
+            partially_known: SET_ATTRIBUTES
+                .into_iter()
+                .map(|name| (name, r.raw(name)))
+                .filter(|(_, raw)| raw.is_known() && !raw.is_null() && !raw.is_wholly_known())
+                .collect(),
         }
     }
 
     fn to_value(&self) -> Value {
-        ObjectBuilder::new()
+        let mut builder = ObjectBuilder::new()
             .field("id", &self.id)
             .field("display_name", &self.display_name)
             .field("description", &self.description)
@@ -134,12 +150,20 @@ impl Model for DeploymentProfile {
                 &self.hybrid_azure_ad_join_skip_connectivity_check,
             )
             .field("management_service_app_id", &self.management_service_app_id)
-            .field("role_scope_tag_ids", &self.role_scope_tag_ids)
-            .field("assigned_group_ids", &self.assigned_group_ids)
-            .field("excluded_group_ids", &self.excluded_group_ids)
             .field("assigned_to_all_devices", &self.assigned_to_all_devices)
-            .raw("timeouts", self.timeouts.clone())
-            .build()
+            .raw("timeouts", self.timeouts.clone());
+        let sets = [
+            ("role_scope_tag_ids", &self.role_scope_tag_ids),
+            ("assigned_group_ids", &self.assigned_group_ids),
+            ("excluded_group_ids", &self.excluded_group_ids),
+        ];
+        for (name, field) in sets {
+            builder = match self.partially_known.iter().find(|(n, _)| *n == name) {
+                Some((_, raw)) if field.is_unknown() => builder.raw(name, raw.clone()),
+                _ => builder.field(name, field),
+            };
+        }
+        builder.build()
     }
 }
 
@@ -273,6 +297,7 @@ impl DeploymentProfile {
             excluded_group_ids: group_ids(excluded, &like.excluded_group_ids),
             assigned_to_all_devices: Field::Known(all_devices),
             timeouts,
+            partially_known: Vec::new(),
         }
     }
 
@@ -1017,7 +1042,8 @@ impl Resource<ProviderData> for DeploymentProfileResource {
                 .use_state_for_unknown()
                 .description(
                     "Intune scope tags (Graph `roleScopeTagIds`, portal *Scope tags*), as numeric ids. When \
-                     unset, Graph applies `[\"0\"]` (the Default tag) and that is kept.",
+                     unset, Graph applies `[\"0\"]` (the Default tag); removing the attribute later keeps the tags \
+                     the profile has.",
                 )
                 .validator(Check {
                     description: "",
@@ -1844,6 +1870,29 @@ mod tests {
         let detail = &diags.iter().next().unwrap().detail;
         assert!(detail.contains("at character 3"), "{detail}");
         assert!(detail.contains("  MY PC\n    ^"), "{detail}");
+    }
+
+    #[test]
+    fn a_set_of_ids_not_known_until_apply_plans_as_configured() {
+        let partial = Value::Set(vec![Value::string(G1), Value::Unknown]);
+        let value = config(&[
+            ("display_name", Value::string("P")),
+            ("assigned_group_ids", partial.clone()),
+            ("excluded_group_ids", set(&[G2])),
+        ]);
+        let model = DeploymentProfile::from_value(&value);
+        assert_eq!(model.assigned_group_ids, Field::Unknown);
+        let round_trip = model.to_value();
+        assert_eq!(round_trip.attr("assigned_group_ids"), Some(&partial));
+        assert_eq!(round_trip, value);
+
+        let mut known_later = model.clone();
+        known_later.assigned_group_ids = Field::Known([G1.to_string()].into());
+        assert_eq!(
+            known_later.to_value().attr("assigned_group_ids"),
+            Some(&set(&[G1])),
+            "a value the resource sets wins"
+        );
     }
 
     #[test]

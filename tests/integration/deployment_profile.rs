@@ -471,8 +471,27 @@ fn join_type_change_replaces_with_a_hybrid_profile() {
             .into_iter()
             .map(|(_, _, g)| g)
             .collect::<Vec<_>>(),
-        [group],
+        std::slice::from_ref(&group),
         "the new profile is assigned too"
+    );
+
+    // The hybrid-only setting updates in place.
+    ws.write(
+        "main.tf",
+        &profile_config(
+            "corp",
+            &format!(
+                "  display_name = \"Corporate\"\n  join_type = \"entra_hybrid_joined\"\n  \
+                 assigned_group_ids = [\"{group}\"]"
+            ),
+        ),
+    );
+    assert_eq!(planned_actions(&ws), one_update(address));
+    ws.apply();
+    ws.assert_plan_empty();
+    assert_eq!(
+        only_profile(&emulator)["hybridAzureADJoinSkipConnectivityCheck"],
+        false
     );
 
     ws.destroy();
