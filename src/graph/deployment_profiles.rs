@@ -1060,6 +1060,38 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn profiles_are_listed_across_pages_with_their_assignments() {
+        let server = TestServer::with_tokens(|r, _| {
+            let host = r.header("host").unwrap().to_string();
+            let mut first = current_tenant_json();
+            first["assignments"] = json!([{"id": "a", "target": {"@odata.type": ALL_DEVICES_TARGET}}]);
+            let mut second = current_tenant_json();
+            second["id"] = json!(G2);
+            second["assignments"] = json!([]);
+            match r.query.as_deref() {
+                Some("$expand=assignments") => Reply::json(200, json!({"value": [first],
+                    "@odata.nextLink": format!("http://{host}{PROFILES_PATH}?$expand=assignments&$skiptoken=2")})),
+                _ => Reply::json(200, json!({"value": [second]})),
+            }
+        })
+        .await;
+        let profiles = server
+            .client()
+            .list_deployment_profiles(soon())
+            .await
+            .unwrap();
+        let ids: Vec<&str> = profiles.iter().map(|p| p.id.as_str()).collect();
+        assert_eq!(ids, [PROFILE, G2]);
+        assert_eq!(
+            profiles[0].assignments.as_deref().unwrap()[0].target,
+            AssignmentTarget::AllDevices
+        );
+        assert_eq!(profiles[1].assignments.as_deref(), Some(&[][..]));
+    }
+
+    const PROFILES_PATH: &str = "/beta/deviceManagement/windowsAutopilotDeploymentProfiles";
+
+    #[tokio::test]
     async fn removing_an_assignment_or_profile_that_is_gone_succeeds() {
         let server =
             TestServer::with_tokens(|_, _| Reply::error(404, "ResourceNotFound", "not found"))

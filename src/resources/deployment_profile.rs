@@ -681,10 +681,13 @@ impl DeploymentProfileResource {
             }
         }
         for target in &changes.add {
-            if let Err(e) = graph
-                .add_deployment_profile_assignment(id, target, deadline)
-                .await
-            {
+            // A new profile may take a while to accept assignments; Ctrl-C ends that wait.
+            let added = until_stopped(
+                &ctx.stop,
+                graph.add_deployment_profile_assignment(id, target, deadline),
+            )
+            .await;
+            if let Err(e) = added {
                 self.assignment_error(graph, id, target, &e, deadline, diags)
                     .await;
                 return false;
@@ -1202,19 +1205,7 @@ impl Resource<ProviderData> for DeploymentProfileResource {
             );
             return Some(partial);
         }
-        let assigned = until_stopped(&ctx.stop, async {
-            Ok(self.sync_assignments(ctx, &id, plan, deadline, diags).await)
-        })
-        .await;
-        if assigned.is_err() || diags.has_errors() {
-            if let Err(e) = assigned {
-                graph_error(
-                    diags,
-                    "Error Creating Deployment Profile",
-                    "assigning it",
-                    &e,
-                );
-            }
+        if !self.sync_assignments(ctx, &id, plan, deadline, diags).await {
             return self.actual_or(graph, &id, plan, partial).await;
         }
         match self.settle(ctx, plan, &id, deadline).await {
