@@ -12,7 +12,8 @@ use super::{Miss, RequestContext};
 use crate::emulator::odata::{ApiVersion, GraphError, Reply};
 use crate::emulator::query::{self, Collection, ListQuery};
 use crate::emulator::store::deployment_profiles::{
-    DeploymentProfile, IntuneError, JoinType, ProfileAssignment, profile_not_found,
+    AssignmentTarget, DeploymentProfile, IntuneError, JoinType, ProfileAssignment,
+    profile_not_found,
 };
 use crate::emulator::store::input::object_body;
 use crate::emulator::store::replication::{Snapshot, View};
@@ -187,7 +188,7 @@ fn assignments_collection(profile_id: &str) -> Collection {
     let sample = Rendered {
         default: ProfileAssignment {
             id: String::new(),
-            target: crate::emulator::store::deployment_profiles::AssignmentTarget::AllDevices,
+            target: AssignmentTarget::AllDevices,
             filter_id: None,
             filter_type: "none".into(),
             created_date_time: String::new(),
@@ -271,7 +272,14 @@ fn visible_profile(
     match tenant.replication.view(id, ctx.now) {
         View::NotYetVisible => Err(profile_not_found(id)),
         View::Stale(Snapshot::DeploymentProfile(profile))
-        | View::StillPresent(Snapshot::DeploymentProfile(profile)) => Ok(*profile),
+        | View::StillPresent(Snapshot::DeploymentProfile(profile)) => {
+            let mut profile = *profile;
+            // Assignments are entities of their own: a lagging read of the profile does not make them stale.
+            if let Some(current) = tenant.deployment_profiles.get(id) {
+                profile.assignments = current.assignments.clone();
+            }
+            Ok(profile)
+        }
         View::Stale(_) | View::StillPresent(_) => Err(profile_not_found(id)),
         View::Current => tenant
             .deployment_profiles
@@ -314,10 +322,10 @@ fn list_assignments(
     let profile = visible_profile(ctx, tenant, &id)?;
     let collection = assignments_collection(&id);
     let query = ListQuery::parse(&ctx.query, &collection).map_err(from_graph)?;
+    // Lists are served current, as everywhere in the emulator; only a GET by id of a new assignment lags.
     let items: Vec<Rendered> = profile
         .assignments
         .iter()
-        .filter(|assignment| !tenant.replication.is_hidden(&assignment.id, ctx.now))
         .map(|assignment| Rendered {
             default: assignment.render(&id),
             on_select: Map::new(),

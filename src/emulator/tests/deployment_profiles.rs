@@ -690,6 +690,7 @@ async fn with_consistency_lag_a_new_profile_404s_then_appears_and_updates_read_s
     })
     .await;
     let id = h.create_profile(tutorial_profile("Lagging")).await;
+    let group = h.create_group("Devices").await;
     let early = h.get(&format!("{PROFILES}/{id}")).await;
     assert_eq!(early.status, StatusCode::NOT_FOUND);
     assert_eq!(early.error_code(), "ResourceNotFound");
@@ -701,24 +702,58 @@ async fn with_consistency_lag_a_new_profile_404s_then_appears_and_updates_read_s
         1,
         "lists are current"
     );
+    let too_early = h.assign(&id, group_target(&group)).await;
+    assert_eq!(
+        too_early.status,
+        StatusCode::NOT_FOUND,
+        "the profile is not visible yet"
+    );
     tokio::time::sleep(lag).await;
+
     assert_eq!(
         h.get(&format!("{PROFILES}/{id}")).await.status,
         StatusCode::OK
     );
+    let assignment = format!("{id}_{group}_0");
+    assert_eq!(
+        h.assign(&id, group_target(&group)).await.status,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        h.get(&format!("{PROFILES}/{id}/assignments/{assignment}"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND,
+        "a new assignment lags like any new object"
+    );
+    assert_eq!(
+        h.assignment_ids(&id).await,
+        vec![assignment.clone()],
+        "lists are current"
+    );
+
     h.patch(
         &format!("{PROFILES}/{id}"),
         json!({"displayName": "Renamed"}),
     )
     .await;
+    let stale = h.get(&format!("{PROFILES}/{id}?$expand=assignments")).await;
+    assert_eq!(stale.body["displayName"], "Lagging");
     assert_eq!(
-        h.get(&format!("{PROFILES}/{id}")).await.body["displayName"],
-        "Lagging"
+        stale.body["assignments"][0]["id"],
+        assignment.as_str(),
+        "a stale profile does not make its assignments stale"
     );
     tokio::time::sleep(lag).await;
     assert_eq!(
         h.get(&format!("{PROFILES}/{id}")).await.body["displayName"],
         "Renamed"
+    );
+    assert_eq!(
+        h.get(&format!("{PROFILES}/{id}/assignments/{assignment}"))
+            .await
+            .status,
+        StatusCode::OK
     );
 }
 
@@ -784,5 +819,157 @@ async fn intune_errors_carry_graphs_envelope_and_a_json_message() {
         intune_text(&wrong_method).contains("No OData route"),
         "{}",
         intune_text(&wrong_method)
+    );
+}
+
+/// The tenant as the state file holds it, for the internal profile status API.
+fn tenant_on_disk(path: &std::path::Path) -> crate::emulator::store::Tenant {
+    let mut store: crate::emulator::store::Store =
+        serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    store
+        .tenants
+        .remove(TENANT)
+        .expect("the test tenant is stored")
+}
+
+impl Harness {
+    async fn add_member(&self, group: &str, member: &str) {
+        let answer = self
+            .post(
+                &format!("/v1.0/groups/{group}/members/$ref"),
+                json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{member}")}),
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::NO_CONTENT, "{:?}", answer.body);
+    }
+}
+
+#[tokio::test]
+async fn devices_in_assigned_groups_move_from_pending_to_assigned_and_the_right_profile_wins() {
+    use crate::emulator::store::deployment_profiles::ProfileAssignmentState::{
+        AssignedInSync, NotAssigned, Pending,
+    };
+    use time::OffsetDateTime;
+
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    let h = harness_with(Config {
+        state_file: Some(state.clone()),
+        ..config()
+    })
+    .await;
+    let delay = std::time::Duration::from_secs(600);
+
+    // Created in this order, so the All Devices profile is the oldest, then A, then B.
+    let default_profile = h.create_profile(tutorial_profile("All devices")).await;
+    let profile_a = h.create_profile(tutorial_profile("A")).await;
+    let profile_b = h.create_profile(tutorial_profile("B")).await;
+
+    let sales = h
+        .create_dynamic_group(
+            "Sales",
+            "(device.devicePhysicalIds -any (_ -eq \"[OrderID]:Sales\"))",
+        )
+        .await;
+    let excluded = h.create_group("Excluded").await;
+    let parent = h.create_group("Parent").await;
+    let nested = h.create_group("Nested").await;
+    h.add_member(&parent, &nested).await;
+
+    let sales_pc = h
+        .create_device("PC-SALES", &["[ZTDId]:ztd-sales", "[OrderID]:Sales"])
+        .await;
+    let excluded_pc = h
+        .create_device("PC-EXCL", &["[ZTDId]:ztd-excl", "[OrderID]:Sales"])
+        .await;
+    h.add_member(&excluded, &excluded_pc).await;
+    let nested_pc = h.create_device("PC-NESTED", &["[ZTDId]:ztd-nested"]).await;
+    h.add_member(&nested, &nested_pc).await;
+    let other_pc = h.create_device("PC-OTHER", &["[ZTDId]:ztd-other"]).await;
+
+    let before = tenant_on_disk(&state);
+    let now = OffsetDateTime::now_utc();
+    for device in [&sales_pc, &excluded_pc, &nested_pc, &other_pc] {
+        let status = before.deployment_profile_status(device, now + delay * 2, delay);
+        assert_eq!(status.state, NotAssigned, "no profile is assigned yet");
+        assert_eq!(status.profile_id, None);
+        assert_eq!(status.assigned_date_time, None);
+    }
+
+    // B reaches Sales first, then A; A also excludes a group; B reaches the nested group through its parent.
+    for (profile, body) in [
+        (&profile_b, group_target(&sales)),
+        (&profile_a, group_target(&sales)),
+        (&profile_a, exclusion_target(&excluded)),
+        (&profile_b, group_target(&parent)),
+        (&default_profile, all_devices_target()),
+    ] {
+        let answer = h.assign(profile, body).await;
+        assert_eq!(answer.status, StatusCode::CREATED, "{:?}", answer.body);
+    }
+    let tenant = tenant_on_disk(&state);
+    let now = OffsetDateTime::now_utc();
+    let assigned_at = |profile: &str, group: &str| {
+        let assignment = tenant.deployment_profiles[profile]
+            .assignments
+            .iter()
+            .find(|a| a.target.group_id() == group)
+            .unwrap();
+        crate::emulator::odata::parse_timestamp(&assignment.created_date_time).unwrap()
+    };
+
+    let expectations = [
+        (
+            &sales_pc,
+            &profile_a,
+            assigned_at(&profile_a, &sales),
+            "the oldest of two group profiles wins",
+        ),
+        (
+            &excluded_pc,
+            &profile_b,
+            assigned_at(&profile_b, &sales),
+            "an exclusion beats an inclusion",
+        ),
+        (
+            &nested_pc,
+            &profile_b,
+            assigned_at(&profile_b, &parent),
+            "nested groups count",
+        ),
+        (
+            &other_pc,
+            &default_profile,
+            assigned_at(&default_profile, "adadadad-808e-44e2-905a-0b7873a8a531"),
+            "All Devices is the default",
+        ),
+    ];
+    for (device, profile, since, why) in expectations {
+        let pending = tenant.deployment_profile_status(device, now, delay);
+        assert_eq!(pending.state, Pending, "{why}");
+        assert_eq!(
+            pending.profile_id.as_deref(),
+            Some(profile.as_str()),
+            "{why}"
+        );
+        assert_eq!(pending.assigned_date_time, None, "{why}");
+
+        let later = tenant.deployment_profile_status(device, since + delay, delay);
+        assert_eq!(later.state, AssignedInSync, "{why}");
+        assert_eq!(later.profile_id.as_deref(), Some(profile.as_str()), "{why}");
+        assert_eq!(later.assigned_date_time, Some(since + delay), "{why}");
+    }
+
+    // The Autopilot ZTD id names the same device as its Entra object id.
+    assert_eq!(
+        tenant.deployment_profile_status("ztd-sales", now + delay, delay),
+        tenant.deployment_profile_status(&sales_pc, now + delay, delay)
+    );
+    assert_eq!(
+        tenant
+            .deployment_profile_status("11111111-2222-4333-8444-555555555555", now, delay)
+            .state,
+        NotAssigned,
+        "an unknown device has no profile"
     );
 }

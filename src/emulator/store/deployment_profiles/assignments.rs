@@ -287,17 +287,16 @@ impl Tenant {
             .deployment_profiles
             .get_mut(profile_id)
             .ok_or_else(|| profile_not_found(profile_id))?;
-        let before = profile.assignments.len();
-        profile
+        let position = profile
             .assignments
-            .retain(|assignment| !assignment.id.eq_ignore_ascii_case(assignment_id));
-        if profile.assignments.len() == before {
-            return Err(IntuneError::not_found(
-                "windowsAutopilotDeploymentProfileAssignment",
-                assignment_id,
-            ));
-        }
-        self.replication.restored(assignment_id);
+            .iter()
+            .position(|assignment| assignment.id.eq_ignore_ascii_case(assignment_id))
+            .ok_or_else(|| {
+                IntuneError::not_found("windowsAutopilotDeploymentProfileAssignment", assignment_id)
+            })?;
+        let removed = profile.assignments.remove(position);
+        // A lagging "not yet visible" for a removed assignment must not outlive it.
+        self.replication.restored(&removed.id);
         Ok(())
     }
 
