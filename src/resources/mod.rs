@@ -5,6 +5,7 @@ use crate::graph::{GraphClient, GraphError};
 use crate::tfplugin::{Diagnostics, DynResource, StopSignal};
 use std::sync::Arc;
 
+pub mod deployment_profile;
 pub mod device_group;
 
 /// What configuration produces: the Graph client shared by every resource of this provider instance.
@@ -20,7 +21,10 @@ impl ProviderData {
 
 /// Every resource type this provider serves.
 pub fn all() -> Vec<Arc<dyn DynResource<ProviderData>>> {
-    vec![Arc::new(device_group::DeviceGroupResource)]
+    vec![
+        Arc::new(device_group::DeviceGroupResource),
+        Arc::new(deployment_profile::DeploymentProfileResource),
+    ]
 }
 
 /// Adds a Graph failure as a diagnostic: what failed, on which object, and Graph's own code, message and

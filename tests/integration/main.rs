@@ -3,6 +3,7 @@
 
 mod support;
 
+mod deployment_profile;
 mod device_group;
 mod protocol;
 mod smoke;
