@@ -74,18 +74,7 @@ pub struct DeploymentProfile {
     pub excluded_group_ids: Field<BTreeSet<String>>,
     pub assigned_to_all_devices: Field<bool>,
     pub timeouts: Value,
-    /// Set attributes whose elements are only partly known at plan time (`[autopilot_device_group.x.id]` before
-    /// the group exists), as Terraform sent them. `Field` reads such a set as wholly unknown; the plan must still
-    /// return it element by element, or Terraform rejects the plan ("planned value does not match config value").
-    partially_known: Vec<(&'static str, Value)>,
 }
-
-/// The set attributes that may hold references to other resources' ids.
-const SET_ATTRIBUTES: [&str; 3] = [
-    "role_scope_tag_ids",
-    "assigned_group_ids",
-    "excluded_group_ids",
-];
 
 impl Model for DeploymentProfile {
     fn from_value(value: &Value) -> Self {
@@ -114,16 +103,11 @@ impl Model for DeploymentProfile {
             excluded_group_ids: r.field("excluded_group_ids"),
             assigned_to_all_devices: r.field("assigned_to_all_devices"),
             timeouts: r.raw("timeouts"),
-            partially_known: SET_ATTRIBUTES
-                .into_iter()
-                .map(|name| (name, r.raw(name)))
-                .filter(|(_, raw)| raw.is_known() && !raw.is_null() && !raw.is_wholly_known())
-                .collect(),
         }
     }
 
     fn to_value(&self) -> Value {
-        let mut builder = ObjectBuilder::new()
+        ObjectBuilder::new()
             .field("id", &self.id)
             .field("display_name", &self.display_name)
             .field("description", &self.description)
@@ -151,19 +135,11 @@ impl Model for DeploymentProfile {
             )
             .field("management_service_app_id", &self.management_service_app_id)
             .field("assigned_to_all_devices", &self.assigned_to_all_devices)
-            .raw("timeouts", self.timeouts.clone());
-        let sets = [
-            ("role_scope_tag_ids", &self.role_scope_tag_ids),
-            ("assigned_group_ids", &self.assigned_group_ids),
-            ("excluded_group_ids", &self.excluded_group_ids),
-        ];
-        for (name, field) in sets {
-            builder = match self.partially_known.iter().find(|(n, _)| *n == name) {
-                Some((_, raw)) if field.is_unknown() => builder.raw(name, raw.clone()),
-                _ => builder.field(name, field),
-            };
-        }
-        builder.build()
+            .field("role_scope_tag_ids", &self.role_scope_tag_ids)
+            .field("assigned_group_ids", &self.assigned_group_ids)
+            .field("excluded_group_ids", &self.excluded_group_ids)
+            .raw("timeouts", self.timeouts.clone())
+            .build()
     }
 }
 
@@ -297,7 +273,6 @@ impl DeploymentProfile {
             excluded_group_ids: group_ids(excluded, &like.excluded_group_ids),
             assigned_to_all_devices: Field::Known(all_devices),
             timeouts,
-            partially_known: Vec::new(),
         }
     }
 
@@ -1865,25 +1840,22 @@ mod tests {
 
     #[test]
     fn a_set_of_ids_not_known_until_apply_plans_as_configured() {
+        use crate::tfplugin::DynResource;
         let partial = Value::Set(vec![Value::string(G1), Value::Unknown]);
         let value = config(&[
             ("display_name", Value::string("P")),
             ("assigned_group_ids", partial.clone()),
             ("excluded_group_ids", set(&[G2])),
         ]);
-        let model = DeploymentProfile::from_value(&value);
-        assert_eq!(model.assigned_group_ids, Field::Unknown);
-        let round_trip = model.to_value();
-        assert_eq!(round_trip.attr("assigned_group_ids"), Some(&partial));
-        assert_eq!(round_trip, value);
-
-        let mut known_later = model.clone();
-        known_later.assigned_group_ids = Field::Known([G1.to_string()].into());
-        assert_eq!(
-            known_later.to_value().attr("assigned_group_ids"),
-            Some(&set(&[G1])),
-            "a value the resource sets wins"
+        let planned = DynResource::<ProviderData>::modify_plan(
+            &DeploymentProfileResource,
+            &Value::Null,
+            &value,
+            value.clone(),
+            &mut Vec::new(),
+            &mut Diagnostics::new(),
         );
+        assert_eq!(planned.attr("assigned_group_ids"), Some(&partial));
     }
 
     #[test]
