@@ -11,6 +11,7 @@ mod cloud;
 mod config;
 pub mod consistency;
 mod deadline;
+pub mod enrollment;
 mod error;
 pub mod groups;
 mod odata;
