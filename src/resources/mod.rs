@@ -6,6 +6,7 @@ use crate::tfplugin::{Diagnostics, DynResource, StopSignal};
 use std::sync::Arc;
 
 pub mod device_group;
+pub mod enrollment_status_page;
 
 /// What configuration produces: the Graph client shared by every resource of this provider instance.
 pub struct ProviderData {
@@ -20,7 +21,10 @@ impl ProviderData {
 
 /// Every resource type this provider serves.
 pub fn all() -> Vec<Arc<dyn DynResource<ProviderData>>> {
-    vec![Arc::new(device_group::DeviceGroupResource)]
+    vec![
+        Arc::new(device_group::DeviceGroupResource),
+        Arc::new(enrollment_status_page::EnrollmentStatusPageResource),
+    ]
 }
 
 /// Adds a Graph failure as a diagnostic: what failed, on which object, and Graph's own code, message and
