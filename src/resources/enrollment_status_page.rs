@@ -438,6 +438,34 @@ fn validate_app_count(value: &Value, path: &AttrPath, diags: &mut Diagnostics) {
     }
 }
 
+/// Intune keeps at least the Default tag (an empty list reads back as `["0"]`), and tag ids are numbers.
+fn validate_scope_tags(value: &Value, path: &AttrPath, diags: &mut Diagnostics) {
+    let Some(items) = value.elements() else {
+        return;
+    };
+    if items.is_empty() {
+        diags.attribute_error(
+            path.clone(),
+            "Empty Scope Tag List",
+            format!(
+                "Attribute {path} must list at least one scope tag: Intune always keeps one (it stores [] as \
+                 [\"0\"], the Default tag). Remove the attribute to leave the tags to Intune."
+            ),
+        );
+    }
+    for tag in items.iter().filter_map(Value::as_str) {
+        if tag.is_empty() || !tag.bytes().all(|b| b.is_ascii_digit()) {
+            diags.attribute_error(
+                path.clone(),
+                "Invalid Scope Tag ID",
+                format!(
+                    "Attribute {path} holds scope tag ids, which are numbers such as \"0\" (Default); got {tag:?}."
+                ),
+            );
+        }
+    }
+}
+
 fn validate_priority(value: &Value, path: &AttrPath, diags: &mut Diagnostics) {
     let Value::Number(number) = value else { return };
     match number.as_i64() {
@@ -870,9 +898,14 @@ impl Resource<ProviderData> for EnrollmentStatusPageResource {
                     .computed()
                     .use_state_for_unknown()
                     .description(
-                        "Graph `roleScopeTagIds`: the Intune scope tags of the ESP (portal *Scope tags*). When \
-                         unset, Intune's choice (usually `0`, the *Default* tag) is kept and not managed.",
-                    ),
+                        "Graph `roleScopeTagIds`: the ids of the Intune scope tags of the ESP (portal *Scope \
+                         tags*), numbers such as `0` (the *Default* tag). When unset, Intune's choice (`0`) is kept \
+                         and not managed.",
+                    )
+                    .validator(Check {
+                        description: "At least one tag; each a decimal number.",
+                        check: validate_scope_tags,
+                    }),
             )
             .attribute(
                 Attribute::number("priority")
