@@ -4,5 +4,6 @@
 mod support;
 
 mod device_group;
+mod enrollment_status_page;
 mod protocol;
 mod smoke;
