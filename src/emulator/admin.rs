@@ -2,7 +2,7 @@
 //! or throttled or delayed.
 //! - `GET /_emulator/stats`: request counters.
 //! - `GET /_emulator/objects?tenant=T`: every object of tenant T by collection, in full Graph JSON (group members as
-//!   an id array under `members`).
+//!   an id array under `members`; enrollment configurations in beta's shape with their `assignments`).
 //! - `POST /_emulator/reset`: forget every tenant and the counters (issued tokens stay valid).
 
 use axum::body::Body;
@@ -47,7 +47,12 @@ pub async fn handle(
             let store = lock(&emulator.store);
             let body = match store.tenants.get(&tenant_id) {
                 Some(tenant) => objects(tenant),
-                None => objects(&Tenant::default()),
+                None => {
+                    // What the tenant will hold on first use.
+                    let mut fresh = Tenant::default();
+                    fresh.seed_enrollment_defaults(&tenant_id);
+                    objects(&fresh)
+                }
             };
             json_response(StatusCode::OK, body)
         }
@@ -98,7 +103,16 @@ fn objects(tenant: &Tenant) -> Value {
         .values()
         .map(|device| Value::Object(device.render(ApiVersion::V1).default))
         .collect();
-    json!({"groups": groups, "deletedItems": deleted, "devices": devices})
+    let enrollment_configurations: Vec<Value> = tenant
+        .enrollment_configurations
+        .values()
+        .map(|config| {
+            let mut object = config.render(ApiVersion::Beta).default;
+            object.insert("assignments".into(), json!(config.render_assignments()));
+            Value::Object(object)
+        })
+        .collect();
+    json!({"groups": groups, "deletedItems": deleted, "devices": devices, "deviceEnrollmentConfigurations": enrollment_configurations})
 }
 
 fn json_response(status: StatusCode, body: Value) -> Response {

@@ -5,6 +5,7 @@
 
 mod devices;
 mod directory;
+mod enrollment_configurations;
 mod groups;
 
 use std::time::Instant;
@@ -16,6 +17,7 @@ use super::prng::Random;
 use super::query::QueryContext;
 use super::store::Tenant;
 use super::store::groups::WriteContext;
+use enrollment_configurations::EnrollmentRoute;
 
 /// Everything a handler needs to know about the request besides the tenant's store.
 pub struct RequestContext<'a> {
@@ -74,6 +76,7 @@ pub enum Route {
     DevicesCount,
     Device(String),
     DirectoryObject(String),
+    EnrollmentConfigurations(EnrollmentRoute),
 }
 
 /// Why a path is not a route.
@@ -160,11 +163,23 @@ pub fn recognize(version: ApiVersion, segments: &[&str]) -> Result<(Route, &'sta
         ["directoryObjects", object] if !object.contains('.') => {
             (Route::DirectoryObject(id(object)), "/directoryObjects/{id}")
         }
+        [
+            "deviceManagement",
+            "deviceEnrollmentConfigurations",
+            rest @ ..,
+        ] => match enrollment_configurations::recognize(rest) {
+            Some((route, template)) => (Route::EnrollmentConfigurations(route), template),
+            None => {
+                return Err(Miss::UnknownSegment(
+                    segments[segments.len() - 1].to_string(),
+                ));
+            }
+        },
         [] => return Err(Miss::UnknownSegment(String::new())),
         [first, ..]
             if !matches!(
                 *first,
-                "groups" | "directory" | "devices" | "directoryObjects"
+                "groups" | "directory" | "devices" | "directoryObjects" | "deviceManagement"
             ) =>
         {
             return Err(Miss::UnknownSegment(first.to_string()));
@@ -203,6 +218,9 @@ pub fn dispatch(
         | Route::DirectoryObject(_) => directory::handle(route, ctx, tenant),
         Route::Devices | Route::DevicesCount | Route::Device(_) => {
             devices::handle(route, ctx, tenant)
+        }
+        Route::EnrollmentConfigurations(route) => {
+            enrollment_configurations::handle(route, ctx, tenant)
         }
     }
 }

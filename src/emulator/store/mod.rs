@@ -5,6 +5,7 @@
 
 pub mod devices;
 pub mod dynamic;
+pub mod enrollment_configurations;
 pub mod groups;
 pub mod input;
 pub mod replication;
@@ -18,6 +19,7 @@ use serde_json::{Map, Value};
 use super::auth::IssuedToken;
 use super::odata::{GraphError, resource_not_found};
 pub use devices::{AutopilotDeviceRegistration, Device};
+pub use enrollment_configurations::EnrollmentConfiguration;
 pub use groups::Group;
 use replication::Replication;
 
@@ -41,11 +43,12 @@ impl Store {
         }
     }
 
-    /// The tenant's store, created empty on first use.
+    /// The tenant's store, created on first use with the default enrollment configurations every Intune tenant has.
     pub fn tenant_mut(&mut self, tenant_id: &str) -> &mut Tenant {
         let lag = self.consistency_lag;
         let tenant = self.tenants.entry(tenant_id.to_string()).or_default();
         tenant.replication.set_window(lag);
+        tenant.seed_enrollment_defaults(tenant_id);
         tenant
     }
 
@@ -66,6 +69,9 @@ pub struct Tenant {
     pub deleted_groups: BTreeMap<String, Group>,
     #[serde(default)]
     pub devices: BTreeMap<String, Device>,
+    /// Intune's `deviceEnrollmentConfigurations` (ESPs and the tenant's defaults), by id.
+    #[serde(default)]
+    pub enrollment_configurations: BTreeMap<String, EnrollmentConfiguration>,
     /// Replication lag bookkeeping: short-lived and tied to this process's clock, so never persisted.
     #[serde(skip)]
     pub replication: Replication,

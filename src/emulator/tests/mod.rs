@@ -3,6 +3,7 @@
 mod auth;
 mod devices;
 mod dynamic;
+mod enrollment_configurations;
 mod faults;
 mod groups;
 mod lifecycle;
