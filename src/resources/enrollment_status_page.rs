@@ -7,7 +7,7 @@
 //! `/assignments` lists is read back, so an assignment changed in the portal shows up as drift. The tenant's
 //! default ESP is never managed here: it can be neither deleted nor assigned.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -68,7 +68,19 @@ pub struct Esp {
     pub assigned_to_all_devices: Field<bool>,
     pub assigned_to_all_users: Field<bool>,
     pub timeouts: Value,
+    /// Raw values of the sets that are only partly known (see [`SET_ATTRIBUTES`]).
+    partly_known: BTreeMap<String, Value>,
 }
+
+/// The set attributes. At plan time a set can hold unknown elements (`[autopilot_device_group.x.id]` before the
+/// group exists); the typed view reads such a set as unknown, but Terraform requires the plan to keep exactly the
+/// configuration's shape (a set of one unknown element), so the raw value is carried through and written back.
+const SET_ATTRIBUTES: [&str; 4] = [
+    "selected_mobile_app_ids",
+    "role_scope_tag_ids",
+    "assigned_group_ids",
+    "excluded_group_ids",
+];
 
 impl Model for Esp {
     fn from_value(value: &Value) -> Self {
@@ -99,11 +111,16 @@ impl Model for Esp {
             assigned_to_all_devices: r.field("assigned_to_all_devices"),
             assigned_to_all_users: r.field("assigned_to_all_users"),
             timeouts: r.raw("timeouts"),
+            partly_known: SET_ATTRIBUTES
+                .iter()
+                .map(|name| (name.to_string(), r.raw(name)))
+                .filter(|(_, raw)| raw.is_known() && !raw.is_wholly_known())
+                .collect(),
         }
     }
 
     fn to_value(&self) -> Value {
-        ObjectBuilder::new()
+        let mut builder = ObjectBuilder::new()
             .field("id", &self.id)
             .field("display_name", &self.display_name)
             .field("description", &self.description)
@@ -152,12 +169,27 @@ impl Model for Esp {
             .field("excluded_group_ids", &self.excluded_group_ids)
             .field("assigned_to_all_devices", &self.assigned_to_all_devices)
             .field("assigned_to_all_users", &self.assigned_to_all_users)
-            .raw("timeouts", self.timeouts.clone())
-            .build()
+            .raw("timeouts", self.timeouts.clone());
+        for (name, raw) in &self.partly_known {
+            if self.set_field(name).is_some_and(Field::is_unknown) {
+                builder = builder.raw(name, raw.clone());
+            }
+        }
+        builder.build()
     }
 }
 
 impl Esp {
+    fn set_field(&self, name: &str) -> Option<&Field<BTreeSet<String>>> {
+        match name {
+            "selected_mobile_app_ids" => Some(&self.selected_mobile_app_ids),
+            "role_scope_tag_ids" => Some(&self.role_scope_tag_ids),
+            "assigned_group_ids" => Some(&self.assigned_group_ids),
+            "excluded_group_ids" => Some(&self.excluded_group_ids),
+            _ => None,
+        }
+    }
+
     /// The settings to send to Graph. At apply time every attribute with a default is known.
     fn settings(&self) -> EspSettings {
         let flag = |f: &Field<bool>| f.known().copied().unwrap_or(false);
@@ -273,6 +305,7 @@ impl Esp {
             assigned_to_all_devices: Field::Known(assignments.all_devices),
             assigned_to_all_users: Field::Known(assignments.all_users),
             timeouts,
+            partly_known: BTreeMap::new(),
         }
     }
 }
@@ -1623,6 +1656,25 @@ mod tests {
         assert_eq!(Esp::from_value(&plan.to_value()), plan);
         let schema = EnrollmentStatusPageResource.schema();
         assert!(plan.to_value().conforms_to(&schema.value_type()));
+    }
+
+    #[test]
+    fn a_set_with_unknown_elements_keeps_its_shape_through_the_model() {
+        let mut value = planned().to_value();
+        let partly = Value::Set(vec![Value::Unknown, Value::string(G1)]);
+        *value.attr_mut("assigned_group_ids").unwrap() = partly.clone();
+        let model = Esp::from_value(&value);
+        assert_eq!(model.assigned_group_ids, Field::Unknown);
+        assert_eq!(model.assignments(), None);
+        assert_eq!(model.to_value().attr("assigned_group_ids"), Some(&partly));
+
+        let mut known = model.clone();
+        known.assigned_group_ids = Field::Known(ids(&[G1, G2]));
+        assert_eq!(
+            known.to_value().attr("assigned_group_ids"),
+            Some(&Value::Set(vec![Value::string(G1), Value::string(G2)])),
+            "once known, the typed value wins"
+        );
     }
 
     #[test]

@@ -649,7 +649,7 @@ fn invalid_input_fails_validate_without_a_request() {
 
 #[test]
 fn apply_survives_faults() {
-    let emulator = Emulator::start(&["--fault-rate", "0.2"]);
+    let emulator = Emulator::start(&["--fault-rate", "0.2", "--consistency-lag-ms", "2000"]);
     let defaults = sorted_ids(&configurations(&emulator));
     let ws = Workspace::new(&emulator, TENANT);
     let config = |suffix: &str, first: u32, second: u32| {
