@@ -27,6 +27,8 @@ use crate::tfplugin::{
 
 const TYPE_NAME: &str = "autopilot_enrollment_status_page";
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10 * 60);
+/// Reads are bounded but not configurable (the `timeouts` block has no `read`).
+const READ_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 
 /// Graph's default for `installProgressTimeoutInMinutes` (also what a `null` there means).
 const DEFAULT_INSTALL_TIMEOUT_MINUTES: i64 = 60;
@@ -40,6 +42,8 @@ const MAX_SELECTED_APPS: usize = 100;
 /// "priority 2" can be impossible for a moment (the ESP that will be 1 is still being created, or another ESP's
 /// move just shifted this one); past this window the configuration itself asks for something impossible.
 const PRIORITY_WINDOW: Duration = Duration::from_secs(60);
+/// Of the operation's time, what is kept to count the tenant's ESPs when a priority cannot be reached.
+const EXPLANATION_RESERVE: Duration = Duration::from_secs(5);
 /// While waiting for a priority, how often it is asserted again (a concurrent move of a sibling may undo it).
 const PRIORITY_REASSERT: Duration = Duration::from_secs(3);
 
@@ -650,7 +654,14 @@ impl EnrollmentStatusPageResource {
         diags: &mut Diagnostics,
     ) -> bool {
         let graph = &ctx.data.graph;
-        let window = deadline.min_after(PRIORITY_WINDOW);
+        // Keep a little of the operation's time to explain a failure (the listing below).
+        let window = Deadline::at(
+            deadline
+                .instant()
+                .checked_sub(EXPLANATION_RESERVE)
+                .unwrap_or(deadline.instant()),
+        )
+        .min_after(PRIORITY_WINDOW);
         let started = Instant::now();
         let mut asserted_at: Option<Instant> = None;
         let mut refusal: Option<GraphError> = None;
@@ -767,12 +778,13 @@ fn priority_failure_detail(
     detail
 }
 
+/// The deadline of an operation from the resource's `timeouts` block (`timeout_for` reads the block out of a
+/// resource value, so it gets one holding just the block).
 fn deadline_for(model: &Esp, operation: Operation) -> Deadline {
-    Deadline::after(timeouts::timeout_for(
-        &model.timeouts,
-        operation,
-        DEFAULT_TIMEOUT,
-    ))
+    let resource = ObjectBuilder::new()
+        .raw("timeouts", model.timeouts.clone())
+        .build();
+    Deadline::after(timeouts::timeout_for(&resource, operation, DEFAULT_TIMEOUT))
 }
 
 const BOOLEAN_SETTINGS: [(&str, &str); 8] = [
@@ -1104,11 +1116,7 @@ impl Resource<ProviderData> for EnrollmentStatusPageResource {
         diags: &mut Diagnostics,
     ) -> Option<Esp> {
         let id = state.id.known()?.clone();
-        let deadline = Deadline::after(timeouts::timeout_for(
-            &state.timeouts,
-            Operation::Read,
-            Duration::from_secs(5 * 60),
-        ));
+        let deadline = Deadline::after(READ_TIMEOUT);
         match self.fetch(&ctx.data.graph, &id, state, deadline).await {
             Ok(Some((esp, _))) if !esp.is_enrollment_status_page() => {
                 diags.error(
@@ -1675,6 +1683,18 @@ mod tests {
             Some(&Value::Set(vec![Value::string(G1), Value::string(G2)])),
             "once known, the typed value wins"
         );
+    }
+
+    #[test]
+    fn the_timeouts_block_bounds_each_operation() {
+        let mut plan = planned();
+        plan.timeouts = ObjectBuilder::new()
+            .field("create", &Field::Known("15s".to_string()))
+            .field::<String>("update", &Field::Null)
+            .field::<String>("delete", &Field::Null)
+            .build();
+        assert!(deadline_for(&plan, Operation::Create).remaining() <= Duration::from_secs(15));
+        assert!(deadline_for(&plan, Operation::Update).remaining() > Duration::from_secs(9 * 60));
     }
 
     #[test]

@@ -402,6 +402,41 @@ fn priorities_one_and_two_then_swapped_converge() {
 }
 
 #[test]
+fn a_priority_beyond_the_number_of_esps_fails_with_an_explanation() {
+    let emulator = Emulator::start(&[]);
+    let defaults = sorted_ids(&configurations(&emulator));
+    let ws = Workspace::new(&emulator, TENANT);
+    ws.write(
+        "main.tf",
+        r#"
+resource "autopilot_enrollment_status_page" "lonely" {
+  display_name = "Lonely"
+  priority     = 2
+  timeouts {
+    create = "15s"
+  }
+}
+"#,
+    );
+    let out = ws.run(&["apply", "-auto-approve", "-input=false"]);
+    assert_ne!(out.status, 0, "priority 2 of 1 ESP was accepted:\n{out}");
+    assert!(
+        out.stderr
+            .contains("Enrollment Status Page Priority Not Reached"),
+        "{out}"
+    );
+    let detail = out.stderr.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        detail.contains("the tenant has 1 custom ESP, so the lowest possible precedence is 1"),
+        "{out}"
+    );
+    assert_eq!(esp_named(&emulator, "Lonely")["priority"], 1);
+    // The ESP is in the state (tainted), not orphaned: destroy removes it.
+    ws.destroy();
+    assert_eq!(sorted_ids(&configurations(&emulator)), defaults);
+}
+
+#[test]
 fn import_then_plan_is_empty_and_the_default_esp_is_refused() {
     let emulator = Emulator::start(&[]);
     let defaults = sorted_ids(&configurations(&emulator));
