@@ -10,10 +10,10 @@ use serde_json::{Map, Value, json};
 use super::{RequestContext, is_action};
 use crate::emulator::odata::{GraphError, Reply};
 use crate::emulator::query::{self, Collection, ListQuery, QueryContext};
-use crate::emulator::store::Tenant;
 use crate::emulator::store::enrollment_configurations::{self, EnrollmentConfiguration, Failure};
 use crate::emulator::store::input::object_body;
 use crate::emulator::store::replication::{Snapshot, View};
+use crate::emulator::store::{Rendered, Tenant};
 
 const COLLECTION: &str = "deviceManagement/deviceEnrollmentConfigurations";
 /// Intune's internal service path, as its routing errors name it.
@@ -30,6 +30,21 @@ pub enum EnrollmentRoute {
     Assignments(String),
     AssignmentsCount(String),
     Assignment(String, String),
+}
+
+impl EnrollmentRoute {
+    /// The configuration the route addresses, if it addresses one.
+    fn configuration_id(&self) -> Option<&str> {
+        match self {
+            EnrollmentRoute::Collection | EnrollmentRoute::Count => None,
+            EnrollmentRoute::Item(id)
+            | EnrollmentRoute::Assign(id)
+            | EnrollmentRoute::SetPriority(id)
+            | EnrollmentRoute::Assignments(id)
+            | EnrollmentRoute::AssignmentsCount(id)
+            | EnrollmentRoute::Assignment(id, _) => Some(id),
+        }
+    }
 }
 
 /// Recognises the segments after `deviceManagement/deviceEnrollmentConfigurations` and names the route's template.
@@ -149,6 +164,15 @@ pub fn handle(
     let version = ctx.version();
     let write = ctx.write();
     let fail = |failure: Failure| graph_error(ctx, failure);
+    if let Some(id) = route.configuration_id()
+        && tenant
+            .enrollment_configurations
+            .get(id)
+            .is_some_and(|config| !config.kind.in_version(version))
+    {
+        // A beta-only type does not exist in v1.0, whatever the verb.
+        return Err(fail(Failure::not_found(id)));
+    }
     match route {
         EnrollmentRoute::Collection if method == Method::GET => list(ctx, tenant),
         EnrollmentRoute::Collection if method == Method::POST => {
@@ -288,11 +312,7 @@ fn parse_expand(ctx: &RequestContext) -> Result<bool, GraphError> {
     }
 }
 
-fn rendered(
-    ctx: &RequestContext,
-    config: &EnrollmentConfiguration,
-    expand: bool,
-) -> crate::emulator::store::Rendered {
+fn rendered(ctx: &RequestContext, config: &EnrollmentConfiguration, expand: bool) -> Rendered {
     let mut rendered = config.render(ctx.version());
     if expand {
         rendered.default.insert(
@@ -303,7 +323,7 @@ fn rendered(
     rendered
 }
 
-fn rendered_all(ctx: &RequestContext, tenant: &Tenant) -> Vec<crate::emulator::store::Rendered> {
+fn rendered_all(ctx: &RequestContext, tenant: &Tenant) -> Vec<Rendered> {
     tenant
         .enrollment_configurations
         .values()
@@ -391,6 +411,7 @@ fn list_assignments(
         "count",
         "expand",
     ])?;
+    // Any assignment shows the property names `$select` and `$filter` may use.
     let sample = config
         .assignments
         .first()
@@ -405,7 +426,7 @@ fn list_assignments(
     let collection = Collection::new(
         "microsoft.graph.enrollmentConfigurationAssignment",
         format!("{COLLECTION}('{}')/assignments", config.id),
-        &crate::emulator::store::Rendered {
+        &Rendered {
             default: sample,
             on_select: Map::new(),
         },
@@ -415,7 +436,7 @@ fn list_assignments(
     let items = config
         .assignments
         .iter()
-        .map(|assignment| crate::emulator::store::Rendered {
+        .map(|assignment| Rendered {
             default: assignment.render(&config.id),
             on_select: Map::new(),
         })

@@ -196,6 +196,13 @@ async fn v1_shows_only_the_base_type_and_the_non_blocking_flag() {
         .await;
     assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
     let id = created.body["id"].as_str().unwrap();
+    let restore =
+        format!("/v1.0/deviceManagement/deviceEnrollmentConfigurations/{TENANT}_WindowsRestore");
+    assert_eq!(h.get(&restore).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        h.patch(&restore, json!({"description": "x"})).await.status,
+        StatusCode::NOT_FOUND
+    );
     let beta = h.config(id).await;
     assert_eq!(beta["allowNonBlockingAppInstallation"], true);
     assert_eq!(
@@ -298,12 +305,21 @@ async fn patch_changes_what_is_sent_bumps_version_and_answers_204() {
     assert!(untyped.error_message().contains(
         "'showInstallationProgress' does not exist on type 'microsoft.graph.deviceEnrollmentConfiguration'"
     ));
+    // A whole object read back from Graph can be sent again as is (annotations and read-only properties ignored).
+    let mut echoed = h
+        .get(&format!("{CONFIGS}/{id}?$expand=assignments"))
+        .await
+        .body;
+    echoed["displayName"] = json!("Echoed");
+    let echo = h.patch(&format!("{CONFIGS}/{id}"), echoed).await;
+    assert_eq!(echo.status, StatusCode::NO_CONTENT, "{:?}", echo.body);
+    assert_eq!(h.config(&id).await["displayName"], "Echoed");
     // Base properties need no type.
     let renamed = h
         .patch(&format!("{CONFIGS}/{id}"), json!({"description": "d"}))
         .await;
     assert_eq!(renamed.status, StatusCode::NO_CONTENT);
-    assert_eq!(h.config(&id).await["version"], 3);
+    assert_eq!(h.config(&id).await["version"], 4);
 }
 
 #[tokio::test]
@@ -694,6 +710,18 @@ async fn lists_filter_by_type_and_page_with_next_links() {
             "{filter}"
         );
     }
+    let count = h
+        .get(&format!(
+            "{CONFIGS}/$count?$filter={}",
+            urlencode("isof('microsoft.graph.windows10EnrollmentCompletionPageConfiguration')")
+        ))
+        .await;
+    assert_eq!(
+        count.status,
+        StatusCode::OK,
+        "Intune needs no ConsistencyLevel"
+    );
+    assert_eq!(count.body, json!(2));
     let custom_only = h
         .get(&format!(
             "{CONFIGS}?$filter={}",
@@ -829,5 +857,36 @@ async fn configurations_and_assignments_survive_a_restart_with_state() {
             .unwrap()
             .len(),
         6
+    );
+}
+
+#[tokio::test]
+async fn injected_faults_hit_these_routes_before_anything_is_written() {
+    let h = harness_with(Config {
+        fault_rate: 1.0,
+        ..config()
+    })
+    .await;
+    for _ in 0..5 {
+        let answer = h.post(CONFIGS, esp("Never")).await;
+        assert!(
+            [429, 503, 504].contains(&answer.status.as_u16()),
+            "{:?}",
+            answer.status
+        );
+    }
+    let stats = h.stats().await;
+    assert_eq!(stats["faults"], 5);
+    assert_eq!(
+        stats["by_route"]["POST /beta/deviceManagement/deviceEnrollmentConfigurations"],
+        5
+    );
+    assert_eq!(
+        h.objects().await["deviceEnrollmentConfigurations"]
+            .as_array()
+            .unwrap()
+            .len(),
+        5,
+        "only the defaults"
     );
 }

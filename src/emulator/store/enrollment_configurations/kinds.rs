@@ -273,10 +273,11 @@ impl Kind {
         version == ApiVersion::Beta || self != Kind::WindowsRestore
     }
 
-    /// The type an `@odata.type` names (`#microsoft.graph.x`, `microsoft.graph.x` or `#x`), in `version`.
+    /// The type an `@odata.type` names (`#microsoft.graph.x` or `microsoft.graph.x`: OData type names are
+    /// qualified), in `version`.
     pub fn from_odata_type(text: &str, version: ApiVersion) -> Option<Kind> {
         let text = text.strip_prefix('#').unwrap_or(text);
-        let name = text.strip_prefix("microsoft.graph.").unwrap_or(text);
+        let name = text.strip_prefix("microsoft.graph.")?;
         Kind::ALL
             .into_iter()
             .find(|kind| kind.type_name() == name && kind.in_version(version))
