@@ -764,7 +764,7 @@ fn priority_failure_detail(
     );
     match custom_esps {
         Some(n) if wanted > n as i64 => detail.push_str(&format!(
-            ": the tenant has {n} custom ESP{}, so the lowest possible precedence is {n}",
+            ": the tenant has {n} custom ESP{}, so the highest number it can take is {n}",
             if n == 1 { "" } else { "s" }
         )),
         _ => detail.push_str(

@@ -427,7 +427,7 @@ resource "autopilot_enrollment_status_page" "lonely" {
     );
     let detail = out.stderr.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(
-        detail.contains("the tenant has 1 custom ESP, so the lowest possible precedence is 1"),
+        detail.contains("the tenant has 1 custom ESP, so the highest number it can take is 1"),
         "{out}"
     );
     assert_eq!(esp_named(&emulator, "Lonely")["priority"], 1);
