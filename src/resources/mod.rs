@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 pub mod deployment_profile;
 pub mod device_group;
+pub mod enrollment_status_page;
 
 /// What configuration produces: the Graph client shared by every resource of this provider instance.
 pub struct ProviderData {
@@ -23,6 +24,7 @@ impl ProviderData {
 pub fn all() -> Vec<Arc<dyn DynResource<ProviderData>>> {
     vec![
         Arc::new(device_group::DeviceGroupResource),
+        Arc::new(enrollment_status_page::EnrollmentStatusPageResource),
         Arc::new(deployment_profile::DeploymentProfileResource),
     ]
 }

@@ -5,5 +5,6 @@ mod support;
 
 mod deployment_profile;
 mod device_group;
+mod enrollment_status_page;
 mod protocol;
 mod smoke;
