@@ -90,36 +90,6 @@ fn assignment_writes(emulator: &Emulator) -> (u64, u64) {
     (posts, requests(emulator, "DELETE", "/assignments/"))
 }
 
-/// The resource changes of a saved plan, as (address, actions), leaving out no-ops.
-fn planned_actions(ws: &Workspace) -> Vec<(String, Vec<String>)> {
-    let out = ws.run(&["plan", "-out=tf.plan", "-input=false"]);
-    assert_eq!(
-        out.status, 0,
-        "plan failed:\n{}\n{}",
-        out.stdout, out.stderr
-    );
-    let show = ws.run(&["show", "-json", "tf.plan"]);
-    let plan: Value = serde_json::from_str(&show.stdout).expect("plan JSON");
-    plan["resource_changes"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .iter()
-        .map(|c| {
-            let actions = c["change"]["actions"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|a| a.as_str().unwrap().to_string());
-            (
-                c["address"].as_str().unwrap().to_string(),
-                actions.collect(),
-            )
-        })
-        .filter(|(_, actions)| actions != &["no-op"])
-        .collect()
-}
-
 fn one_update(address: &str) -> Vec<(String, Vec<String>)> {
     vec![(address.to_string(), vec!["update".to_string()])]
 }
@@ -236,7 +206,7 @@ fn tutorial_profile_is_assigned_to_a_device_group_and_every_setting_updates_in_p
     );
     ws.write("main.tf", &changed);
     assert_eq!(
-        planned_actions(&ws),
+        ws.planned_actions(),
         one_update("autopilot_deployment_profile.tutorial")
     );
     ws.apply();
@@ -281,7 +251,7 @@ fn tutorial_profile_is_assigned_to_a_device_group_and_every_setting_updates_in_p
     // Back to the defaults: optional texts are cleared, again in place.
     ws.write("main.tf", TUTORIAL);
     assert_eq!(
-        planned_actions(&ws),
+        ws.planned_actions(),
         one_update("autopilot_deployment_profile.tutorial")
     );
     ws.apply();
@@ -359,7 +329,7 @@ fn assignments_change_by_difference_and_portal_assignments_show_as_drift() {
         let stayed: Vec<(String, String, String)> = assignments(&only_profile(&emulator));
         let before = assignment_writes(&emulator);
         ws.write("main.tf", &main_tf);
-        assert_eq!(planned_actions(&ws), one_update(address), "step {step}");
+        assert_eq!(ws.planned_actions(), one_update(address), "step {step}");
         ws.apply();
         let after = assignment_writes(&emulator);
         assert_eq!(
@@ -451,7 +421,7 @@ fn join_type_change_replaces_with_a_hybrid_profile() {
             ),
         ),
     );
-    let actions = planned_actions(&ws);
+    let actions = ws.planned_actions();
     assert_eq!(actions.len(), 1, "{actions:?}");
     assert_eq!(actions[0].0, address);
     let mut kinds = actions[0].1.clone();
@@ -486,7 +456,7 @@ fn join_type_change_replaces_with_a_hybrid_profile() {
             ),
         ),
     );
-    assert_eq!(planned_actions(&ws), one_update(address));
+    assert_eq!(ws.planned_actions(), one_update(address));
     ws.apply();
     ws.assert_plan_empty();
     assert_eq!(
@@ -635,7 +605,7 @@ fn deleted_out_of_band_plans_a_create() {
         204
     );
     assert_eq!(
-        planned_actions(&ws),
+        ws.planned_actions(),
         vec![(
             "autopilot_deployment_profile.gone".to_string(),
             vec!["create".to_string()]

@@ -51,36 +51,6 @@ resource "autopilot_device_group" "autopilot" {{
     )
 }
 
-/// The resource changes of a saved plan, as (address, actions).
-fn planned_actions(ws: &Workspace) -> Vec<(String, Vec<String>)> {
-    let out = ws.run(&["plan", "-out=tf.plan", "-input=false"]);
-    assert_eq!(
-        out.status, 0,
-        "plan failed:\n{}\n{}",
-        out.stdout, out.stderr
-    );
-    let show = ws.run(&["show", "-json", "tf.plan"]);
-    let plan: Value = serde_json::from_str(&show.stdout).expect("plan JSON");
-    plan["resource_changes"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .iter()
-        .map(|c| {
-            let actions = c["change"]["actions"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|a| a.as_str().unwrap().to_string());
-            (
-                c["address"].as_str().unwrap().to_string(),
-                actions.collect(),
-            )
-        })
-        .filter(|(_, actions)| actions != &["no-op"])
-        .collect()
-}
-
 #[test]
 fn dynamic_group_lifecycle() {
     let emulator = Emulator::start(&[]);
@@ -133,7 +103,7 @@ fn dynamic_group_lifecycle() {
         ),
     );
     assert_eq!(
-        planned_actions(&ws),
+        ws.planned_actions(),
         vec![(
             "autopilot_device_group.autopilot".to_string(),
             vec!["update".to_string()]
@@ -207,7 +177,7 @@ resource "autopilot_device_group" "pilot" {{
     // Exchange one member in place.
     ws.write("main.tf", &assigned(&[&a, &c]));
     assert_eq!(
-        planned_actions(&ws),
+        ws.planned_actions(),
         vec![(
             "autopilot_device_group.pilot".to_string(),
             vec!["update".to_string()]
@@ -255,7 +225,7 @@ resource "autopilot_device_group" "pilot" {{
         "main.tf",
         &dynamic_config("Autopilot pilot", ZTD_RULE, "").replace("\"autopilot\" {", "\"pilot\" {"),
     );
-    let actions = planned_actions(&ws);
+    let actions = ws.planned_actions();
     assert_eq!(actions.len(), 1, "{actions:?}");
     assert_eq!(
         actions[0].1,
@@ -334,7 +304,7 @@ fn deleted_out_of_band_plans_a_create() {
         204
     );
     assert_eq!(
-        planned_actions(&ws),
+        ws.planned_actions(),
         vec![(
             "autopilot_device_group.autopilot".to_string(),
             vec!["create".to_string()]

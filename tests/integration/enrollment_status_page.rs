@@ -76,32 +76,6 @@ fn resource_values(ws: &Workspace, address: &str) -> Value {
         .unwrap_or_else(|| panic!("{address} is not in the state: {state:#}"))
 }
 
-/// The resource changes of a saved plan, as (address, actions), leaving out no-ops.
-fn planned_actions(ws: &Workspace) -> Vec<(String, Vec<String>)> {
-    let out = ws.run(&["plan", "-out=tf.plan", "-input=false"]);
-    assert_eq!(out.status, 0, "plan failed:\n{out}");
-    let show = ws.run(&["show", "-json", "tf.plan"]);
-    let plan: Value = serde_json::from_str(&show.stdout).expect("plan JSON");
-    plan["resource_changes"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .iter()
-        .map(|c| {
-            let actions = c["change"]["actions"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|a| a.as_str().unwrap().to_string());
-            (
-                c["address"].as_str().unwrap().to_string(),
-                actions.collect(),
-            )
-        })
-        .filter(|(_, actions)| actions != &["no-op"])
-        .collect()
-}
-
 fn updates_only(addresses: &[&str]) -> Vec<(String, Vec<String>)> {
     addresses
         .iter()
@@ -232,7 +206,7 @@ resource "autopilot_enrollment_status_page" "esp" {{
         ),
     );
     assert_eq!(
-        planned_actions(&ws),
+        ws.planned_actions(),
         updates_only(&["autopilot_enrollment_status_page.esp"])
     );
     ws.apply();
@@ -269,7 +243,7 @@ resource "autopilot_enrollment_status_page" "esp" {{
     );
     assert_eq!(status, 204, "{body}");
     assert_eq!(
-        planned_actions(&ws),
+        ws.planned_actions(),
         updates_only(&["autopilot_enrollment_status_page.esp"]),
         "the portal's assignments are drift"
     );
@@ -296,7 +270,7 @@ resource "autopilot_enrollment_status_page" "esp" {{
         ),
     );
     assert_eq!(
-        planned_actions(&ws),
+        ws.planned_actions(),
         updates_only(&["autopilot_enrollment_status_page.esp"])
     );
     ws.apply();
@@ -354,7 +328,7 @@ fn priorities_one_and_two_then_swapped_converge() {
 
     ws.write("main.tf", &two_esps(2, 1));
     assert_eq!(
-        planned_actions(&ws),
+        ws.planned_actions(),
         updates_only(&[
             "autopilot_enrollment_status_page.first",
             "autopilot_enrollment_status_page.second"
@@ -581,7 +555,7 @@ resource "autopilot_enrollment_status_page" "esp" {
         204
     );
     assert_eq!(
-        planned_actions(&ws),
+        ws.planned_actions(),
         vec![(
             "autopilot_enrollment_status_page.esp".to_string(),
             vec!["create".to_string()]

@@ -6,5 +6,6 @@ mod support;
 mod deployment_profile;
 mod device_group;
 mod enrollment_status_page;
+mod examples;
 mod protocol;
 mod smoke;
