@@ -459,3 +459,30 @@ resource "autopilot_device_group" "outer" {
     ws.destroy();
     assert!(groups(&emulator).is_empty());
 }
+
+#[test]
+fn more_members_than_graph_binds_at_create() {
+    let emulator = Emulator::start(&[]);
+    // Graph binds at most 20 members in the create request; the rest must still arrive.
+    let ids: Vec<String> = (0..25)
+        .map(|i| add_device(&emulator, &format!("PC-{i:02}"), &[]))
+        .collect();
+    let ws = Workspace::new(&emulator, TENANT);
+    let list: Vec<String> = ids.iter().map(|id| format!("\"{id}\"")).collect();
+    ws.write(
+        "main.tf",
+        &format!(
+            "resource \"autopilot_device_group\" \"big\" {{\n  display_name = \"Big\"\n  members      = [{}]\n}}\n",
+            list.join(", ")
+        ),
+    );
+    ws.apply();
+    ws.assert_plan_empty();
+    let all = groups(&emulator);
+    let members = group_named(&all, "Big")["members"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(members, 25);
+    ws.destroy();
+}
