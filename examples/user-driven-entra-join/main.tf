@@ -1,6 +1,4 @@
-# The user-driven Microsoft Entra join tutorial as code.
-# Step 1: the Autopilot device groups. (The ESP, the deployment profile and device registration follow as their
-# resources land.)
+# The user-driven Microsoft Entra join tutorial as code, step by step (see README.md beside this file).
 
 terraform {
   required_providers {
@@ -20,18 +18,50 @@ variable "group_tag" {
   default     = "Sales"
 }
 
-# "Create a device group": every Autopilot device.
+# Step 1, "Create a device group": every Autopilot device...
 resource "autopilot_device_group" "autopilot_devices" {
   display_name    = "Autopilot devices"
   description     = "Every device registered with Windows Autopilot"
   membership_rule = "(device.devicePhysicalIds -any (_ -contains \"[ZTDId]\"))"
 }
 
-# A group per group tag, for targeting one department's devices.
+# ...and a group per group tag, for targeting one department's devices.
 resource "autopilot_device_group" "group_tag" {
   display_name    = "Autopilot devices - ${var.group_tag}"
   description     = "Autopilot devices imported with group tag ${var.group_tag}"
   membership_rule = "(device.devicePhysicalIds -any (_ -eq \"[OrderID]:${var.group_tag}\"))"
+}
+
+# Step 2, "Configure and assign the Enrollment Status Page": show app and profile progress, wait up to 60
+# minutes, and (as the tutorial suggests while testing) let users collect logs, reset or use the device when
+# something fails.
+resource "autopilot_enrollment_status_page" "autopilot" {
+  display_name                            = "Autopilot ESP"
+  description                             = "Enrollment Status Page for Autopilot devices"
+  show_installation_progress              = true
+  install_progress_timeout_in_minutes     = 60
+  allow_log_collection_on_install_failure = true
+  allow_device_reset_on_install_failure   = true
+  allow_device_use_on_install_failure     = true
+  priority                                = 1
+  assigned_group_ids                      = [autopilot_device_group.autopilot_devices.id]
+}
+
+# Step 3, "Create and assign the Autopilot deployment profile": user-driven, Microsoft Entra joined, license
+# terms, privacy settings and change-account options hidden, standard user, keyboard configured automatically,
+# the operating system's language, no name template. These are the provider's defaults, spelled out here.
+resource "autopilot_deployment_profile" "user_driven" {
+  display_name                    = "Autopilot user-driven Entra join"
+  description                     = "User-driven Microsoft Entra join, as in the tutorial"
+  join_type                       = "entra_joined"
+  deployment_mode                 = "user_driven"
+  eula_hidden                     = true
+  privacy_settings_hidden         = true
+  escape_link_hidden              = true
+  keyboard_selection_page_skipped = true
+  user_type                       = "standard"
+  locale                          = "os-default"
+  assigned_group_ids              = [autopilot_device_group.autopilot_devices.id]
 }
 
 output "autopilot_devices_group_id" {
@@ -42,6 +72,10 @@ output "group_tag_group_id" {
   value = autopilot_device_group.group_tag.id
 }
 
-output "group_tag_mail_nickname" {
-  value = autopilot_device_group.group_tag.mail_nickname
+output "enrollment_status_page_id" {
+  value = autopilot_enrollment_status_page.autopilot.id
+}
+
+output "deployment_profile_id" {
+  value = autopilot_deployment_profile.user_driven.id
 }

@@ -2,18 +2,21 @@
 //! or throttled or delayed.
 //! - `GET /_emulator/stats`: request counters.
 //! - `GET /_emulator/objects?tenant=T`: every object of tenant T by collection, in full Graph JSON (group members as
-//!   an id array under `members`).
+//!   an id array under `members`; enrollment configurations in beta's shape with their `assignments`).
 //! - `POST /_emulator/reset`: forget every tenant and the counters (issued tokens stay valid).
+//! - `POST /_emulator/devices/{id}/enroll?tenant=T`: the Autopilot device `id` went through OOBE and enrolled in
+//!   Intune (`enrollmentState` becomes `enrolled`, so Intune refuses to delete it). 204, or 404 for no such device.
 
 use axum::body::Body;
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::odata::ApiVersion;
+use super::odata::{self, ApiVersion};
 use super::server::{Emulator, lock};
 use super::stats::Stats;
 use super::store::Tenant;
+use super::store::autopilot_devices::{Stage, wall_clock_ms};
 use super::throttle::Throttle;
 use super::urlencoding;
 
@@ -44,10 +47,17 @@ pub async fn handle(
                     json!({"error": "the tenant query parameter is required"}),
                 );
             };
-            let store = lock(&emulator.store);
+            let mut store = lock(&emulator.store);
+            // Show finished imports and completed deletions, as the next Graph read would.
+            store.settle_autopilot(wall_clock_ms(), &odata::now());
             let body = match store.tenants.get(&tenant_id) {
                 Some(tenant) => objects(tenant),
-                None => objects(&Tenant::default()),
+                None => {
+                    // What the tenant will hold on first use.
+                    let mut fresh = Tenant::default();
+                    fresh.seed_enrollment_defaults(&tenant_id);
+                    objects(&fresh)
+                }
             };
             json_response(StatusCode::OK, body)
         }
@@ -63,6 +73,12 @@ pub async fn handle(
             let mut response = Response::new(Body::empty());
             *response.status_mut() = StatusCode::NO_CONTENT;
             response
+        }
+        (Method::POST, path)
+            if path.starts_with("/_emulator/devices/") && path.ends_with("/enroll") =>
+        {
+            let id = &path["/_emulator/devices/".len()..path.len() - "/enroll".len()];
+            enroll(emulator, id, query).await
         }
         _ => json_response(
             StatusCode::NOT_FOUND,
@@ -98,7 +114,86 @@ fn objects(tenant: &Tenant) -> Value {
         .values()
         .map(|device| Value::Object(device.render(ApiVersion::V1).default))
         .collect();
-    json!({"groups": groups, "deletedItems": deleted, "devices": devices})
+    let enrollment_configurations: Vec<Value> = tenant
+        .enrollment_configurations
+        .values()
+        .map(|config| {
+            let mut object = config.render(ApiVersion::Beta).default;
+            object.insert("assignments".into(), json!(config.render_assignments()));
+            Value::Object(object)
+        })
+        .collect();
+    let deployment_profiles: Vec<Value> = tenant
+        .deployment_profiles
+        .values()
+        .map(|profile| {
+            let mut object = serde_json::Map::new();
+            object.insert("@odata.type".into(), json!(profile.join_type.odata_type()));
+            object.extend(profile.render().default);
+            let assignments: Vec<Value> = profile
+                .assignments
+                .iter()
+                .map(|assignment| Value::Object(assignment.render(&profile.id)))
+                .collect();
+            object.insert("assignments".into(), Value::Array(assignments));
+            Value::Object(object)
+        })
+        .collect();
+    let imports: Vec<Value> = tenant
+        .autopilot
+        .imports
+        .values()
+        .map(|record| Value::Object(record.render(Stage::Read).default))
+        .collect();
+    let identities: Vec<Value> = tenant
+        .autopilot
+        .devices
+        .values()
+        .map(|device| {
+            let status = tenant.autopilot_profile_status(device);
+            Value::Object(device.render(ApiVersion::Beta, &status).default)
+        })
+        .collect();
+    json!({
+        "groups": groups,
+        "deletedItems": deleted,
+        "devices": devices,
+        "deviceEnrollmentConfigurations": enrollment_configurations,
+        "windowsAutopilotDeploymentProfiles": deployment_profiles,
+        "importedWindowsAutopilotDeviceIdentities": imports,
+        "windowsAutopilotDeviceIdentities": identities,
+    })
+}
+
+/// `POST /_emulator/devices/{id}/enroll?tenant=T`.
+async fn enroll(emulator: &Emulator, id: &str, query: &str) -> Response {
+    let params = urlencoding::parse_pairs(query);
+    let Some(tenant_id) = params
+        .iter()
+        .find(|(key, _)| key == "tenant")
+        .map(|(_, value)| value.clone())
+    else {
+        return json_response(
+            StatusCode::BAD_REQUEST,
+            json!({"error": "the tenant query parameter is required"}),
+        );
+    };
+    let (result, snapshot) = {
+        let mut store = lock(&emulator.store);
+        let tenant = store.tenant_mut(&tenant_id);
+        let result = tenant.enroll_autopilot_device(id, &emulator.random, &odata::now());
+        let snapshot = result.is_ok().then(|| emulator.snapshot(&store)).flatten();
+        (result, snapshot)
+    };
+    emulator.persist(snapshot).await;
+    match result {
+        Ok(()) => {
+            let mut response = Response::new(Body::empty());
+            *response.status_mut() = StatusCode::NO_CONTENT;
+            response
+        }
+        Err(failure) => json_response(StatusCode::NOT_FOUND, json!({"error": failure.text()})),
+    }
 }
 
 fn json_response(status: StatusCode, body: Value) -> Response {

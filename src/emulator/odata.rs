@@ -252,6 +252,45 @@ pub fn parse_timestamp(text: &str) -> Option<OffsetDateTime> {
     OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()
 }
 
+/// Intune's error: code `BadRequest`/`ResourceNotFound`/..., and a message that is itself a JSON document
+/// (serialised with `\r\n`) wrapping the human text, an operation id, an activity id and the service URL. Clients
+/// have to dig the text out, so the emulator must send exactly this shape.
+pub fn intune_error(
+    status: StatusCode,
+    code: &str,
+    text: &str,
+    path: &str,
+    activity_id: &str,
+) -> GraphError {
+    let full = format!(
+        "{text} - Operation ID (for customer support): 00000000-0000-0000-0000-000000000000 - Activity ID: \
+         {activity_id} - Url: https://fef.msub06.manage.microsoft.com/StatelessDeviceEnrollmentFEService{path}\
+         ?api-version=5025-03-07"
+    );
+    let message = serde_json::json!({
+        "_version": 3,
+        "Message": full,
+        "CustomApiErrorPhrase": "",
+        "RetryAfter": null,
+        "ErrorSourceService": "",
+        "HttpHeaders": "{}",
+    });
+    // Intune writes its fields in this order; serde_json keeps insertion order only with preserve_order, so
+    // the document is laid out by hand from the values serde_json escapes.
+    let field = |name: &str| format!("  \"{name}\": {}", message[name]);
+    let body = [
+        "_version",
+        "Message",
+        "CustomApiErrorPhrase",
+        "RetryAfter",
+        "ErrorSourceService",
+        "HttpHeaders",
+    ]
+    .map(field)
+    .join(",\r\n");
+    GraphError::new(status, code, format!("{{\r\n{body}\r\n}}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

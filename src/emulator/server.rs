@@ -29,6 +29,7 @@ use super::query::QueryContext;
 use super::routes::{self, Miss, RequestContext};
 use super::stats::Stats;
 use super::store::Store;
+use super::store::autopilot_devices::wall_clock_ms;
 use super::throttle::{Service, Throttle};
 use super::urlencoding;
 
@@ -64,6 +65,7 @@ impl Emulator {
             None => Store::default(),
         };
         store.consistency_lag = lag;
+        store.import_delay = Duration::from_millis(config.import_delay_ms);
         Ok(Emulator {
             random: Random::new(config.seed),
             store: Mutex::new(store),
@@ -458,6 +460,8 @@ async fn graph(
     };
     let (result, snapshot) = {
         let mut store = lock(&emulator.store);
+        // Autopilot imports finish and deletions complete on the clock, whichever route is asked.
+        store.settle_autopilot(wall_clock_ms(), &ctx.timestamp);
         let tenant = store.tenant_mut(&token.tenant);
         tenant.expire_deleted_groups(OffsetDateTime::now_utc());
         let result = routes::dispatch(&route, &ctx, tenant);

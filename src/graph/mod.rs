@@ -12,6 +12,8 @@ mod cloud;
 mod config;
 pub mod consistency;
 mod deadline;
+pub mod deployment_profiles;
+pub mod enrollment;
 mod error;
 pub mod groups;
 mod odata;

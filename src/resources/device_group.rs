@@ -415,6 +415,7 @@ impl Resource<ProviderData> for DeviceGroupResource {
         ));
         let graph = &ctx.data.graph;
         let body = new_group(plan);
+        let mut state = plan.clone();
         let group = match graph.create_group(&body, deadline).await {
             Ok(group) => group,
             Err(e) => {
@@ -424,41 +425,17 @@ impl Resource<ProviderData> for DeviceGroupResource {
                     &format!("creating group {:?}", body.display_name),
                     &e,
                 );
-                return None;
+                // Members beyond the 20 Graph binds at create failed: the group exists, so keep it in state.
+                return e.created_id().map(|id| {
+                    state.id = Field::Known(id.to_string());
+                    state
+                });
             }
         };
         // From here on the group exists: every failure returns it as partial state so it is never orphaned.
-        let mut state = plan.clone();
         state.id = Field::Known(group.id.clone());
         state.mail_nickname = Field::Known(group.mail_nickname.clone());
-        let visible = until_stopped(
-            &ctx.stop,
-            consistency::wait_until(deadline, "the new group to become readable", || {
-                graph.get_group(&group.id, deadline)
-            }),
-        )
-        .await;
-        if let Err(e) = visible {
-            graph_error(
-                diags,
-                "Error Creating Device Group",
-                &format!("waiting for group {} to become readable", group.id),
-                &e,
-            );
-            return Some(state);
-        }
-        // Graph binds at most 20 members in the create request; the rest are added one by one.
-        for member in body.member_ids.iter().skip(20) {
-            if let Err(e) = graph.add_group_member(&group.id, member, deadline).await {
-                graph_error(
-                    diags,
-                    "Error Adding Group Member",
-                    &format!("adding {member} to group {}", group.id),
-                    &e,
-                );
-                return Some(state);
-            }
-        }
+        // Settling also waits out the seconds in which a new group still 404s.
         match self.settle(ctx, plan, &group.id, deadline).await {
             Ok(settled) => Some(DeviceGroup {
                 timeouts: plan.timeouts.clone(),
@@ -468,7 +445,10 @@ impl Resource<ProviderData> for DeviceGroupResource {
                 graph_error(
                     diags,
                     "Error Creating Device Group",
-                    &format!("reading back group {}", group.id),
+                    &format!(
+                        "waiting for group {} to become readable as created",
+                        group.id
+                    ),
                     &e,
                 );
                 Some(state)

@@ -185,15 +185,11 @@ impl DeviceIdentity {
 
     /// When the operation must be done by: its `timeouts` entry, else the default. Reads are not configurable.
     fn deadline(&self, operation: Operation) -> Deadline {
-        // timeout_for reads the block from a resource value, so hand it one holding just the block.
-        let resource = ObjectBuilder::new()
-            .raw("timeouts", self.timeouts.clone())
-            .build();
         let default = match operation {
             Operation::Read => READ_TIMEOUT,
             _ => DEFAULT_TIMEOUT,
         };
-        Deadline::after(timeouts::timeout_for(&resource, operation, default))
+        Deadline::after(timeouts::timeout_for(&self.timeouts, operation, default))
     }
 
     fn waits_for_profile(&self) -> bool {

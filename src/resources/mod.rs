@@ -5,8 +5,10 @@ use crate::graph::{GraphClient, GraphError};
 use crate::tfplugin::{Diagnostics, DynResource, StopSignal};
 use std::sync::Arc;
 
+pub mod deployment_profile;
 pub mod device_group;
 pub mod device_identity;
+pub mod enrollment_status_page;
 
 /// What configuration produces: the Graph client shared by every resource of this provider instance.
 pub struct ProviderData {
@@ -28,6 +30,8 @@ impl ProviderData {
 pub fn all() -> Vec<Arc<dyn DynResource<ProviderData>>> {
     vec![
         Arc::new(device_group::DeviceGroupResource),
+        Arc::new(enrollment_status_page::EnrollmentStatusPageResource),
+        Arc::new(deployment_profile::DeploymentProfileResource),
         Arc::new(device_identity::DeviceIdentityResource),
     ]
 }

@@ -9,6 +9,7 @@ pub mod json_state;
 pub mod logging;
 pub mod model;
 pub mod msgpack;
+pub mod number;
 pub mod plan;
 pub mod resource;
 pub mod schema;

@@ -185,7 +185,7 @@ where
             requires_replace,
         };
         Resource::modify_plan(self, request, &mut plan, diags);
-        plan.to_value()
+        keep_partly_known(&planned, plan.to_value())
     }
 
     async fn create(&self, ctx: &Ctx<D>, plan: &Value, diags: &mut Diagnostics) -> Option<Value> {
@@ -224,5 +224,56 @@ where
         Resource::import(self, ctx, id, diags)
             .await
             .map(|m| m.to_value())
+    }
+}
+
+/// The typed models see a collection with some unknown elements (e.g. `[autopilot_device_group.new.id]` before
+/// the group exists) as wholly unknown. Writing that back would plan "unknown" for a value the configuration
+/// partly knows, which Terraform rejects as an invalid plan; so wherever the model turned a partly known value
+/// into a wholly unknown one, the pipeline's original value is kept.
+fn keep_partly_known(original: &Value, mut modified: Value) -> Value {
+    if let (Value::Object(before), Value::Object(after)) = (original, &mut modified) {
+        for (name, value) in after.iter_mut() {
+            if let Some(previous) = before.get(name)
+                && value.is_unknown()
+                && !previous.is_unknown()
+                && !previous.is_wholly_known()
+            {
+                *value = previous.clone();
+            }
+        }
+    }
+    modified
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn a_partly_known_set_survives_the_typed_model() {
+        let partly = Value::Set(vec![Value::string("a"), Value::Unknown]);
+        let original = Value::Object(BTreeMap::from([
+            ("ids".to_string(), partly.clone()),
+            ("id".to_string(), Value::Unknown),
+        ]));
+        let through_model = Value::Object(BTreeMap::from([
+            ("ids".to_string(), Value::Unknown),
+            ("id".to_string(), Value::Unknown),
+        ]));
+        let kept = keep_partly_known(&original, through_model);
+        assert_eq!(kept.attr("ids"), Some(&partly));
+        assert_eq!(kept.attr("id"), Some(&Value::Unknown));
+    }
+
+    #[test]
+    fn values_the_resource_sets_are_not_overridden() {
+        let original = Value::Object(BTreeMap::from([(
+            "ids".to_string(),
+            Value::Set(vec![Value::Unknown]),
+        )]));
+        let decided = Value::Object(BTreeMap::from([("ids".to_string(), Value::Null)]));
+        assert_eq!(keep_partly_known(&original, decided.clone()), decided);
     }
 }

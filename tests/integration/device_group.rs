@@ -51,36 +51,6 @@ resource "autopilot_device_group" "autopilot" {{
     )
 }
 
-/// The resource changes of a saved plan, as (address, actions).
-fn planned_actions(ws: &Workspace) -> Vec<(String, Vec<String>)> {
-    let out = ws.run(&["plan", "-out=tf.plan", "-input=false"]);
-    assert_eq!(
-        out.status, 0,
-        "plan failed:\n{}\n{}",
-        out.stdout, out.stderr
-    );
-    let show = ws.run(&["show", "-json", "tf.plan"]);
-    let plan: Value = serde_json::from_str(&show.stdout).expect("plan JSON");
-    plan["resource_changes"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .iter()
-        .map(|c| {
-            let actions = c["change"]["actions"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|a| a.as_str().unwrap().to_string());
-            (
-                c["address"].as_str().unwrap().to_string(),
-                actions.collect(),
-            )
-        })
-        .filter(|(_, actions)| actions != &["no-op"])
-        .collect()
-}
-
 #[test]
 fn dynamic_group_lifecycle() {
     let emulator = Emulator::start(&[]);
@@ -133,7 +103,7 @@ fn dynamic_group_lifecycle() {
         ),
     );
     assert_eq!(
-        planned_actions(&ws),
+        ws.planned_actions(),
         vec![(
             "autopilot_device_group.autopilot".to_string(),
             vec!["update".to_string()]
@@ -207,7 +177,7 @@ resource "autopilot_device_group" "pilot" {{
     // Exchange one member in place.
     ws.write("main.tf", &assigned(&[&a, &c]));
     assert_eq!(
-        planned_actions(&ws),
+        ws.planned_actions(),
         vec![(
             "autopilot_device_group.pilot".to_string(),
             vec!["update".to_string()]
@@ -255,7 +225,7 @@ resource "autopilot_device_group" "pilot" {{
         "main.tf",
         &dynamic_config("Autopilot pilot", ZTD_RULE, "").replace("\"autopilot\" {", "\"pilot\" {"),
     );
-    let actions = planned_actions(&ws);
+    let actions = ws.planned_actions();
     assert_eq!(actions.len(), 1, "{actions:?}");
     assert_eq!(
         actions[0].1,
@@ -334,7 +304,7 @@ fn deleted_out_of_band_plans_a_create() {
         204
     );
     assert_eq!(
-        planned_actions(&ws),
+        ws.planned_actions(),
         vec![(
             "autopilot_device_group.autopilot".to_string(),
             vec!["create".to_string()]
@@ -459,4 +429,60 @@ resource "autopilot_device_group" "sales" {{
         stats["faults"].as_u64().unwrap() > 0,
         "the emulator injected faults: {stats}"
     );
+}
+
+#[test]
+fn members_known_only_after_apply_plan_and_converge() {
+    let emulator = Emulator::start(&[]);
+    let ws = Workspace::new(&emulator, TENANT);
+    // The nested group's id is unknown at plan time, so `members` is a partly known set in the first plan.
+    ws.write(
+        "main.tf",
+        r#"
+resource "autopilot_device_group" "inner" {
+  display_name  = "Inner"
+  mail_nickname = "inner"
+  members       = []
+}
+
+resource "autopilot_device_group" "outer" {
+  display_name = "Outer"
+  members      = [autopilot_device_group.inner.id]
+}
+"#,
+    );
+    ws.apply();
+    ws.assert_plan_empty();
+    let all = groups(&emulator);
+    let inner = group_named(&all, "Inner")["id"].clone();
+    assert_eq!(group_named(&all, "Outer")["members"], json!([inner]));
+    ws.destroy();
+    assert!(groups(&emulator).is_empty());
+}
+
+#[test]
+fn more_members_than_graph_binds_at_create() {
+    let emulator = Emulator::start(&[]);
+    // Graph binds at most 20 members in the create request; the rest must still arrive.
+    let ids: Vec<String> = (0..25)
+        .map(|i| add_device(&emulator, &format!("PC-{i:02}"), &[]))
+        .collect();
+    let ws = Workspace::new(&emulator, TENANT);
+    let list: Vec<String> = ids.iter().map(|id| format!("\"{id}\"")).collect();
+    ws.write(
+        "main.tf",
+        &format!(
+            "resource \"autopilot_device_group\" \"big\" {{\n  display_name = \"Big\"\n  members      = [{}]\n}}\n",
+            list.join(", ")
+        ),
+    );
+    ws.apply();
+    ws.assert_plan_empty();
+    let all = groups(&emulator);
+    let members = group_named(&all, "Big")["members"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(members, 25);
+    ws.destroy();
 }

@@ -3,6 +3,9 @@
 
 mod support;
 
+mod deployment_profile;
 mod device_group;
+mod enrollment_status_page;
+mod examples;
 mod protocol;
 mod smoke;

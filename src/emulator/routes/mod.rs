@@ -3,8 +3,11 @@
 //! router does not: type casts and bound actions in two spellings (`microsoft.graph.restore`, `graph.restore`,
 //! `restore`), `$ref`/`$count` segments, and its own errors for unknown segments and wrong methods.
 
+mod autopilot_devices;
+mod deployment_profiles;
 mod devices;
 mod directory;
+mod enrollment_configurations;
 mod groups;
 
 use std::time::Instant;
@@ -16,6 +19,9 @@ use super::prng::Random;
 use super::query::QueryContext;
 use super::store::Tenant;
 use super::store::groups::WriteContext;
+use autopilot_devices::AutopilotRoute;
+pub use deployment_profiles::ProfileRoute;
+use enrollment_configurations::EnrollmentRoute;
 
 /// Everything a handler needs to know about the request besides the tenant's store.
 pub struct RequestContext<'a> {
@@ -74,6 +80,9 @@ pub enum Route {
     DevicesCount,
     Device(String),
     DirectoryObject(String),
+    EnrollmentConfigurations(EnrollmentRoute),
+    DeploymentProfiles(ProfileRoute),
+    Autopilot(AutopilotRoute),
 }
 
 /// Why a path is not a route.
@@ -160,11 +169,43 @@ pub fn recognize(version: ApiVersion, segments: &[&str]) -> Result<(Route, &'sta
         ["directoryObjects", object] if !object.contains('.') => {
             (Route::DirectoryObject(id(object)), "/directoryObjects/{id}")
         }
+        [
+            "deviceManagement",
+            "deviceEnrollmentConfigurations",
+            rest @ ..,
+        ] => match enrollment_configurations::recognize(rest) {
+            Some((route, template)) => (Route::EnrollmentConfigurations(route), template),
+            None => {
+                return Err(Miss::UnknownSegment(
+                    segments[segments.len() - 1].to_string(),
+                ));
+            }
+        },
+        [
+            "deviceManagement",
+            "windowsAutopilotDeploymentProfiles",
+            rest @ ..,
+        ] => {
+            let (route, template) = deployment_profiles::recognize(version, rest)?;
+            (Route::DeploymentProfiles(route), template)
+        }
+        [
+            "deviceManagement",
+            collection @ (autopilot_devices::IMPORTS | autopilot_devices::DEVICES),
+            rest @ ..,
+        ] => match autopilot_devices::recognize(beta, collection, rest) {
+            Some((route, template)) => (Route::Autopilot(route), template),
+            None => {
+                return Err(Miss::UnknownSegment(
+                    segments[segments.len() - 1].to_string(),
+                ));
+            }
+        },
         [] => return Err(Miss::UnknownSegment(String::new())),
         [first, ..]
             if !matches!(
                 *first,
-                "groups" | "directory" | "devices" | "directoryObjects"
+                "groups" | "directory" | "devices" | "directoryObjects" | "deviceManagement"
             ) =>
         {
             return Err(Miss::UnknownSegment(first.to_string()));
@@ -204,6 +245,11 @@ pub fn dispatch(
         Route::Devices | Route::DevicesCount | Route::Device(_) => {
             devices::handle(route, ctx, tenant)
         }
+        Route::EnrollmentConfigurations(route) => {
+            enrollment_configurations::handle(route, ctx, tenant)
+        }
+        Route::DeploymentProfiles(route) => deployment_profiles::handle(route, ctx, tenant),
+        Route::Autopilot(route) => autopilot_devices::handle(route, ctx, tenant),
     }
 }
 

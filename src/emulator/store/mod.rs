@@ -3,8 +3,11 @@
 //! so later collections (Enrollment Status Pages, deployment profiles, device identities) slot in beside them.
 //! The whole [`Store`] serialises to the `--state` file.
 
+pub mod autopilot_devices;
+pub mod deployment_profiles;
 pub mod devices;
 pub mod dynamic;
+pub mod enrollment_configurations;
 pub mod groups;
 pub mod input;
 pub mod replication;
@@ -17,7 +20,9 @@ use serde_json::{Map, Value};
 
 use super::auth::IssuedToken;
 use super::odata::{GraphError, resource_not_found};
+pub use deployment_profiles::DeploymentProfile;
 pub use devices::{AutopilotDeviceRegistration, Device};
+pub use enrollment_configurations::EnrollmentConfiguration;
 pub use groups::Group;
 use replication::Replication;
 
@@ -31,6 +36,9 @@ pub struct Store {
     /// How long new objects stay invisible and updates stay stale (`--consistency-lag-ms`); not persisted.
     #[serde(skip)]
     pub consistency_lag: Duration,
+    /// How long an Autopilot import stays pending (`--import-delay-ms`); not persisted.
+    #[serde(skip)]
+    pub import_delay: Duration,
 }
 
 impl Store {
@@ -41,11 +49,16 @@ impl Store {
         }
     }
 
-    /// The tenant's store, created empty on first use.
+    /// The tenant's store, created on first use with the default enrollment configurations every Intune tenant has.
     pub fn tenant_mut(&mut self, tenant_id: &str) -> &mut Tenant {
         let lag = self.consistency_lag;
         let tenant = self.tenants.entry(tenant_id.to_string()).or_default();
         tenant.replication.set_window(lag);
+        tenant.seed_enrollment_defaults(tenant_id);
+        tenant.autopilot.timing = autopilot_devices::AutopilotTiming {
+            import_delay_ms: self.import_delay.as_millis() as u64,
+            lag_ms: lag.as_millis() as u64,
+        };
         tenant
     }
 
@@ -66,6 +79,15 @@ pub struct Tenant {
     pub deleted_groups: BTreeMap<String, Group>,
     #[serde(default)]
     pub devices: BTreeMap<String, Device>,
+    /// Intune's `deviceEnrollmentConfigurations` (ESPs and the tenant's defaults), by id.
+    #[serde(default)]
+    pub enrollment_configurations: BTreeMap<String, EnrollmentConfiguration>,
+    /// Windows Autopilot deployment profiles (Intune, beta), each with its assignments.
+    #[serde(default)]
+    pub deployment_profiles: BTreeMap<String, DeploymentProfile>,
+    /// Autopilot hardware-hash imports and the device identities they registered.
+    #[serde(default)]
+    pub autopilot: autopilot_devices::AutopilotState,
     /// Replication lag bookkeeping: short-lived and tied to this process's clock, so never persisted.
     #[serde(skip)]
     pub replication: Replication,

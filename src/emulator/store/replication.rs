@@ -6,13 +6,15 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use super::{Device, Group};
+use super::{DeploymentProfile, Device, EnrollmentConfiguration, Group};
 
 /// A copy of an object as a lagging replica still sees it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Snapshot {
     Group(Box<Group>),
     Device(Box<Device>),
+    EnrollmentConfiguration(Box<EnrollmentConfiguration>),
+    DeploymentProfile(Box<DeploymentProfile>),
 }
 
 #[derive(Debug, Clone)]

@@ -1,8 +1,11 @@
 //! The emulator tested the way clients use it: started in-process on 127.0.0.1:0 and driven over HTTP with reqwest.
 
 mod auth;
+mod autopilot_devices;
+mod deployment_profiles;
 mod devices;
 mod dynamic;
+mod enrollment_configurations;
 mod faults;
 mod groups;
 mod lifecycle;

@@ -172,6 +172,36 @@ impl Workspace {
         self.run_expecting_success(&["apply", "-auto-approve", "-input=false"])
     }
 
+    /// The resource changes a plan would make, as (address, actions), leaving out no-ops; e.g.
+    /// `("autopilot_device_group.g", ["update"])` or `["delete", "create"]` for a replacement.
+    pub fn planned_actions(&self) -> Vec<(String, Vec<String>)> {
+        self.run_expecting_success(&["plan", "-out=tf.plan", "-input=false"]);
+        let show = self.run_expecting_success(&["show", "-json", "tf.plan"]);
+        let plan: serde_json::Value = serde_json::from_str(&show.stdout).expect("plan JSON");
+        let changes = plan["resource_changes"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        changes
+            .iter()
+            .map(|change| {
+                let actions = change["change"]["actions"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default();
+                let actions: Vec<String> = actions
+                    .iter()
+                    .filter_map(|a| a.as_str().map(str::to_string))
+                    .collect();
+                (
+                    change["address"].as_str().unwrap_or_default().to_string(),
+                    actions,
+                )
+            })
+            .filter(|(_, actions)| actions != &["no-op"])
+            .collect()
+    }
+
     /// `terraform plan -detailed-exitcode`: 0 when there is nothing to do, 2 when there are changes, 1 on error.
     pub fn plan_exit_code(&self) -> (i32, TfOutput) {
         let output = self.run(&["plan", "-detailed-exitcode", "-input=false"]);

@@ -1,0 +1,7 @@
+terraform {
+  required_providers {
+    autopilot = {
+      source = "example/autopilot"
+    }
+  }
+}

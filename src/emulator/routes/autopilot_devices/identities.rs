@@ -1,0 +1,124 @@
+//! `windowsAutopilotDeviceIdentities`: list (paged, filtered by serial number), get, the asynchronous delete, and
+//! the actions that change a registered device (`updateDeviceProperties`, `assignUserToDevice`,
+//! `unassignUserFromDevice`, beta's `allowNextEnrollment`). Devices are only ever created by imports.
+
+use axum::http::Method;
+
+use super::listing;
+use super::{AutopilotRoute, DEVICES, DeviceAction, Handled};
+use crate::emulator::odata::{ApiVersion, Reply};
+use crate::emulator::query::{self, Collection};
+use crate::emulator::routes::RequestContext;
+use crate::emulator::store::autopilot_devices::intune::no_route;
+use crate::emulator::store::autopilot_devices::{AutopilotDevice, DEVICE_TYPE, ProfileStatus};
+use crate::emulator::store::input::object_body;
+use crate::emulator::store::{Rendered, Tenant};
+
+fn collection(version: ApiVersion) -> Collection {
+    Collection::new(
+        DEVICE_TYPE,
+        format!("deviceManagement/{DEVICES}"),
+        &AutopilotDevice::default().render(version, &ProfileStatus::not_assigned()),
+    )
+}
+
+fn render_all(tenant: &Tenant, version: ApiVersion) -> Vec<Rendered> {
+    tenant
+        .autopilot
+        .devices
+        .values()
+        .map(|device| device.render(version, &tenant.autopilot_profile_status(device)))
+        .collect()
+}
+
+pub fn handle(
+    route: &AutopilotRoute,
+    ctx: &RequestContext,
+    tenant: &mut Tenant,
+    now_ms: u64,
+) -> Result<Reply, Handled> {
+    let method = ctx.method;
+    let version = ctx.version();
+    let collection_path = format!("/deviceManagement/{DEVICES}");
+    match route {
+        AutopilotRoute::Devices if method == Method::GET => {
+            let body = listing::page(
+                &ctx.query,
+                &collection(version),
+                DEVICE_TYPE,
+                render_all(tenant, version),
+            )?;
+            Ok(Reply::ok(body))
+        }
+        AutopilotRoute::Devices => {
+            Err(no_route("~/singleton/navigation", method.as_str(), &collection_path).into())
+        }
+        AutopilotRoute::DevicesCount if method == Method::GET => {
+            let count = listing::count(
+                &ctx.query,
+                &collection(version),
+                &render_all(tenant, version),
+            )?;
+            Ok(Reply::Text(count.to_string()))
+        }
+        AutopilotRoute::DevicesCount => Err(no_route(
+            "~/singleton/navigation/$count",
+            method.as_str(),
+            &format!("{collection_path}/$count"),
+        )
+        .into()),
+        AutopilotRoute::Device(id) => match *method {
+            Method::GET => {
+                ctx.query.reject_options_except(&["select"])?;
+                let device = tenant.autopilot_device(id, now_ms)?;
+                let status = tenant.autopilot_profile_status(&device);
+                let body = query::entity(
+                    &ctx.query,
+                    &collection(version),
+                    &device.render(version, &status),
+                    Some(&format!("#{DEVICE_TYPE}")),
+                )?;
+                Ok(Reply::ok(body))
+            }
+            Method::DELETE => {
+                tenant.delete_autopilot_device(id, ctx.tenant_id, now_ms)?;
+                Ok(Reply::NoContent)
+            }
+            _ => Err(no_route(
+                "~/singleton/navigation/key",
+                method.as_str(),
+                &format!("{collection_path}('{id}')"),
+            )
+            .into()),
+        },
+        AutopilotRoute::DeviceAction(id, action) if method == Method::POST => {
+            match action {
+                DeviceAction::UpdateDeviceProperties => {
+                    let body = object_body(ctx.body)?;
+                    tenant.update_autopilot_device_properties(id, &body, now_ms, &ctx.timestamp)?;
+                }
+                DeviceAction::AssignUserToDevice => {
+                    let body = object_body(ctx.body)?;
+                    tenant.assign_user_to_autopilot_device(id, &body, now_ms)?;
+                }
+                DeviceAction::UnassignUserFromDevice => {
+                    tenant.unassign_user_from_autopilot_device(id, now_ms)?;
+                }
+                DeviceAction::AllowNextEnrollment => {
+                    tenant.allow_next_autopilot_enrollment(id, now_ms)?;
+                }
+            }
+            Ok(Reply::NoContent)
+        }
+        AutopilotRoute::DeviceAction(id, action) => Err(no_route(
+            "~/singleton/navigation/key/action",
+            method.as_str(),
+            &format!(
+                "{collection_path}('{id}')/microsoft.management.services.api.{}",
+                action.name()
+            ),
+        )
+        .into()),
+        _ => unreachable!("only device identity routes are dispatched here"),
+    }
+}

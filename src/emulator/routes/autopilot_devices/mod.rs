@@ -1,0 +1,172 @@
+//! `/deviceManagement/importedWindowsAutopilotDeviceIdentities` and `/deviceManagement/windowsAutopilotDeviceIdentities`
+//! (v1.0 and beta): hardware-hash imports and the Autopilot devices they register. Intune serves these, so errors
+//! take Intune's shapes (see `store::autopilot_devices::intune`), lists page Intune's way (`listing`), and verbs the
+//! metadata advertises but the service never routed (PATCH on either entity, POST of a device identity) get Intune's
+//! 400 "No OData route exists…", as real tenants answer them.
+
+mod identities;
+mod imports;
+mod listing;
+
+use super::{RequestContext, is_action};
+use crate::emulator::odata::{GraphError, Reply};
+use crate::emulator::store::Tenant;
+use crate::emulator::store::autopilot_devices::{Failure, wall_clock_ms};
+
+pub const IMPORTS: &str = "importedWindowsAutopilotDeviceIdentities";
+pub const DEVICES: &str = "windowsAutopilotDeviceIdentities";
+
+/// A bound action on one device identity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeviceAction {
+    UpdateDeviceProperties,
+    AssignUserToDevice,
+    UnassignUserFromDevice,
+    /// beta only.
+    AllowNextEnrollment,
+}
+
+impl DeviceAction {
+    pub fn name(self) -> &'static str {
+        match self {
+            DeviceAction::UpdateDeviceProperties => "updateDeviceProperties",
+            DeviceAction::AssignUserToDevice => "assignUserToDevice",
+            DeviceAction::UnassignUserFromDevice => "unassignUserFromDevice",
+            DeviceAction::AllowNextEnrollment => "allowNextEnrollment",
+        }
+    }
+}
+
+/// A route under one of the two collections, with the ids it addresses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AutopilotRoute {
+    Imports,
+    ImportsCount,
+    ImportBatch,
+    Import(String),
+    Devices,
+    DevicesCount,
+    Device(String),
+    DeviceAction(String, DeviceAction),
+}
+
+/// Recognises the segments after `deviceManagement/{collection}` and names the route's template.
+pub fn recognize(
+    beta: bool,
+    collection: &str,
+    rest: &[&str],
+) -> Option<(AutopilotRoute, &'static str)> {
+    let id = |segment: &str| segment.to_string();
+    let matched = match (collection, rest) {
+        (IMPORTS, []) => (
+            AutopilotRoute::Imports,
+            "/deviceManagement/importedWindowsAutopilotDeviceIdentities",
+        ),
+        (IMPORTS, ["$count"]) => (
+            AutopilotRoute::ImportsCount,
+            "/deviceManagement/importedWindowsAutopilotDeviceIdentities/$count",
+        ),
+        (IMPORTS, [action]) if is_action(action, "import") => (
+            AutopilotRoute::ImportBatch,
+            "/deviceManagement/importedWindowsAutopilotDeviceIdentities/import",
+        ),
+        (IMPORTS, [record]) if !record.contains('.') => (
+            AutopilotRoute::Import(id(record)),
+            "/deviceManagement/importedWindowsAutopilotDeviceIdentities/{id}",
+        ),
+        (DEVICES, []) => (
+            AutopilotRoute::Devices,
+            "/deviceManagement/windowsAutopilotDeviceIdentities",
+        ),
+        (DEVICES, ["$count"]) => (
+            AutopilotRoute::DevicesCount,
+            "/deviceManagement/windowsAutopilotDeviceIdentities/$count",
+        ),
+        (DEVICES, [device]) if !device.contains('.') => (
+            AutopilotRoute::Device(id(device)),
+            "/deviceManagement/windowsAutopilotDeviceIdentities/{id}",
+        ),
+        (DEVICES, [device, action]) => {
+            let (action, template) = if is_action(action, "updateDeviceProperties") {
+                (
+                    DeviceAction::UpdateDeviceProperties,
+                    "/deviceManagement/windowsAutopilotDeviceIdentities/{id}/updateDeviceProperties",
+                )
+            } else if is_action(action, "assignUserToDevice") {
+                (
+                    DeviceAction::AssignUserToDevice,
+                    "/deviceManagement/windowsAutopilotDeviceIdentities/{id}/assignUserToDevice",
+                )
+            } else if is_action(action, "unassignUserFromDevice") {
+                (
+                    DeviceAction::UnassignUserFromDevice,
+                    "/deviceManagement/windowsAutopilotDeviceIdentities/{id}/unassignUserFromDevice",
+                )
+            } else if beta && is_action(action, "allowNextEnrollment") {
+                (
+                    DeviceAction::AllowNextEnrollment,
+                    "/deviceManagement/windowsAutopilotDeviceIdentities/{id}/allowNextEnrollment",
+                )
+            } else {
+                return None;
+            };
+            (AutopilotRoute::DeviceAction(id(device), action), template)
+        }
+        _ => return None,
+    };
+    Some(matched)
+}
+
+/// The request path after the version, as Intune's error URLs carry it.
+fn intune_path<'a>(ctx: &'a RequestContext) -> &'a str {
+    let path = ctx.query.path;
+    match path.get(1..).and_then(|rest| rest.find('/')) {
+        Some(index) => &path[index + 1..],
+        None => path,
+    }
+}
+
+fn graph_error(ctx: &RequestContext, failure: Failure) -> GraphError {
+    failure.into_graph(intune_path(ctx), &ctx.random.guid())
+}
+
+pub fn handle(
+    route: &AutopilotRoute,
+    ctx: &RequestContext,
+    tenant: &mut Tenant,
+) -> Result<Reply, GraphError> {
+    let now_ms = wall_clock_ms();
+    let result = match route {
+        AutopilotRoute::Imports
+        | AutopilotRoute::ImportsCount
+        | AutopilotRoute::ImportBatch
+        | AutopilotRoute::Import(_) => imports::handle(route, ctx, tenant, now_ms),
+        AutopilotRoute::Devices
+        | AutopilotRoute::DevicesCount
+        | AutopilotRoute::Device(_)
+        | AutopilotRoute::DeviceAction(..) => identities::handle(route, ctx, tenant, now_ms),
+    };
+    result.map_err(|failure| match failure {
+        Handled::Graph(error) => error,
+        Handled::Failure(failure) => graph_error(ctx, failure),
+    })
+}
+
+/// What a handler can fail with: an error already in Graph's form (query options) or a [`Failure`] still to be
+/// rendered for this request's path.
+pub enum Handled {
+    Graph(GraphError),
+    Failure(Failure),
+}
+
+impl From<GraphError> for Handled {
+    fn from(error: GraphError) -> Self {
+        Handled::Graph(error)
+    }
+}
+
+impl From<Failure> for Handled {
+    fn from(failure: Failure) -> Self {
+        Handled::Failure(failure)
+    }
+}
