@@ -319,7 +319,8 @@ impl DeviceIdentityResource {
         })
     }
 
-    /// Waits for the registration an import produced to be listed under its serial number.
+    /// Waits for the registration an import produced: listed under its serial number, then readable by id. Intune
+    /// lists a new registration before a GET by id (and so its actions) reaches it.
     async fn await_registration(
         &self,
         ctx: &Ctx<ProviderData>,
@@ -328,7 +329,7 @@ impl DeviceIdentityResource {
     ) -> Result<AutopilotDevice, GraphError> {
         let graph = &ctx.data.graph;
         let what = format!("the registered device with serial number {serial} to be listed");
-        until_stopped(
+        let listed = until_stopped(
             &ctx.stop,
             consistency::wait_until(deadline, &what, || async {
                 Ok(graph
@@ -336,6 +337,14 @@ impl DeviceIdentityResource {
                     .await?
                     .into_iter()
                     .next())
+            }),
+        )
+        .await?;
+        let what = format!("Autopilot device {} to become readable", listed.id);
+        until_stopped(
+            &ctx.stop,
+            consistency::wait_until(deadline, &what, || {
+                graph.get_autopilot_device(&listed.id, deadline)
             }),
         )
         .await
@@ -953,13 +962,11 @@ impl Resource<ProviderData> for DeviceIdentityResource {
         let graph = &ctx.data.graph;
         ctx.data.device_listing.wrote(id).await;
         if let Err(e) = graph.delete_autopilot_device(id, deadline).await {
-            // Intune refuses to deregister an enrolled device; its error does not say so plainly, the device does.
-            let enrolled = matches!(
-                graph.get_autopilot_device(id, deadline).await,
-                Ok(Some(device)) if device.is_enrolled()
-            );
-            if enrolled {
-                diags.error(
+            // Intune answers 400 both for a device that is already gone and for one it refuses to deregister
+            // because it is enrolled; the device itself says which.
+            match graph.get_autopilot_device(id, deadline).await {
+                Ok(None) => return,
+                Ok(Some(device)) if device.is_enrolled() => diags.error(
                     "Autopilot Device Is Enrolled",
                     format!(
                         "Intune refuses to deregister Autopilot device {id} (serial number {}) because the device \
@@ -968,14 +975,13 @@ impl Resource<ProviderData> for DeviceIdentityResource {
                          device stays in Terraform's state.",
                         state.serial()
                     ),
-                );
-            } else {
-                graph_error(
+                ),
+                _ => graph_error(
                     diags,
                     "Error Deleting Autopilot Device",
                     &format!("deregistering Autopilot device {id}"),
                     &e,
-                );
+                ),
             }
             return;
         }

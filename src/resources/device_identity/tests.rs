@@ -279,7 +279,8 @@ fn ctx(server: &TestServer) -> Ctx<ProviderData> {
 }
 
 /// A tenant where SER-1 is not registered until its import completes (on the second poll) or fails with `error`.
-async fn tenant(error: Option<(i64, &'static str)>, profile_status: &'static str) -> TestServer {
+/// Its profile is `notAssigned` without `assigned_after`, else `pending` until that many GETs of the device.
+async fn tenant(error: Option<(i64, &'static str)>, assigned_after: Option<usize>) -> TestServer {
     TestServer::with_tokens(move |request, earlier| {
         let imported = earlier
             .iter()
@@ -294,6 +295,15 @@ async fn tenant(error: Option<(i64, &'static str)>, profile_status: &'static str
         let assigned = earlier
             .iter()
             .any(|r| r.path.ends_with("/assignUserToDevice"));
+        let reads = earlier
+            .iter()
+            .filter(|r| is(r, Method::GET, &format!("{DEVICES}/d1")))
+            .count();
+        let profile_status = match assigned_after {
+            None => "notAssigned",
+            Some(n) if reads >= n => "assignedInSync",
+            Some(_) => "pending",
+        };
         let device = device_json(
             if updated { "Sales" } else { "" },
             if assigned { "ada@contoso.com" } else { "" },
@@ -359,7 +369,7 @@ fn writes(server: &TestServer) -> Vec<(Method, String)> {
 
 #[tokio::test]
 async fn create_imports_waits_for_the_verdict_sets_tag_and_user_and_deletes_the_import_record() {
-    let server = tenant(None, "notAssigned").await;
+    let server = tenant(None, None).await;
     let mut diags = Diagnostics::new();
     let state = DeviceIdentityResource
         .create(&ctx(&server), &wanted(), &mut diags)
@@ -395,7 +405,7 @@ async fn create_imports_waits_for_the_verdict_sets_tag_and_user_and_deletes_the_
 
 #[tokio::test]
 async fn an_import_error_is_reported_with_its_code_name_and_meaning_and_cleaned_up() {
-    let server = tenant(Some((806, "ZtdDeviceAlreadyAssigned")), "notAssigned").await;
+    let server = tenant(Some((806, "ZtdDeviceAlreadyAssigned")), None).await;
     let mut diags = Diagnostics::new();
     let state = DeviceIdentityResource
         .create(&ctx(&server), &wanted(), &mut diags)
@@ -424,7 +434,7 @@ async fn an_import_error_is_reported_with_its_code_name_and_meaning_and_cleaned_
         ]
     );
 
-    let server = tenant(Some((802, "InvalidZtdHardwareHash")), "notAssigned").await;
+    let server = tenant(Some((802, "InvalidZtdHardwareHash")), None).await;
     let mut diags = Diagnostics::new();
     DeviceIdentityResource
         .create(&ctx(&server), &wanted(), &mut diags)
@@ -487,6 +497,8 @@ async fn a_failure_after_registration_returns_the_device_as_partial_state() {
                 201,
                 json!({"id": "imp-1", "state": {"deviceImportStatus": "pending"}}),
             )
+        } else if is(request, Method::GET, &format!("{DEVICES}/d1")) {
+            Reply::json(200, device_json("", "", "notAssigned"))
         } else if request.method == Method::GET {
             Reply::json(
                 200,
@@ -513,7 +525,7 @@ async fn a_failure_after_registration_returns_the_device_as_partial_state() {
 
 #[tokio::test]
 async fn a_profile_wait_that_runs_out_reports_the_status_it_last_saw() {
-    let server = tenant(None, "pending").await;
+    let server = tenant(None, Some(usize::MAX)).await;
     let mut plan = wanted();
     plan.wait_for_profile_assignment = Field::Known(true);
     plan.timeouts = ObjectBuilder::new()
@@ -533,5 +545,22 @@ async fn a_profile_wait_that_runs_out_reports_the_status_it_last_saw() {
         error.detail.contains("last \"pending\""),
         "{}",
         error.detail
+    );
+}
+
+#[tokio::test]
+async fn apply_waits_until_a_profile_is_assigned() {
+    let server = tenant(None, Some(4)).await;
+    let mut plan = wanted();
+    plan.wait_for_profile_assignment = Field::Known(true);
+    let mut diags = Diagnostics::new();
+    let state = DeviceIdentityResource
+        .create(&ctx(&server), &plan, &mut diags)
+        .await
+        .expect("a state");
+    assert!(diags.is_empty(), "{diags:?}");
+    assert_eq!(
+        state.deployment_profile_assignment_status,
+        known("assignedInSync")
     );
 }
