@@ -5,6 +5,7 @@ mod support;
 
 mod deployment_profile;
 mod device_group;
+mod device_identity;
 mod enrollment_status_page;
 mod examples;
 mod protocol;
