@@ -64,6 +64,26 @@ resource "autopilot_deployment_profile" "user_driven" {
   assigned_group_ids              = [autopilot_device_group.autopilot_devices.id]
 }
 
+# Step 4, "Import devices" and "Assign a user": register the devices of a Get-WindowsAutopilotInfo CSV (made-up
+# serials and hashes here) with their group tag, and the assigned user where the CSV names one. Step 5, "Verify
+# the profile is assigned": each apply waits until Intune reports the deployment profile assigned.
+locals {
+  devices = { for row in csvdecode(file("${path.module}/devices.csv")) : row["Device Serial Number"] => row }
+}
+
+resource "autopilot_device_identity" "fleet" {
+  for_each = local.devices
+
+  serial_number               = each.key
+  hardware_hash               = each.value["Hardware Hash"]
+  group_tag                   = each.value["Group Tag"]
+  user_principal_name         = each.value["Assigned User"] != "" ? each.value["Assigned User"] : null
+  wait_for_profile_assignment = true
+
+  # The profile must exist and be assigned before waiting for it makes sense.
+  depends_on = [autopilot_deployment_profile.user_driven]
+}
+
 output "autopilot_devices_group_id" {
   value = autopilot_device_group.autopilot_devices.id
 }
@@ -78,4 +98,9 @@ output "enrollment_status_page_id" {
 
 output "deployment_profile_id" {
   value = autopilot_deployment_profile.user_driven.id
+}
+
+output "device_profile_status" {
+  description = "Each registered device's deployment profile assignment status, by serial number."
+  value       = { for serial, device in autopilot_device_identity.fleet : serial => device.deployment_profile_assignment_status }
 }

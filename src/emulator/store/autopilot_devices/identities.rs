@@ -10,7 +10,7 @@ use serde_json::{Map, Value, json};
 
 use super::intune::{Failure, not_a_string};
 use super::{EMPTY_GUID, NEVER};
-use crate::emulator::odata::ApiVersion;
+use crate::emulator::odata::{ApiVersion, timestamp};
 use crate::emulator::prng::Random;
 use crate::emulator::store::{Rendered, Tenant};
 
@@ -256,10 +256,24 @@ impl Tenant {
         })
     }
 
-    /// The deployment profile status of a device. The merge point for the deployment profiles' status API: until
-    /// profiles exist in the emulator, nothing is ever assigned.
-    pub fn autopilot_profile_status(&self, _device: &AutopilotDevice) -> ProfileStatus {
-        ProfileStatus::not_assigned()
+    /// The deployment profile status of a device, from the profiles assigned to the groups its Entra device is
+    /// in. A new assignment reaches the device after the import delay (`--import-delay-ms`): the Autopilot service
+    /// is the same asynchronous pipeline for both, and one knob keeps the emulator simple to drive.
+    pub fn autopilot_profile_status(&self, device: &AutopilotDevice) -> ProfileStatus {
+        let delay = std::time::Duration::from_millis(self.autopilot.timing.import_delay_ms);
+        let status = self.deployment_profile_status(
+            &device.entra_object_id,
+            time::OffsetDateTime::now_utc(),
+            delay,
+        );
+        ProfileStatus {
+            status: status.state.as_str().to_string(),
+            detailed_status: "none".to_string(),
+            assigned_date_time: status
+                .assigned_date_time
+                .map(timestamp)
+                .unwrap_or_else(|| NEVER.to_string()),
+        }
     }
 
     /// Applies a change to a device through the action routes, keeping the previous version for lagging reads.
