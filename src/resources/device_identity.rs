@@ -468,13 +468,18 @@ impl DeviceIdentityResource {
                     .as_deref()
                     .unwrap_or("unknown")
                     .to_string();
+                let ended = if error.is_timeout() {
+                    "the timeout ran out".to_string()
+                } else {
+                    error.to_string()
+                };
                 diags.attribute_error(
                     AttrPath::root("wait_for_profile_assignment"),
                     "Deployment Profile Not Assigned in Time",
                     format!(
                         "Autopilot device {id} (serial number {}) is registered, but Intune had not assigned it a \
-                         deployment profile when the wait ended: its deploymentProfileAssignmentStatus was last \
-                         {status:?} ({error}). A profile is assigned to the groups a device is in: check that a \
+                         deployment profile when the wait ended ({ended}): its deploymentProfileAssignmentStatus \
+                         was last {status:?}. A profile is assigned to the groups a device is in: check that a \
                          deployment profile targets a group containing this device (for example a dynamic group on \
                          [OrderID]:<group tag>). Intune can take a while; a longer timeouts.create or \
                          timeouts.update gives it more time.",
