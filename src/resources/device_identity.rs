@@ -280,13 +280,14 @@ fn validate_upn(value: &Value, path: &AttrPath, diags: &mut Diagnostics) {
 pub struct DeviceIdentityResource;
 
 impl DeviceIdentityResource {
-    /// Polls the import until the Autopilot service decides. On timeout the error says the status last seen.
+    /// Polls the import until the Autopilot service decides: `Ok(Ok(()))` registered, `Ok(Err(_))` refused. On
+    /// timeout the error comes with the status last seen.
     async fn await_import(
         &self,
         ctx: &Ctx<ProviderData>,
         record: &DeviceImport,
         deadline: Deadline,
-    ) -> Result<ImportOutcome, (GraphError, String)> {
+    ) -> Result<Result<(), ImportFailure>, (GraphError, String)> {
         let graph = &ctx.data.graph;
         let last_status = Mutex::new(match record.outcome() {
             ImportOutcome::Pending { status } => status,
@@ -305,7 +306,8 @@ impl DeviceIdentityResource {
                         *last_status.lock().unwrap_or_else(|p| p.into_inner()) = status;
                         None
                     }
-                    decided => Some(decided),
+                    ImportOutcome::Complete => Some(Ok(())),
+                    ImportOutcome::Failed(failure) => Some(Err(failure)),
                 })
             }),
         )
@@ -468,13 +470,18 @@ impl DeviceIdentityResource {
                     .as_deref()
                     .unwrap_or("unknown")
                     .to_string();
+                let ended = if error.is_timeout() {
+                    "the timeout ran out".to_string()
+                } else {
+                    error.to_string()
+                };
                 diags.attribute_error(
                     AttrPath::root("wait_for_profile_assignment"),
                     "Deployment Profile Not Assigned in Time",
                     format!(
                         "Autopilot device {id} (serial number {}) is registered, but Intune had not assigned it a \
-                         deployment profile when the wait ended: its deploymentProfileAssignmentStatus was last \
-                         {status:?} ({error}). A profile is assigned to the groups a device is in: check that a \
+                         deployment profile when the wait ended ({ended}): its deploymentProfileAssignmentStatus \
+                         was last {status:?}. A profile is assigned to the groups a device is in: check that a \
                          deployment profile targets a group containing this device (for example a dynamic group on \
                          [OrderID]:<group tag>). Intune can take a while; a longer timeouts.create or \
                          timeouts.update gives it more time.",
@@ -781,17 +788,14 @@ impl Resource<ProviderData> for DeviceIdentityResource {
             }
         };
         match self.await_import(ctx, &record, deadline).await {
-            Ok(ImportOutcome::Complete) => {}
-            Ok(ImportOutcome::Failed(failure)) => {
+            Ok(Ok(())) => {}
+            Ok(Err(failure)) => {
                 // The record has served its purpose; leaving it would only clutter the portal's import list.
                 if let Err(e) = graph.delete_device_import(&record.id, deadline).await {
                     log::warn!("could not delete failed import record {}: {e}", record.id);
                 }
                 import_failure_diagnostic(diags, &serial, &failure);
                 return None;
-            }
-            Ok(ImportOutcome::Pending { .. }) => {
-                unreachable!("await_import returns only decided outcomes")
             }
             Err((e, status)) => {
                 diags.attribute_error(
