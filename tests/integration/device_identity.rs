@@ -762,10 +762,9 @@ resource "autopilot_device_identity" "kiosk" {
 "#;
 
 #[test]
-#[ignore = "graph-emulator does not report deploymentProfileAssignmentStatus from deployment profiles yet \
-            (Tenant::autopilot_profile_status always answers notAssigned)"]
 fn wait_for_profile_assignment_ends_with_the_profile_assigned() {
-    let emulator = Emulator::start(&[]);
+    // The import and the profile assignment each take 1.5 s to go through, so the apply really has to wait.
+    let emulator = Emulator::start(&["--import-delay-ms", "1500"]);
     let ws = Workspace::new(&emulator, TENANT);
     ws.write("main.tf", &PROFILE_WAIT.replace("HASH", &hardware_hash(99)));
     ws.apply();
