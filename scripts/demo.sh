@@ -95,6 +95,8 @@ unset TF_CLI_ARGS TF_DATA_DIR TF_WORKSPACE TF_PLUGIN_CACHE_DIR
 export TF_CLI_CONFIG_FILE=$work/terraformrc CHECKPOINT_DISABLE=1
 export ARM_TENANT_ID=$demo_tenant_id ARM_CLIENT_ID=$demo_client_id ARM_CLIENT_SECRET=$demo_client_secret
 export AUTOPILOT_GRAPH_ENDPOINT=$url AUTOPILOT_AUTHORITY_HOST=$url
+# Colours only for a terminal: logs and CI get plain text.
+[[ -t 1 ]] || export TF_CLI_ARGS=-no-color
 tf() {
     "$terraform" -chdir="$work/config" "$@"
 }
@@ -118,6 +120,11 @@ case $plan_status in
     2) fail "the second plan is not empty (see above)" ;;
     *) fail "terraform plan failed" ;;
 esac
+
+if command -v curl >/dev/null; then
+    step "What the emulated tenant now holds (GET /_emulator/objects)"
+    curl -fsS "$url/_emulator/objects?tenant=$demo_tenant_id" | python3 "$root/scripts/summarize-tenant.py"
+fi
 
 step "terraform destroy"
 tf destroy -auto-approve -input=false -compact-warnings
