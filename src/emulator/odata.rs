@@ -252,6 +252,9 @@ pub fn parse_timestamp(text: &str) -> Option<OffsetDateTime> {
     OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()
 }
 
+/// Intune's internal service path for enrollment objects, as its URLs and routing errors name it.
+pub const INTUNE_SERVICE_PATH: &str = "/DeviceEnrollmentFE/StatelessDeviceEnrollmentFEService";
+
 /// Intune's error: code `BadRequest`/`ResourceNotFound`/..., and a message that is itself a JSON document
 /// (serialised with `\r\n`) wrapping the human text, an operation id, an activity id and the service URL. Clients
 /// have to dig the text out, so the emulator must send exactly this shape.
@@ -264,7 +267,7 @@ pub fn intune_error(
 ) -> GraphError {
     let full = format!(
         "{text} - Operation ID (for customer support): 00000000-0000-0000-0000-000000000000 - Activity ID: \
-         {activity_id} - Url: https://fef.msub06.manage.microsoft.com/StatelessDeviceEnrollmentFEService{path}\
+         {activity_id} - Url: https://fef.msub06.manage.microsoft.com{INTUNE_SERVICE_PATH}{path}\
          ?api-version=5025-03-07"
     );
     let message = serde_json::json!({

@@ -8,7 +8,7 @@ use axum::http::{Method, StatusCode};
 use serde_json::{Map, Value, json};
 
 use super::{RequestContext, is_action};
-use crate::emulator::odata::{GraphError, Reply};
+use crate::emulator::odata::{GraphError, INTUNE_SERVICE_PATH, Reply};
 use crate::emulator::query::{self, Collection, ListQuery, QueryContext};
 use crate::emulator::store::enrollment_configurations::{self, EnrollmentConfiguration, Failure};
 use crate::emulator::store::input::object_body;
@@ -16,8 +16,6 @@ use crate::emulator::store::replication::{Snapshot, View};
 use crate::emulator::store::{Rendered, Tenant};
 
 const COLLECTION: &str = "deviceManagement/deviceEnrollmentConfigurations";
-/// Intune's internal service path, as its routing errors name it.
-const SERVICE_PATH: &str = "/DeviceEnrollmentFE/StatelessDeviceEnrollmentFEService";
 
 /// A route under `/deviceManagement/deviceEnrollmentConfigurations`, with the ids it addresses.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -132,7 +130,7 @@ fn no_route(ctx: &RequestContext, route: &EnrollmentRoute) -> GraphError {
         StatusCode::BAD_REQUEST,
         "No method match route template",
         format!(
-            "No OData route exists that match template {template} with http verb {} for request {SERVICE_PATH}/{COLLECTION}{path}.",
+            "No OData route exists that match template {template} with http verb {} for request {INTUNE_SERVICE_PATH}/{COLLECTION}{path}.",
             ctx.method
         ),
     )
@@ -171,7 +169,10 @@ pub fn handle(
             .is_some_and(|config| !config.kind.in_version(version))
     {
         // A beta-only type does not exist in v1.0, whatever the verb.
-        return Err(fail(Failure::not_found(id)));
+        return Err(fail(Failure::not_found(
+            "DeviceEnrollmentConfiguration",
+            id,
+        )));
     }
     match route {
         EnrollmentRoute::Collection if method == Method::GET => list(ctx, tenant),
@@ -278,7 +279,7 @@ fn visible(
     tenant: &mut Tenant,
     id: &str,
 ) -> Result<EnrollmentConfiguration, GraphError> {
-    let not_found = || graph_error(ctx, Failure::not_found(id));
+    let not_found = || graph_error(ctx, Failure::not_found("DeviceEnrollmentConfiguration", id));
     let config = match tenant.replication.view(id, ctx.now) {
         View::NotYetVisible => return Err(not_found()),
         View::Stale(Snapshot::EnrollmentConfiguration(config))

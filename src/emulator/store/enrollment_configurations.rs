@@ -11,7 +11,6 @@ mod assignments;
 mod defaults;
 mod kinds;
 
-use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
@@ -19,7 +18,7 @@ use super::groups::WriteContext;
 use super::input::Field;
 use super::replication::Snapshot;
 use super::{Rendered, Tenant};
-use crate::emulator::odata::{ApiVersion, GraphError, intune_error};
+use crate::emulator::odata::ApiVersion;
 pub use assignments::{ALL_DEVICES_GROUP_ID, ALL_USERS_GROUP_ID, Assignment, Target};
 pub use defaults::is_default_id;
 pub use kinds::{Kind, Property, Shape};
@@ -28,71 +27,7 @@ pub use kinds::{Kind, Property, Shape};
 pub const DEFAULT_SCOPE_TAG: &str = "0";
 const BASE_TYPE: &str = "microsoft.graph.deviceEnrollmentConfiguration";
 
-/// Why a request on these routes failed.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Failure {
-    /// Refused by the OData layer in front of Intune, before Intune saw it: a plain Graph error.
-    OData {
-        status: StatusCode,
-        code: &'static str,
-        message: String,
-    },
-    /// Refused by Intune: rendered with Intune's JSON-encoded message by [`Failure::into_graph`].
-    Intune {
-        status: StatusCode,
-        code: &'static str,
-        text: String,
-    },
-}
-
-impl Failure {
-    pub fn odata(message: impl Into<String>) -> Self {
-        Failure::OData {
-            status: StatusCode::BAD_REQUEST,
-            code: "BadRequest",
-            message: message.into(),
-        }
-    }
-
-    pub fn bad_request(text: impl Into<String>) -> Self {
-        Failure::Intune {
-            status: StatusCode::BAD_REQUEST,
-            code: "BadRequest",
-            text: text.into(),
-        }
-    }
-
-    pub fn not_found(id: &str) -> Self {
-        Failure::Intune {
-            status: StatusCode::NOT_FOUND,
-            code: "ResourceNotFound",
-            text: format!("DeviceEnrollmentConfiguration with id '{id}' was not found."),
-        }
-    }
-
-    /// The human text of the failure.
-    pub fn text(&self) -> &str {
-        match self {
-            Failure::OData { message, .. } => message,
-            Failure::Intune { text, .. } => text,
-        }
-    }
-
-    /// The Graph error for a request to `path` (after the version): Intune's message is a JSON document with the
-    /// text, an operation id, an activity id and the internal URL, serialised with `\r\n` as Intune does.
-    pub fn into_graph(self, path: &str, activity_id: &str) -> GraphError {
-        match self {
-            Failure::OData {
-                status,
-                code,
-                message,
-            } => GraphError::new(status, code, message),
-            Failure::Intune { status, code, text } => {
-                intune_error(status, code, &text, path, activity_id)
-            }
-        }
-    }
-}
+pub use super::intune::Failure;
 
 /// One enrollment configuration as Intune stores it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -463,7 +398,7 @@ impl Tenant {
     fn enrollment_configuration(&self, id: &str) -> Result<&EnrollmentConfiguration, Failure> {
         self.enrollment_configurations
             .get(id)
-            .ok_or_else(|| Failure::not_found(id))
+            .ok_or_else(|| Failure::not_found("DeviceEnrollmentConfiguration", id))
     }
 
     /// The custom (non-default) configurations of `kind`, best priority first.

@@ -10,6 +10,7 @@ pub mod dynamic;
 pub mod enrollment_configurations;
 pub mod groups;
 pub mod input;
+pub mod intune;
 pub mod replication;
 
 use std::collections::BTreeMap;

@@ -9,9 +9,9 @@ use super::{AutopilotRoute, DEVICES, DeviceAction, Handled};
 use crate::emulator::odata::{ApiVersion, Reply};
 use crate::emulator::query::{self, Collection};
 use crate::emulator::routes::RequestContext;
-use crate::emulator::store::autopilot_devices::intune::no_route;
 use crate::emulator::store::autopilot_devices::{AutopilotDevice, DEVICE_TYPE, ProfileStatus};
 use crate::emulator::store::input::object_body;
+use crate::emulator::store::intune::no_route;
 use crate::emulator::store::{Rendered, Tenant};
 
 fn collection(version: ApiVersion) -> Collection {

@@ -10,9 +10,9 @@ use crate::emulator::odata::Reply;
 use crate::emulator::query::{self, Collection};
 use crate::emulator::routes::RequestContext;
 use crate::emulator::store::Tenant;
-use crate::emulator::store::autopilot_devices::intune::no_route;
 use crate::emulator::store::autopilot_devices::{IMPORTED_TYPE, ImportedDeviceIdentity, Stage};
 use crate::emulator::store::input::object_body;
+use crate::emulator::store::intune::no_route;
 
 fn collection() -> Collection {
     Collection::new(

@@ -8,10 +8,10 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use super::intune::{Failure, not_a_string};
 use super::{EMPTY_GUID, NEVER};
 use crate::emulator::odata::{ApiVersion, timestamp};
 use crate::emulator::prng::Random;
+use crate::emulator::store::intune::{Failure, not_a_string};
 use crate::emulator::store::{Rendered, Tenant};
 
 /// The longest Autopilot device name (a NetBIOS name), as the portal and the service enforce it.

@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::IMPORTED_TYPE;
-use super::intune::{Failure, not_a_string, unknown_property};
 use crate::emulator::prng::Random;
+use crate::emulator::store::intune::{Failure, not_a_string, unknown_property};
 use crate::emulator::store::{Rendered, Tenant};
 use crate::rules::hardware_hash::{self, HashError};
 

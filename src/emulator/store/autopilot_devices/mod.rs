@@ -24,7 +24,6 @@
 pub mod hardware;
 mod identities;
 mod imports;
-pub mod intune;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -32,12 +31,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 
 use super::devices::AutopilotDeviceRegistration;
+pub use super::intune::Failure;
 use super::{Store, Tenant};
 use crate::emulator::prng::Random;
 use crate::rules::hardware_hash;
 pub use identities::{AutopilotDevice, MAX_DEVICE_NAME_LENGTH, ProfileStatus};
 pub use imports::{ImportOutcome, ImportedDeviceIdentity, Stage};
-pub use intune::Failure;
 
 pub const IMPORTED_TYPE: &str = "microsoft.graph.importedWindowsAutopilotDeviceIdentity";
 pub const DEVICE_TYPE: &str = "microsoft.graph.windowsAutopilotDeviceIdentity";

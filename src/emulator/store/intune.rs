@@ -4,12 +4,8 @@
 //! graph-api.md section 5 shows.
 
 use axum::http::StatusCode;
-use serde::Serialize;
 
-use crate::emulator::odata::GraphError;
-
-/// Intune's internal service path for enrollment objects, as its URLs and routing errors name it.
-pub const SERVICE_PATH: &str = "/DeviceEnrollmentFE/StatelessDeviceEnrollmentFEService";
+use crate::emulator::odata::{GraphError, INTUNE_SERVICE_PATH, intune_error};
 
 /// Why a request failed, before it is rendered for a particular request path.
 #[derive(Debug, Clone, PartialEq)]
@@ -71,44 +67,10 @@ impl Failure {
                 message,
             } => GraphError::new(status, code, message),
             Failure::Intune { status, code, text } => {
-                GraphError::new(status, code, intune_message(&text, path, activity_id))
+                intune_error(status, code, &text, path, activity_id)
             }
         }
     }
-}
-
-/// Field order as Intune writes it.
-#[derive(Serialize)]
-struct IntuneMessage<'a> {
-    #[serde(rename = "_version")]
-    version: u32,
-    #[serde(rename = "Message")]
-    message: String,
-    #[serde(rename = "CustomApiErrorPhrase")]
-    custom_api_error_phrase: &'a str,
-    #[serde(rename = "RetryAfter")]
-    retry_after: Option<u64>,
-    #[serde(rename = "ErrorSourceService")]
-    error_source_service: &'a str,
-    #[serde(rename = "HttpHeaders")]
-    http_headers: &'a str,
-}
-
-fn intune_message(text: &str, path: &str, activity_id: &str) -> String {
-    let message = IntuneMessage {
-        version: 3,
-        message: format!(
-            "{text} - Operation ID (for customer support): 00000000-0000-0000-0000-000000000000 - Activity ID: \
-             {activity_id} - Url: https://fef.msub06.manage.microsoft.com{SERVICE_PATH}{path}?api-version=5025-03-07"
-        ),
-        custom_api_error_phrase: "",
-        retry_after: None,
-        error_source_service: "",
-        http_headers: "{}",
-    };
-    serde_json::to_string_pretty(&message)
-        .unwrap_or_default()
-        .replace('\n', "\r\n")
 }
 
 /// Intune's answer to a verb its OData routing has no method for (e.g. PATCH on a device identity, which the
@@ -120,7 +82,7 @@ pub fn no_route(template: &str, method: &str, request: &str) -> Failure {
         code: "No method match route template",
         message: format!(
             "No OData route exists that match template {template} with http verb {method} for request \
-             {SERVICE_PATH}{request}."
+             {INTUNE_SERVICE_PATH}{request}."
         ),
     }
 }
