@@ -18,7 +18,7 @@ use crate::graph::deployment_profiles::{
     all_devices_conflict, assignment_changes,
 };
 use crate::graph::{Deadline, GraphClient, GraphError, consistency};
-use crate::resources::{ProviderData, graph_error, until_stopped};
+use crate::resources::{ProviderData, graph_error, until_stopped, wait_until_deleted};
 use crate::rules::device_name_template;
 use crate::tfplugin::timeouts::{self, Operation};
 use crate::tfplugin::validators::{Check, Guid, OneOf, StringLength, is_guid};
@@ -1297,23 +1297,17 @@ impl Resource<ProviderData> for DeploymentProfileResource {
             );
             return;
         }
-        let gone = until_stopped(
+        wait_until_deleted(
             &ctx.stop,
-            consistency::wait_until_gone(
-                deadline,
-                "the deleted deployment profile to disappear",
-                || graph.get_deployment_profile(id, deadline),
+            deadline,
+            (
+                "Error Deleting Deployment Profile",
+                &format!("deployment profile {id}"),
             ),
+            diags,
+            || graph.get_deployment_profile(id, deadline),
         )
         .await;
-        if let Err(e) = gone {
-            graph_error(
-                diags,
-                "Error Deleting Deployment Profile",
-                &format!("waiting for deployment profile {id} to disappear"),
-                &e,
-            );
-        }
     }
 
     async fn import(

@@ -9,7 +9,7 @@ use async_trait::async_trait;
 
 use crate::graph::groups::{Group, GroupPatch, NewGroup};
 use crate::graph::{Deadline, GraphError, consistency};
-use crate::resources::{ProviderData, graph_error, until_stopped};
+use crate::resources::{ProviderData, graph_error, until_stopped, wait_until_deleted};
 use crate::rules::{mail_nickname, membership};
 use crate::tfplugin::timeouts::{self, Operation};
 use crate::tfplugin::validators::{Check, Guid, OneOf, StringLength};
@@ -593,21 +593,14 @@ impl Resource<ProviderData> for DeviceGroupResource {
                 return;
             }
         }
-        let gone = until_stopped(
+        wait_until_deleted(
             &ctx.stop,
-            consistency::wait_until_gone(deadline, "the deleted group to disappear", || {
-                graph.get_group(id, deadline)
-            }),
+            deadline,
+            ("Error Deleting Device Group", &format!("group {id}")),
+            diags,
+            || graph.get_group(id, deadline),
         )
         .await;
-        if let Err(e) = gone {
-            graph_error(
-                diags,
-                "Error Deleting Device Group",
-                &format!("waiting for group {id} to disappear"),
-                &e,
-            );
-        }
     }
 
     async fn import(

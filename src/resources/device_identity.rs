@@ -22,7 +22,7 @@ use crate::graph::autopilot_devices::{
     is_profile_assigned,
 };
 use crate::graph::{Deadline, GraphError, PollBackoff, consistency};
-use crate::resources::{ProviderData, graph_error, until_stopped};
+use crate::resources::{ProviderData, graph_error, until_stopped, wait_until_deleted};
 use crate::rules::hardware_hash;
 use crate::tfplugin::timeouts::{self, Operation};
 use crate::tfplugin::validators::{Check, is_guid};
@@ -990,23 +990,17 @@ impl Resource<ProviderData> for DeviceIdentityResource {
             return;
         }
         // Intune deletes asynchronously: wait, so a following create of the same serial is not refused (806).
-        let gone = until_stopped(
+        wait_until_deleted(
             &ctx.stop,
-            consistency::wait_until_gone(
-                deadline,
-                &format!("Autopilot device {id} to be deregistered"),
-                || graph.get_autopilot_device(id, deadline),
+            deadline,
+            (
+                "Error Deleting Autopilot Device",
+                &format!("Autopilot device {id}"),
             ),
+            diags,
+            || graph.get_autopilot_device(id, deadline),
         )
         .await;
-        if let Err(e) = gone {
-            graph_error(
-                diags,
-                "Error Deleting Autopilot Device",
-                &format!("waiting for Autopilot device {id} to disappear"),
-                &e,
-            );
-        }
     }
 
     async fn import(

@@ -17,7 +17,7 @@ use crate::graph::enrollment::{
     AssignmentTarget, EnrollmentStatusPage, EspSettings, is_default_esp_id,
 };
 use crate::graph::{Deadline, GraphClient, GraphError, consistency};
-use crate::resources::{ProviderData, graph_error, until_stopped};
+use crate::resources::{ProviderData, graph_error, until_stopped, wait_until_deleted};
 use crate::tfplugin::timeouts::{self, Operation};
 use crate::tfplugin::validators::{Check, Guid, IntBetween, StringLength};
 use crate::tfplugin::{
@@ -1189,23 +1189,17 @@ impl Resource<ProviderData> for EnrollmentStatusPageResource {
             );
             return;
         }
-        let gone = until_stopped(
+        wait_until_deleted(
             &ctx.stop,
-            consistency::wait_until_gone(
-                deadline,
-                "the deleted Enrollment Status Page to disappear",
-                || graph.get_enrollment_status_page(id, deadline),
+            deadline,
+            (
+                "Error Deleting Enrollment Status Page",
+                &format!("Enrollment Status Page {id}"),
             ),
+            diags,
+            || graph.get_enrollment_status_page(id, deadline),
         )
         .await;
-        if let Err(e) = gone {
-            graph_error(
-                diags,
-                "Error Deleting Enrollment Status Page",
-                &format!("waiting for Enrollment Status Page {id} to disappear"),
-                &e,
-            );
-        }
     }
 
     async fn import(

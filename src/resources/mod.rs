@@ -1,7 +1,7 @@
 //! The resources: one file per portal page they replace. Shared here: what every resource receives from the
 //! configured provider, and how Graph errors become diagnostics.
 
-use crate::graph::{GraphClient, GraphError};
+use crate::graph::{Deadline, GraphClient, GraphError, consistency};
 use crate::tfplugin::{Diagnostics, DynResource, StopSignal};
 use std::sync::Arc;
 
@@ -50,5 +50,29 @@ pub async fn until_stopped<T>(
     tokio::select! {
         result = operation => result,
         _ = stop.stopped() => Err(GraphError::Cancelled),
+    }
+}
+
+/// After a delete, waits until the object no longer reads back (Graph deletes lag behind their 204), so the next
+/// Terraform step (often a create of the same name or serial) does not meet the old object. A wait that runs out
+/// becomes an error diagnostic under `summary`, naming `object`.
+pub async fn wait_until_deleted<T, F, Fut>(
+    ctx_stop: &StopSignal,
+    deadline: Deadline,
+    (summary, object): (&str, &str),
+    diags: &mut Diagnostics,
+    poll: F,
+) where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<Option<T>, GraphError>>,
+{
+    let what = format!("{object} to disappear");
+    let gone = until_stopped(
+        ctx_stop,
+        consistency::wait_until_gone(deadline, &what, poll),
+    )
+    .await;
+    if let Err(e) = gone {
+        graph_error(diags, summary, &format!("waiting for {what}"), &e);
     }
 }
