@@ -26,7 +26,8 @@ Options:
   --latency-ms N             delay every response by N milliseconds [default: 0]
   --fault-rate F             answer this share (0..1) of Graph requests with 429, 503 or 504 [default: 0]
   --consistency-lag-ms N     new objects 404 and updates read stale for N milliseconds [default: 0]
-  --import-delay-ms N        how long an Autopilot device import stays pending [default: 0]
+  --import-delay-ms N        how long an Autopilot device import stays pending, and how long a deployment
+                             profile assignment takes to reach a device [default: 0]
   --throttle                 enforce Graph's documented per-tenant and per-app request limits
   -h, --help                 print this help
 ";
