@@ -74,7 +74,18 @@ fn index_page(schema: &Schema, examples_dir: &Path) -> String {
          The provider signs in to Microsoft Entra ID as an app registration with a client secret \
          (client credentials flow) and calls Microsoft Graph with the application permissions each resource \
          needs. Every setting can come from the provider block or from its environment variable; the \
-         configuration wins. Keep the secret in `ARM_CLIENT_SECRET` rather than in configuration.\n",
+         configuration wins. Keep the secret in `ARM_CLIENT_SECRET` rather than in configuration.\n\n\
+         Grant the app registration these Microsoft Graph application permissions (with admin consent); each \
+         resource needs only its own, and the Intune ones need an Intune licence in the tenant:\n\n\
+         | resource | Graph application permission |\n|---|---|\n\
+         | `autopilot_device_group` | `Group.ReadWrite.All` |\n\
+         | `autopilot_enrollment_status_page` | `DeviceManagementServiceConfig.ReadWrite.All` or \
+         `DeviceManagementConfiguration.ReadWrite.All` |\n\
+         | `autopilot_deployment_profile` | `DeviceManagementServiceConfig.ReadWrite.All` |\n\
+         | `autopilot_device_identity` | `DeviceManagementServiceConfig.ReadWrite.All` |\n\n\
+         For a national cloud set `environment` (or `ARM_ENVIRONMENT`); to run against the local `graph-emulator`, \
+         set `graph_endpoint` and `authority_host` (or `AUTOPILOT_GRAPH_ENDPOINT` and `AUTOPILOT_AUTHORITY_HOST`) to \
+         its URL.\n",
         PROVIDER_ADDRESS.trim_start_matches("registry.terraform.io/")
     );
     if let Some(example) = read_example(examples_dir, "provider/provider.tf") {
