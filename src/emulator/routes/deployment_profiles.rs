@@ -9,11 +9,10 @@ use axum::http::Method;
 use serde_json::{Map, Value, json};
 
 use super::{Miss, RequestContext};
-use crate::emulator::odata::{self, ApiVersion, GraphError, Reply};
+use crate::emulator::odata::{ApiVersion, GraphError, Reply};
 use crate::emulator::query::{self, Collection, ListQuery};
 use crate::emulator::store::deployment_profiles::{
-    AssignmentTarget, DeploymentProfile, IntuneError, JoinType, ProfileAssignment,
-    profile_not_found,
+    AssignmentTarget, DeploymentProfile, Failure, JoinType, ProfileAssignment, profile_not_found,
 };
 use crate::emulator::store::input::object_body;
 use crate::emulator::store::replication::{Snapshot, View};
@@ -71,7 +70,7 @@ fn answer(
     route: &ProfileRoute,
     ctx: &RequestContext,
     tenant: &mut Tenant,
-) -> Result<Reply, IntuneError> {
+) -> Result<Reply, Failure> {
     let method = ctx.method;
     match (route, method.clone()) {
         (ProfileRoute::Profiles, Method::GET) => list(ctx, tenant),
@@ -134,10 +133,7 @@ fn answer(
                 .find(|assignment| assignment.id.eq_ignore_ascii_case(assignment_id))
                 .filter(|assignment| !tenant.replication.is_hidden(&assignment.id, ctx.now))
                 .ok_or_else(|| {
-                    IntuneError::not_found(
-                        "windowsAutopilotDeploymentProfileAssignment",
-                        assignment_id,
-                    )
+                    Failure::not_found("windowsAutopilotDeploymentProfileAssignment", assignment_id)
                 })?;
             let rendered = Rendered {
                 default: assignment.render(&id),
@@ -151,7 +147,7 @@ fn answer(
             tenant.delete_profile_assignment(&normalize(id), assignment_id)?;
             Ok(Reply::NoContent)
         }
-        (_, method) => Err(IntuneError::bad_request(format!(
+        (_, method) => Err(Failure::bad_request(format!(
             "No OData route exists that match template {} with http verb {method} for request {}.",
             route_template(route),
             ctx.query.path
@@ -207,11 +203,11 @@ fn assignments_collection(profile_id: &str) -> Collection {
 }
 
 /// `$expand=assignments` is the only expansion supported here.
-fn expands_assignments(ctx: &RequestContext) -> Result<bool, IntuneError> {
+fn expands_assignments(ctx: &RequestContext) -> Result<bool, Failure> {
     match ctx.query.option("expand").map(str::trim) {
         None | Some("") => Ok(false),
         Some("assignments") => Ok(true),
-        Some(other) => Err(IntuneError::bad_request(format!(
+        Some(other) => Err(Failure::bad_request(format!(
             "Expanding '{other}' is not supported; only 'assignments' is."
         ))),
     }
@@ -233,7 +229,7 @@ fn decorate(object: &mut Map<String, Value>, profile: &DeploymentProfile, expand
     *object = decorated;
 }
 
-fn list(ctx: &RequestContext, tenant: &Tenant) -> Result<Reply, IntuneError> {
+fn list(ctx: &RequestContext, tenant: &Tenant) -> Result<Reply, Failure> {
     ctx.query
         .reject_options_except(&["top", "skiptoken", "select", "filter", "orderby", "expand"])
         .map_err(from_graph)?;
@@ -268,7 +264,7 @@ fn visible_profile(
     ctx: &RequestContext,
     tenant: &mut Tenant,
     id: &str,
-) -> Result<DeploymentProfile, IntuneError> {
+) -> Result<DeploymentProfile, Failure> {
     match tenant.replication.view(id, ctx.now) {
         View::NotYetVisible => Err(profile_not_found(id)),
         View::Stale(Snapshot::DeploymentProfile(profile))
@@ -289,7 +285,7 @@ fn visible_profile(
     }
 }
 
-fn get(ctx: &RequestContext, tenant: &mut Tenant, id: &str) -> Result<Reply, IntuneError> {
+fn get(ctx: &RequestContext, tenant: &mut Tenant, id: &str) -> Result<Reply, Failure> {
     ctx.query
         .reject_options_except(&["select", "expand"])
         .map_err(from_graph)?;
@@ -310,11 +306,7 @@ fn get(ctx: &RequestContext, tenant: &mut Tenant, id: &str) -> Result<Reply, Int
     Ok(Reply::ok(body))
 }
 
-fn list_assignments(
-    ctx: &RequestContext,
-    tenant: &mut Tenant,
-    id: &str,
-) -> Result<Reply, IntuneError> {
+fn list_assignments(ctx: &RequestContext, tenant: &mut Tenant, id: &str) -> Result<Reply, Failure> {
     ctx.query
         .reject_options_except(&["top", "skiptoken", "select"])
         .map_err(from_graph)?;
@@ -335,8 +327,8 @@ fn list_assignments(
 }
 
 /// An Entra-shaped error from the shared body and query parsers, re-labelled as Intune reports it.
-fn from_graph(error: GraphError) -> IntuneError {
-    IntuneError {
+fn from_graph(error: GraphError) -> Failure {
+    Failure::Intune {
         status: error.status,
         code: if error.status == axum::http::StatusCode::NOT_FOUND {
             "ResourceNotFound"
@@ -348,17 +340,11 @@ fn from_graph(error: GraphError) -> IntuneError {
 }
 
 /// Intune's error shape around the profile store's error.
-fn intune_error(error: IntuneError, ctx: &RequestContext) -> GraphError {
+fn intune_error(error: Failure, ctx: &RequestContext) -> GraphError {
     let path = ctx
         .query
         .path
         .strip_prefix("/beta")
         .unwrap_or(ctx.query.path);
-    odata::intune_error(
-        error.status,
-        error.code,
-        &error.text,
-        path,
-        &ctx.random.guid(),
-    )
+    error.into_graph(path, &ctx.random.guid())
 }

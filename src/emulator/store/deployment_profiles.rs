@@ -15,7 +15,6 @@
 pub mod assignments;
 pub mod status;
 
-use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
@@ -167,7 +166,7 @@ impl OutOfBoxExperience {
     }
 
     /// Reads a whole `outOfBoxExperienceSetting` value; what it leaves out takes the default.
-    fn parse(value: &Value) -> Result<Self, IntuneError> {
+    fn parse(value: &Value) -> Result<Self, Failure> {
         let Value::Object(map) = value else {
             return Err(invalid_value("outOfBoxExperienceSetting"));
         };
@@ -303,7 +302,7 @@ impl DeploymentProfile {
     }
 
     /// Applies the writable properties of a create or update body.
-    fn apply(&mut self, map: &Map<String, Value>) -> Result<(), IntuneError> {
+    fn apply(&mut self, map: &Map<String, Value>) -> Result<(), Failure> {
         let type_name = self.join_type.type_name();
         for key in map.keys() {
             let known = WRITABLE.contains(&key.as_str())
@@ -316,8 +315,7 @@ impl DeploymentProfile {
             }
         }
         let body = Body::new(map, "windowsAutopilotDeploymentProfile");
-        let entra =
-            |error: crate::emulator::odata::GraphError| IntuneError::bad_request(error.message);
+        let entra = |error: crate::emulator::odata::GraphError| Failure::bad_request(error.message);
         if let Some(value) = body.string("displayName").map_err(entra)?.into_update() {
             self.display_name = value.unwrap_or_default();
         }
@@ -391,45 +389,45 @@ impl DeploymentProfile {
     }
 
     /// Intune's rules on a profile as a whole, after a body is applied.
-    fn validate(&self) -> Result<(), IntuneError> {
+    fn validate(&self) -> Result<(), Failure> {
         let name_length = self.display_name.chars().count();
         if name_length == 0 {
-            return Err(IntuneError::bad_request(
+            return Err(Failure::bad_request(
                 "displayName is required for a Windows Autopilot deployment profile.",
             ));
         }
         if name_length > MAX_DISPLAY_NAME_LENGTH {
-            return Err(IntuneError::bad_request(format!(
+            return Err(Failure::bad_request(format!(
                 "displayName can be at most {MAX_DISPLAY_NAME_LENGTH} characters long; it has {name_length}."
             )));
         }
         let description_length = self.description.as_deref().map_or(0, |d| d.chars().count());
         if description_length > MAX_DESCRIPTION_LENGTH {
-            return Err(IntuneError::bad_request(format!(
+            return Err(Failure::bad_request(format!(
                 "description can be at most {MAX_DESCRIPTION_LENGTH} characters long; it has {description_length}."
             )));
         }
         if !is_valid_locale(&self.locale) {
-            return Err(IntuneError::bad_request(format!(
+            return Err(Failure::bad_request(format!(
                 "locale '{}' is not valid; use 'os-default', 'user-select' or a culture name such as 'en-US'.",
                 self.locale
             )));
         }
         if !self.device_name_template.is_empty() {
             if self.join_type == JoinType::HybridJoined {
-                return Err(IntuneError::bad_request(
+                return Err(Failure::bad_request(
                     "deviceNameTemplate is not supported for Hybrid Azure AD joined profiles; the device name comes from the Domain Join profile.",
                 ));
             }
             if let Err(error) = device_name_template::validate(&self.device_name_template) {
-                return Err(IntuneError::bad_request(format!(
+                return Err(Failure::bad_request(format!(
                     "deviceNameTemplate '{}' is not valid: {error}.",
                     self.device_name_template
                 )));
             }
         }
         if self.device_type == "holoLens" && self.hardware_hash_extraction_enabled {
-            return Err(IntuneError::bad_request(
+            return Err(Failure::bad_request(
                 "hardwareHashExtractionEnabled must be false for HoloLens profiles.",
             ));
         }
@@ -466,10 +464,10 @@ fn is_valid_locale(locale: &str) -> bool {
         })
 }
 
-fn enum_value(name: &str, value: &Value, allowed: &[&str]) -> Result<String, IntuneError> {
+fn enum_value(name: &str, value: &Value, allowed: &[&str]) -> Result<String, Failure> {
     match value.as_str() {
         Some(text) if allowed.contains(&text) => Ok(text.to_string()),
-        Some(text) => Err(IntuneError::bad_request(format!(
+        Some(text) => Err(Failure::bad_request(format!(
             "'{text}' is not a valid value for {name}; allowed are {}.",
             allowed.join(", ")
         ))),
@@ -477,47 +475,22 @@ fn enum_value(name: &str, value: &Value, allowed: &[&str]) -> Result<String, Int
     }
 }
 
-/// An error as Intune reports it; the routes wrap `text` in Intune's JSON-encoded message.
-#[derive(Debug, Clone, PartialEq)]
-pub struct IntuneError {
-    pub status: StatusCode,
-    /// `BadRequest`, `ResourceNotFound`, ...
-    pub code: &'static str,
-    pub text: String,
-}
+pub use super::intune::Failure;
 
-impl IntuneError {
-    pub fn bad_request(text: impl Into<String>) -> Self {
-        IntuneError {
-            status: StatusCode::BAD_REQUEST,
-            code: "BadRequest",
-            text: text.into(),
-        }
-    }
-
-    pub fn not_found(what: &str, id: &str) -> Self {
-        IntuneError {
-            status: StatusCode::NOT_FOUND,
-            code: "ResourceNotFound",
-            text: format!("{what} with id '{id}' was not found."),
-        }
-    }
-}
-
-fn invalid_value(property: &str) -> IntuneError {
-    IntuneError::bad_request(format!(
+fn invalid_value(property: &str) -> Failure {
+    Failure::bad_request(format!(
         "Invalid value specified for property '{property}'."
     ))
 }
 
-fn unknown_property(name: &str, type_name: &str) -> IntuneError {
-    IntuneError::bad_request(format!(
+fn unknown_property(name: &str, type_name: &str) -> Failure {
+    Failure::bad_request(format!(
         "The property '{name}' does not exist on type '{type_name}'. Make sure to only use property names that are defined by the type."
     ))
 }
 
-pub(crate) fn profile_not_found(id: &str) -> IntuneError {
-    IntuneError::not_found("windowsAutopilotDeploymentProfile", id)
+pub(crate) fn profile_not_found(id: &str) -> Failure {
+    Failure::not_found("windowsAutopilotDeploymentProfile", id)
 }
 
 /// Intune's timestamp form: UTC with 7 fractional digits.
@@ -534,20 +507,20 @@ impl Tenant {
         &mut self,
         map: &Map<String, Value>,
         ctx: &WriteContext,
-    ) -> Result<DeploymentProfile, IntuneError> {
+    ) -> Result<DeploymentProfile, Failure> {
         let join_type = match map.get("@odata.type") {
             None | Some(Value::Null) => {
-                return Err(IntuneError::bad_request(format!(
+                return Err(Failure::bad_request(format!(
                     "An @odata.type is required: windowsAutopilotDeploymentProfile is abstract; use '{ENTRA_JOIN_TYPE}' or '{HYBRID_JOIN_TYPE}'."
                 )));
             }
             Some(Value::String(text)) => JoinType::from_odata_type(text).ok_or_else(|| {
                 if text.trim_start_matches('#') == &ABSTRACT_TYPE[1..] {
-                    IntuneError::bad_request(format!(
+                    Failure::bad_request(format!(
                         "windowsAutopilotDeploymentProfile is abstract; use '{ENTRA_JOIN_TYPE}' or '{HYBRID_JOIN_TYPE}'."
                     ))
                 } else {
-                    IntuneError::bad_request(format!(
+                    Failure::bad_request(format!(
                         "A type named '{text}' could not be resolved by the model, or is not a windowsAutopilotDeploymentProfile."
                     ))
                 }
@@ -555,7 +528,7 @@ impl Tenant {
             Some(_) => return Err(invalid_value("@odata.type")),
         };
         if self.deployment_profiles.len() >= MAX_PROFILES_PER_TENANT {
-            return Err(IntuneError::bad_request(format!(
+            return Err(Failure::bad_request(format!(
                 "The maximum number of Windows Autopilot deployment profiles ({MAX_PROFILES_PER_TENANT}) for this tenant has been reached."
             )));
         }
@@ -578,7 +551,7 @@ impl Tenant {
         id: &str,
         map: &Map<String, Value>,
         ctx: &WriteContext,
-    ) -> Result<(), IntuneError> {
+    ) -> Result<(), Failure> {
         let previous = self
             .deployment_profiles
             .get(id)
@@ -590,7 +563,7 @@ impl Tenant {
                 .and_then(JoinType::from_odata_type)
                 .is_some_and(|join_type| join_type == previous.join_type);
             if !same {
-                return Err(IntuneError::bad_request(format!(
+                return Err(Failure::bad_request(format!(
                     "The type of a deployment profile can't be changed; this one is '{}'. Create a new profile instead.",
                     previous.join_type.odata_type()
                 )));
@@ -613,13 +586,13 @@ impl Tenant {
         &mut self,
         id: &str,
         ctx: &WriteContext,
-    ) -> Result<(), IntuneError> {
+    ) -> Result<(), Failure> {
         let profile = self
             .deployment_profiles
             .get(id)
             .ok_or_else(|| profile_not_found(id))?;
         if !profile.assignments.is_empty() {
-            return Err(IntuneError::bad_request(format!(
+            return Err(Failure::bad_request(format!(
                 "The profile '{}' can't be deleted while it is assigned ({} assignment(s)); remove its assignments first.",
                 profile.display_name,
                 profile.assignments.len()

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 
-use super::{IntuneError, precise_timestamp, profile_not_found};
+use super::{Failure, precise_timestamp, profile_not_found};
 use crate::emulator::store::Tenant;
 use crate::emulator::store::groups::WriteContext;
 
@@ -120,18 +120,18 @@ impl ProfileAssignment {
 /// Reads the `target` of a POST body.
 fn parse_target(
     map: &Map<String, Value>,
-) -> Result<(AssignmentTarget, Option<String>, String), IntuneError> {
+) -> Result<(AssignmentTarget, Option<String>, String), Failure> {
     for key in map.keys() {
         let known =
             matches!(key.as_str(), "id" | "target" | "source" | "sourceId") || key.starts_with('@');
         if !known {
-            return Err(IntuneError::bad_request(format!(
+            return Err(Failure::bad_request(format!(
                 "The property '{key}' does not exist on type 'microsoft.graph.windowsAutopilotDeploymentProfileAssignment'."
             )));
         }
     }
     let Some(Value::Object(target)) = map.get("target") else {
-        return Err(IntuneError::bad_request(
+        return Err(Failure::bad_request(
             "An assignment needs a target: a groupAssignmentTarget, exclusionGroupAssignmentTarget or allDevicesAssignmentTarget.",
         ));
     };
@@ -139,22 +139,22 @@ fn parse_target(
         Some(text) if text.starts_with('#') => text.to_string(),
         Some(text) => format!("#{text}"),
         None => {
-            return Err(IntuneError::bad_request(
+            return Err(Failure::bad_request(
                 "The assignment target needs an @odata.type: deviceAndAppManagementAssignmentTarget is abstract.",
             ));
         }
     };
-    let group_id = || -> Result<String, IntuneError> {
+    let group_id = || -> Result<String, Failure> {
         let text = target
             .get("groupId")
             .and_then(Value::as_str)
             .ok_or_else(|| {
-                IntuneError::bad_request(format!("A {} needs a groupId.", &odata_type[1..]))
+                Failure::bad_request(format!("A {} needs a groupId.", &odata_type[1..]))
             })?;
         uuid::Uuid::parse_str(text)
             .map(|uuid| uuid.hyphenated().to_string())
             .map_err(|_| {
-                IntuneError::bad_request(format!(
+                Failure::bad_request(format!(
                     "groupId '{text}' is not a valid group id (a GUID)."
                 ))
             })
@@ -169,13 +169,13 @@ fn parse_target(
         ALL_DEVICES_TARGET => AssignmentTarget::AllDevices,
         "#microsoft.graph.allLicensedUsersAssignmentTarget"
         | "#microsoft.graph.configurationManagerCollectionAssignmentTarget" => {
-            return Err(IntuneError::bad_request(format!(
+            return Err(Failure::bad_request(format!(
                 "Windows Autopilot deployment profiles can't be assigned with a {}; target device groups or All Devices.",
                 &odata_type[1..]
             )));
         }
         other => {
-            return Err(IntuneError::bad_request(format!(
+            return Err(Failure::bad_request(format!(
                 "A type named '{other}' could not be resolved by the model, or is not a deviceAndAppManagementAssignmentTarget."
             )));
         }
@@ -187,7 +187,7 @@ fn parse_target(
             Some(text.to_lowercase())
         }
         Some(_) => {
-            return Err(IntuneError::bad_request(
+            return Err(Failure::bad_request(
                 "deviceAndAppManagementAssignmentFilterId must be a GUID.",
             ));
         }
@@ -196,7 +196,7 @@ fn parse_target(
         None | Some(Value::Null) => no_filter(),
         Some(Value::String(text)) if FILTER_TYPES.contains(&text.as_str()) => text.clone(),
         Some(_) => {
-            return Err(IntuneError::bad_request(
+            return Err(Failure::bad_request(
                 "deviceAndAppManagementAssignmentFilterType must be one of none, include, exclude.",
             ));
         }
@@ -211,7 +211,7 @@ impl Tenant {
         profile_id: &str,
         map: &Map<String, Value>,
         ctx: &WriteContext,
-    ) -> Result<ProfileAssignment, IntuneError> {
+    ) -> Result<ProfileAssignment, Failure> {
         if !self.deployment_profiles.contains_key(profile_id) {
             return Err(profile_not_found(profile_id));
         }
@@ -232,7 +232,7 @@ impl Tenant {
             } else {
                 "assigned"
             };
-            return Err(IntuneError::bad_request(format!(
+            return Err(Failure::bad_request(format!(
                 "The group '{}' is already {how} on this profile (assignment '{}').",
                 target.group_id(),
                 existing.id
@@ -245,19 +245,19 @@ impl Tenant {
                     .values()
                     .find(|other| other.id != profile_id && other.targets_all_devices())
                 {
-                    return Err(IntuneError::bad_request(format!(
+                    return Err(Failure::bad_request(format!(
                         "Another Profile {} is already assigned to All Devices.",
                         other.id
                     )));
                 }
                 if profile.assignments.iter().any(|a| a.target.is_exclusion()) {
-                    return Err(IntuneError::bad_request(
+                    return Err(Failure::bad_request(
                         "A profile assigned to All Devices can't have excluded groups; remove the exclusions first.",
                     ));
                 }
             }
             AssignmentTarget::ExclusionGroup { .. } if profile.targets_all_devices() => {
-                return Err(IntuneError::bad_request(
+                return Err(Failure::bad_request(
                     "Excluded groups are not supported on a profile assigned to All Devices.",
                 ));
             }
@@ -282,7 +282,7 @@ impl Tenant {
         &mut self,
         profile_id: &str,
         assignment_id: &str,
-    ) -> Result<(), IntuneError> {
+    ) -> Result<(), Failure> {
         let profile = self
             .deployment_profiles
             .get_mut(profile_id)
@@ -292,7 +292,7 @@ impl Tenant {
             .iter()
             .position(|assignment| assignment.id.eq_ignore_ascii_case(assignment_id))
             .ok_or_else(|| {
-                IntuneError::not_found("windowsAutopilotDeploymentProfileAssignment", assignment_id)
+                Failure::not_found("windowsAutopilotDeploymentProfileAssignment", assignment_id)
             })?;
         let removed = profile.assignments.remove(position);
         // A lagging "not yet visible" for a removed assignment must not outlive it.
@@ -301,9 +301,9 @@ impl Tenant {
     }
 
     /// An assignment target must be an existing (and already replicated) group.
-    fn require_group(&mut self, group_id: &str, now: Instant) -> Result<(), IntuneError> {
+    fn require_group(&mut self, group_id: &str, now: Instant) -> Result<(), Failure> {
         if !self.groups.contains_key(group_id) || self.replication.is_hidden(group_id, now) {
-            return Err(IntuneError::bad_request(format!(
+            return Err(Failure::bad_request(format!(
                 "The group '{group_id}' was not found in the tenant; an assignment must target an existing group."
             )));
         }
