@@ -30,6 +30,14 @@ pub fn pages(examples_dir: &Path) -> Vec<Page> {
             markdown: resource_page(type_name, &resource.schema(), examples_dir),
         });
     }
+    for data_source in provider.data_sources() {
+        let type_name = data_source.type_name();
+        let short = type_name.trim_start_matches("autopilot_");
+        pages.push(Page {
+            path: format!("data-sources/{short}.md"),
+            markdown: data_source_page(type_name, &data_source.schema(), examples_dir),
+        });
+    }
     pages
 }
 
@@ -121,6 +129,29 @@ fn resource_page(type_name: &str, schema: &Schema, examples_dir: &Path) -> Strin
              ```shell\n{import}\n```\n"
         );
     }
+    page.trim_end().to_string() + "\n"
+}
+
+fn data_source_page(type_name: &str, schema: &Schema, examples_dir: &Path) -> String {
+    let mut page = String::new();
+    let _ = writeln!(
+        page,
+        "---\npage_title: \"{type_name} Data Source - autopilot\"\nsubcategory: \"\"\ndescription: |-\n  {}\n---\n",
+        first_sentence(&schema.block.description)
+    );
+    let _ = writeln!(
+        page,
+        "# {type_name} (Data Source)\n\n{}\n",
+        schema.block.description
+    );
+    if let Some(example) = read_example(
+        examples_dir,
+        &format!("data-sources/{type_name}/data-source.tf"),
+    ) {
+        let _ = writeln!(page, "## Example Usage\n\n```terraform\n{example}\n```\n");
+    }
+    let _ = writeln!(page, "## Schema\n");
+    render_block(&mut page, &schema.block, 2);
     page.trim_end().to_string() + "\n"
 }
 

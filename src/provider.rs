@@ -10,7 +10,7 @@ use crate::graph::{ClientConfig, Cloud, Credentials, GraphClient};
 use crate::resources::{self, ProviderData};
 use crate::tfplugin::validators::OneOf;
 use crate::tfplugin::{
-    AttrPath, Attribute, Block, Diagnostics, DynResource, Provider, Schema, Value,
+    AttrPath, Attribute, Block, Diagnostics, DynDataSource, DynResource, Provider, Schema, Value,
 };
 
 /// The source address users write in `required_providers`.
@@ -173,5 +173,9 @@ impl Provider for AutopilotProvider {
 
     fn resources(&self) -> Vec<Arc<dyn DynResource<ProviderData>>> {
         resources::all()
+    }
+
+    fn data_sources(&self) -> Vec<Arc<dyn DynDataSource<ProviderData>>> {
+        resources::all_data_sources()
     }
 }

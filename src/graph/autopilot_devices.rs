@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::client::{Api, GraphClient, path_segment};
 use super::deadline::Deadline;
 use super::error::GraphError;
+use super::odata::odata_string;
 
 const IMPORTS: &str = "/deviceManagement/importedWindowsAutopilotDeviceIdentities";
 const DEVICES: &str = "/deviceManagement/windowsAutopilotDeviceIdentities";
@@ -250,11 +251,6 @@ impl DevicePropertiesUpdate {
 struct AssignUserBody<'a> {
     user_principal_name: &'a str,
     addressable_user_name: &'a str,
-}
-
-/// An OData string literal: single quotes doubled.
-fn odata_string(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
 }
 
 fn device_path(id: &str) -> String {

@@ -13,6 +13,7 @@ use super::client::{Api, GraphClient, path_segment};
 use super::consistency::wait_until;
 use super::deadline::Deadline;
 use super::error::GraphError;
+use super::odata::odata_string;
 
 /// The `groupTypes` value that makes a group's membership rule-based.
 pub const DYNAMIC_MEMBERSHIP: &str = "DynamicMembership";
@@ -182,6 +183,22 @@ impl GraphClient {
             .await?;
         }
         Ok(())
+    }
+
+    /// The groups whose display name is exactly `name` (Graph compares display names without regard to case,
+    /// so the exact match is made here). Display names are not unique: there may be several.
+    pub async fn find_groups_by_display_name(
+        &self,
+        name: &str,
+        deadline: Deadline,
+    ) -> Result<Vec<Group>, GraphError> {
+        let filter = format!("displayName eq {}", odata_string(name));
+        let path = format!("/groups?$filter={}", path_segment(&filter));
+        let candidates: Vec<Group> = self.list_all(Api::V1, &path, deadline).await?;
+        Ok(candidates
+            .into_iter()
+            .filter(|g| g.display_name == name)
+            .collect())
     }
 
     /// Reads a group; `None` when it does not exist (or no longer does).

@@ -171,6 +171,11 @@ fn body_as_message(body: &[u8]) -> String {
 }
 
 /// A body shortened for an error message: enough to recognise it, never the whole of a large page.
+/// An OData string literal: single quotes doubled, as `$filter` requires.
+pub(crate) fn odata_string(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
 pub(crate) fn excerpt(body: &[u8]) -> String {
     const LIMIT: usize = 1000;
     let text = String::from_utf8_lossy(body);

@@ -2,13 +2,18 @@
 //! configured provider, and how Graph errors become diagnostics.
 
 use crate::graph::{Deadline, GraphClient, GraphError, consistency};
-use crate::tfplugin::{Diagnostics, DynResource, StopSignal};
+use crate::tfplugin::{Diagnostics, DynDataSource, DynResource, StopSignal};
 use std::sync::Arc;
 
+pub mod data_sources;
 pub mod deployment_profile;
 pub mod device_group;
 pub mod device_identity;
 pub mod enrollment_status_page;
+pub mod lifecycle;
+pub mod lookup;
+#[cfg(test)]
+mod test_support;
 
 /// What configuration produces: the Graph client shared by every resource of this provider instance.
 pub struct ProviderData {
@@ -29,11 +34,18 @@ impl ProviderData {
 /// Every resource type this provider serves.
 pub fn all() -> Vec<Arc<dyn DynResource<ProviderData>>> {
     vec![
-        Arc::new(device_group::DeviceGroupResource),
+        Arc::new(lifecycle::Managed(device_group::DeviceGroupResource)),
         Arc::new(enrollment_status_page::EnrollmentStatusPageResource),
         Arc::new(deployment_profile::DeploymentProfileResource),
         Arc::new(device_identity::DeviceIdentityResource),
     ]
+}
+
+/// Every data source type this provider serves.
+pub fn all_data_sources() -> Vec<Arc<dyn DynDataSource<ProviderData>>> {
+    vec![Arc::new(lookup::Lookup(
+        data_sources::device_group::DeviceGroupLookup,
+    ))]
 }
 
 /// Adds a Graph failure as a diagnostic: what failed, on which object, and Graph's own code, message and

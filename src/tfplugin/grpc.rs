@@ -11,6 +11,7 @@ use tonic::codegen::BoxStream;
 use tonic::{Request, Response, Status, Streaming};
 
 use super::convert;
+use super::data_source::DynDataSource;
 use super::diagnostics::{AttrPath, Diagnostics};
 use super::plan::{normalise_replace_paths, standard_plan};
 use super::proto::plugin as goplugin;
@@ -25,12 +26,19 @@ struct ResourceEntry<D> {
     ty: Type,
 }
 
+struct DataSourceEntry<D> {
+    data_source: Arc<dyn DynDataSource<D>>,
+    schema: Schema,
+    ty: Type,
+}
+
 /// The tfplugin6 Provider service for one provider implementation.
 pub struct ProviderService<P: Provider> {
     provider: P,
     provider_schema: Schema,
     provider_type: Type,
     resources: BTreeMap<String, ResourceEntry<P::Data>>,
+    data_sources: BTreeMap<String, DataSourceEntry<P::Data>>,
     data: RwLock<Option<Arc<P::Data>>>,
     stop_sender: watch::Sender<bool>,
     stop: StopSignal,
@@ -60,11 +68,28 @@ impl<P: Provider> ProviderService<P> {
                 )
             })
             .collect();
+        let data_sources = provider
+            .data_sources()
+            .into_iter()
+            .map(|data_source| {
+                let schema = data_source.schema();
+                let ty = schema.value_type();
+                (
+                    data_source.type_name().to_string(),
+                    DataSourceEntry {
+                        data_source,
+                        schema,
+                        ty,
+                    },
+                )
+            })
+            .collect();
         ProviderService {
             provider,
             provider_schema,
             provider_type,
             resources,
+            data_sources,
             data: RwLock::new(None),
             stop_sender,
             stop: StopSignal::new(stop_receiver),
@@ -81,6 +106,21 @@ impl<P: Provider> ProviderService<P> {
             diags.error(
                 "Unknown Resource Type",
                 format!("The provider does not implement the resource type {type_name:?}."),
+            );
+        }
+        entry
+    }
+
+    fn data_source(
+        &self,
+        type_name: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<&DataSourceEntry<P::Data>> {
+        let entry = self.data_sources.get(type_name);
+        if entry.is_none() {
+            diags.error(
+                "Unknown Data Source",
+                format!("The provider has no data source {type_name:?}."),
             );
         }
         entry
@@ -155,6 +195,13 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                     type_name: name.clone(),
                 })
                 .collect(),
+            data_sources: self
+                .data_sources
+                .keys()
+                .map(|name| pb::get_metadata::DataSourceMetadata {
+                    type_name: name.clone(),
+                })
+                .collect(),
             ..Default::default()
         }))
     }
@@ -167,6 +214,11 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             provider: Some(convert::schema(&self.provider_schema)),
             resource_schemas: self
                 .resources
+                .iter()
+                .map(|(name, entry)| (name.clone(), convert::schema(&entry.schema)))
+                .collect(),
+            data_source_schemas: self
+                .data_sources
                 .iter()
                 .map(|(name, entry)| (name.clone(), convert::schema(&entry.schema)))
                 .collect(),
@@ -247,14 +299,24 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         &self,
         request: Request<pb::validate_data_resource_config::Request>,
     ) -> Result<Response<pb::validate_data_resource_config::Response>, Status> {
+        let request = request.into_inner();
         let mut diags = Diagnostics::new();
-        diags.error(
-            "Unknown Data Source",
-            format!(
-                "The provider has no data source {:?}.",
-                request.into_inner().type_name
-            ),
-        );
+        if let Some(entry) = self.data_source(&request.type_name, &mut diags)
+            && let Some(config) = convert::decode(
+                request.config.as_ref(),
+                &entry.ty,
+                "configuration",
+                &mut diags,
+            )
+        {
+            validate_block(
+                &entry.schema.block,
+                &config,
+                &AttrPath::default(),
+                &mut diags,
+            );
+            entry.data_source.validate(&config, &mut diags);
+        }
         Ok(Response::new(pb::validate_data_resource_config::Response {
             diagnostics: convert::diagnostics(diags),
         }))
@@ -489,15 +551,23 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         &self,
         request: Request<pb::read_data_source::Request>,
     ) -> Result<Response<pb::read_data_source::Response>, Status> {
+        let request = request.into_inner();
         let mut diags = Diagnostics::new();
-        diags.error(
-            "Unknown Data Source",
-            format!(
-                "The provider has no data source {:?}.",
-                request.into_inner().type_name
-            ),
-        );
+        let mut state = None;
+        if let Some(entry) = self.data_source(&request.type_name, &mut diags)
+            && let Some(config) = convert::decode(
+                request.config.as_ref(),
+                &entry.ty,
+                "configuration",
+                &mut diags,
+            )
+            && let Some(ctx) = self.ctx(&mut diags)
+            && let Some(read) = entry.data_source.read(&ctx, &config, &mut diags).await
+        {
+            state = convert::encode(&read, &entry.ty, "data source result", &mut diags);
+        }
         Ok(Response::new(pb::read_data_source::Response {
+            state,
             diagnostics: convert::diagnostics(diags),
             ..Default::default()
         }))

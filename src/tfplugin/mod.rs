@@ -3,6 +3,7 @@
 
 pub mod automtls;
 mod convert;
+pub mod data_source;
 pub mod diagnostics;
 mod grpc;
 pub mod json_state;
@@ -30,9 +31,12 @@ pub mod proto {
     }
 }
 
+pub use data_source::{DataSource, DynDataSource};
 pub use diagnostics::{AttrPath, Diagnostics};
-pub use model::{Field, Model, ObjectBuilder, ObjectReader};
+pub use grpc::validate_block;
+pub use model::{DeclaredModel, Field, Model, ObjectBuilder, ObjectReader};
 pub use resource::{Ctx, DynResource, PlanRequest, Provider, Resource, StopSignal};
 pub use schema::{Attribute, Block, Nesting, Schema};
 pub use serve::{ServeOptions, serve};
+pub use timeouts::Timeouts;
 pub use value::{Type, Value};

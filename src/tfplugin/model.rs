@@ -1,10 +1,12 @@
-//! Typed models of resource values. A resource declares a plain struct of [`Field`]s and converts it from and to
-//! the schema's object value with [`ObjectReader`] and [`ObjectBuilder`], so resource code never handles the wire
+//! Typed models of resource values. A resource declares its attributes once with [`declare_model!`](crate::declare_model):
+//! the struct of [`Field`]s, the conversion from and to the schema's object value, the schema entries and the
+//! comparison with a plan all come from that one declaration, so resource code never handles the wire
 //! representation and always sees Terraform's three states: known, null and unknown.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::value::{Number, Value};
+use super::schema::Attribute;
+use super::value::{Number, Type, Value};
 
 /// A value as Terraform sees it during planning: known, null (not set) or unknown (known only after apply).
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
@@ -54,13 +56,17 @@ impl Field<String> {
     }
 }
 
-/// Conversion between a Rust type and a known, non-null cty value.
+/// Conversion between a Rust type and a known, non-null cty value, and the cty type it has in a schema.
 pub trait FieldValue: Sized {
+    fn cty_type() -> Type;
     fn from_cty(value: &Value) -> Option<Self>;
     fn to_cty(&self) -> Value;
 }
 
 impl FieldValue for String {
+    fn cty_type() -> Type {
+        Type::String
+    }
     fn from_cty(value: &Value) -> Option<Self> {
         value.as_str().map(str::to_string)
     }
@@ -70,6 +76,9 @@ impl FieldValue for String {
 }
 
 impl FieldValue for bool {
+    fn cty_type() -> Type {
+        Type::Bool
+    }
     fn from_cty(value: &Value) -> Option<Self> {
         value.as_bool()
     }
@@ -79,6 +88,9 @@ impl FieldValue for bool {
 }
 
 impl FieldValue for i64 {
+    fn cty_type() -> Type {
+        Type::Number
+    }
     fn from_cty(value: &Value) -> Option<Self> {
         value.as_i64()
     }
@@ -90,6 +102,9 @@ impl FieldValue for i64 {
 /// A set of strings. Elements that are unknown make the whole set unknown in the typed view, which is how the
 /// resources here treat partially known sets: they cannot act on them until apply.
 impl FieldValue for BTreeSet<String> {
+    fn cty_type() -> Type {
+        Type::set(Type::String)
+    }
     fn from_cty(value: &Value) -> Option<Self> {
         match value {
             Value::Set(items) | Value::List(items) => items
@@ -172,6 +187,76 @@ impl ObjectBuilder {
 pub trait Model: Sized + Clone + Send + Sync + 'static {
     fn from_value(value: &Value) -> Self;
     fn to_value(&self) -> Value;
+}
+
+/// A model declared with [`declare_model!`](crate::declare_model): it knows its schema attributes and how to
+/// compare itself with a plan.
+pub trait DeclaredModel: Model + std::fmt::Debug + PartialEq + Default {
+    /// The schema entry of every field, in declaration order.
+    fn attributes() -> Vec<Attribute>;
+
+    /// Whether this value (what Graph returns) equals `plan` in every attribute the plan knows. Unknown planned
+    /// values ("known after apply") match anything.
+    fn matches_plan(&self, plan: &Self) -> bool;
+}
+
+/// Declares a model: one line per attribute gives the Rust type of the field and its schema entry, from which the
+/// struct (every field a [`Field`]), [`Model`] and [`DeclaredModel`] are generated. The attribute's name is the
+/// field's name; the tokens after `=>` continue an [`Attribute`] builder started with the field's cty type.
+///
+/// ```ignore
+/// declare_model! {
+///     pub struct Group {
+///         id: String => .computed().use_state_for_unknown().description("The object id."),
+///         display_name: String => .required().description("The name."),
+///     }
+/// }
+/// ```
+#[macro_export]
+macro_rules! declare_model {
+    (
+        $(#[$meta:meta])*
+        $vis:vis struct $name:ident {
+            $(
+                $(#[$field_meta:meta])*
+                $field:ident : $ty:ty => $(. $method:ident ( $($arg:tt)* ))*
+            ),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, PartialEq, Default)]
+        $vis struct $name {
+            $(
+                $(#[$field_meta])*
+                pub $field: $crate::tfplugin::Field<$ty>,
+            )*
+        }
+
+        impl $crate::tfplugin::Model for $name {
+            fn from_value(value: &$crate::tfplugin::Value) -> Self {
+                let reader = $crate::tfplugin::ObjectReader::new(value);
+                $name { $($field: reader.field(stringify!($field)),)* }
+            }
+
+            fn to_value(&self) -> $crate::tfplugin::Value {
+                $crate::tfplugin::ObjectBuilder::new()
+                    $(.field(stringify!($field), &self.$field))*
+                    .build()
+            }
+        }
+
+        impl $crate::tfplugin::model::DeclaredModel for $name {
+            fn attributes() -> Vec<$crate::tfplugin::Attribute> {
+                vec![$(
+                    $crate::tfplugin::Attribute::of::<$ty>(stringify!($field)) $(.$method($($arg)*))*
+                ),*]
+            }
+
+            fn matches_plan(&self, plan: &Self) -> bool {
+                true $(&& (plan.$field.is_unknown() || self.$field == plan.$field))*
+            }
+        }
+    };
 }
 
 #[cfg(test)]

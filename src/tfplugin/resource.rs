@@ -121,6 +121,10 @@ pub trait Provider: Send + Sync + 'static {
     async fn configure(&self, config: &Value, diags: &mut Diagnostics) -> Option<Self::Data>;
 
     fn resources(&self) -> Vec<Arc<dyn DynResource<Self::Data>>>;
+
+    fn data_sources(&self) -> Vec<Arc<dyn super::data_source::DynDataSource<Self::Data>>> {
+        Vec::new()
+    }
 }
 
 /// The untyped face of a [`Resource`], used by the protocol layer.

@@ -53,6 +53,37 @@ impl Attribute {
         }
     }
 
+    /// An attribute of the cty type that the Rust type `T` converts to.
+    pub fn of<T: super::model::FieldValue>(name: &str) -> Attribute {
+        Attribute::new(name, T::cty_type())
+    }
+
+    /// The same attribute as a data source returns it: computed only, with its description and type, without
+    /// the defaults, validators and plan modifiers that concern configuration.
+    pub fn as_computed(&self) -> Attribute {
+        Attribute {
+            required: false,
+            optional: false,
+            computed: true,
+            default: None,
+            validators: Vec::new(),
+            plan_modifiers: Vec::new(),
+            ..self.clone()
+        }
+    }
+
+    /// An attribute a data source looks objects up by: optional (one of several) and computed (filled in).
+    pub fn as_lookup_key(&self) -> Attribute {
+        Attribute {
+            required: false,
+            optional: true,
+            computed: true,
+            default: None,
+            plan_modifiers: Vec::new(),
+            ..self.clone()
+        }
+    }
+
     pub fn string(name: &str) -> Attribute {
         Attribute::new(name, Type::String)
     }

@@ -68,6 +68,54 @@ pub enum Operation {
     Read,
 }
 
+/// How long each operation of one resource may take: the `timeouts` block's values over the resource's defaults.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Timeouts {
+    pub create: Duration,
+    pub read: Duration,
+    pub update: Duration,
+    pub delete: Duration,
+}
+
+impl Timeouts {
+    /// Defaults: `write` for create, update and delete; `read` for refresh and import.
+    pub const fn defaults(write: Duration, read: Duration) -> Timeouts {
+        Timeouts {
+            create: write,
+            read,
+            update: write,
+            delete: write,
+        }
+    }
+
+    /// The block's values (null when the block is absent) over `defaults`. Values were validated at plan time;
+    /// one that still does not parse keeps its default.
+    pub fn from_block(block: &Value, defaults: Timeouts) -> Timeouts {
+        let read = |name: &str, default: Duration| {
+            block
+                .attr(name)
+                .and_then(Value::as_str)
+                .and_then(|text| parse_duration(text).ok())
+                .unwrap_or(default)
+        };
+        Timeouts {
+            create: read("create", defaults.create),
+            read: defaults.read,
+            update: read("update", defaults.update),
+            delete: read("delete", defaults.delete),
+        }
+    }
+
+    pub fn of(&self, operation: Operation) -> Duration {
+        match operation {
+            Operation::Create => self.create,
+            Operation::Read => self.read,
+            Operation::Update => self.update,
+            Operation::Delete => self.delete,
+        }
+    }
+}
+
 /// Reads the timeout of `operation` from a resource's `timeouts` block value (null when the block is absent),
 /// or the default. Reads use the default: they are bounded but not separately configurable.
 pub fn timeout_for(timeouts: &Value, operation: Operation, default: Duration) -> Duration {
@@ -120,6 +168,17 @@ mod tests {
             timeout_for(&Value::Null, Operation::Create, default),
             default
         );
+    }
+
+    #[test]
+    fn typed_timeouts_take_the_blocks_values_over_the_defaults() {
+        let block = Value::Object([("update".to_string(), Value::string("90s"))].into());
+        let defaults = Timeouts::defaults(Duration::from_secs(600), Duration::from_secs(300));
+        let timeouts = Timeouts::from_block(&block, defaults);
+        assert_eq!(timeouts.update, Duration::from_secs(90));
+        assert_eq!(timeouts.create, Duration::from_secs(600));
+        assert_eq!(timeouts.of(Operation::Read), Duration::from_secs(300));
+        assert_eq!(Timeouts::from_block(&Value::Null, defaults), defaults);
     }
 
     #[test]

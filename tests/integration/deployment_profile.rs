@@ -13,10 +13,7 @@ const ENTRA_TYPE: &str = "#microsoft.graph.azureADWindowsAutopilotDeploymentProf
 const HYBRID_TYPE: &str = "#microsoft.graph.activeDirectoryWindowsAutopilotDeploymentProfile";
 
 fn profiles(emulator: &Emulator) -> Vec<Value> {
-    emulator.objects(TENANT)["windowsAutopilotDeploymentProfiles"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
+    emulator.collection(TENANT, "windowsAutopilotDeploymentProfiles")
 }
 
 fn only_profile(emulator: &Emulator) -> Value {
@@ -270,11 +267,7 @@ fn tutorial_profile_is_assigned_to_a_device_group_and_every_setting_updates_in_p
 
     ws.destroy();
     assert!(profiles(&emulator).is_empty(), "{:#?}", profiles(&emulator));
-    assert!(
-        emulator.objects(TENANT)["groups"]
-            .as_array()
-            .is_none_or(Vec::is_empty)
-    );
+    assert!(emulator.collection(TENANT, "groups").is_empty());
 }
 
 #[test]
@@ -751,11 +744,7 @@ resource "autopilot_deployment_profile" "tutorial" {{
     ws.assert_plan_empty();
     ws.destroy();
     assert!(profiles(&emulator).is_empty(), "{:#?}", profiles(&emulator));
-    assert!(
-        emulator.objects(TENANT)["groups"]
-            .as_array()
-            .is_none_or(Vec::is_empty)
-    );
+    assert!(emulator.collection(TENANT, "groups").is_empty());
     let stats = emulator.stats();
     assert!(
         stats["faults"].as_u64().unwrap() > 0,

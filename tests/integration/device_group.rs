@@ -9,10 +9,7 @@ const TENANT: &str = "6f1c1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b";
 const ZTD_RULE: &str = r#"(device.devicePhysicalIds -any (_ -contains \"[ZTDId]\"))"#;
 
 fn groups(emulator: &Emulator) -> Vec<Value> {
-    emulator.objects(TENANT)["groups"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
+    emulator.collection(TENANT, "groups")
 }
 
 fn group_named<'a>(groups: &'a [Value], name: &str) -> &'a Value {
@@ -126,10 +123,7 @@ fn dynamic_group_lifecycle() {
         "destroy left groups: {:#?}",
         groups(&emulator)
     );
-    let deleted = emulator.objects(TENANT)["deletedItems"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
+    let deleted = emulator.collection(TENANT, "deletedItems");
     assert!(
         deleted.iter().any(|g| g["id"] == id.as_str()),
         "the group is soft-deleted, as Graph does"

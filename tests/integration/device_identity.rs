@@ -53,10 +53,7 @@ fn hardware_hash(seed: u64) -> String {
 }
 
 fn collection(emulator: &Emulator, name: &str) -> Vec<Value> {
-    emulator.objects(TENANT)[name]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
+    emulator.collection(TENANT, name)
 }
 
 fn identities(emulator: &Emulator) -> Vec<Value> {

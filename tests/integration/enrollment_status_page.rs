@@ -14,10 +14,7 @@ const APP_2: &str = "1b2c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d";
 
 /// Every enrollment configuration of the tenant, as the emulator holds it (each with its `assignments`).
 fn configurations(emulator: &Emulator) -> Vec<Value> {
-    emulator.objects(TENANT)["deviceEnrollmentConfigurations"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
+    emulator.collection(TENANT, "deviceEnrollmentConfigurations")
 }
 
 fn sorted_ids(configurations: &[Value]) -> Vec<String> {

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::support::{Emulator, PROVIDER_SOURCE, Workspace};
+use crate::support::{Emulator, PROVIDER_SOURCE, Workspace, collection_of};
 
 fn examples_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples")
@@ -98,10 +98,7 @@ const CONTOSO: &str = "11111111-aaaa-4bbb-8ccc-000000000001";
 const FABRIKAM: &str = "22222222-aaaa-4bbb-8ccc-000000000002";
 
 fn names(objects: &Value, collection: &str) -> Vec<String> {
-    let mut names: Vec<String> = objects[collection]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
+    let mut names: Vec<String> = collection_of(objects, collection)
         .iter()
         .filter(|o| {
             !o["id"].as_str().unwrap_or("").contains("_Default")

@@ -3,6 +3,7 @@
 
 mod support;
 
+mod data_sources;
 mod deployment_profile;
 mod device_group;
 mod device_identity;

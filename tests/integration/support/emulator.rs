@@ -119,6 +119,12 @@ impl Emulator {
         )
     }
 
+    /// One collection of [`Emulator::objects`]. Panics when the emulator does not report that collection at all,
+    /// so a renamed collection fails the checks that look in it instead of reading as empty.
+    pub fn collection(&self, tenant: &str, name: &str) -> Vec<serde_json::Value> {
+        collection_of(&self.objects(tenant), name)
+    }
+
     /// `POST /_emulator/reset`: forget every tenant and the statistics.
     pub fn reset(&self) {
         self.admin_request("POST", "/_emulator/reset");
@@ -217,6 +223,20 @@ impl EmulatorLog {
             lines.len(),
             tail.join("\n")
         )
+    }
+}
+
+/// One collection of an `/_emulator/objects` answer; a collection the answer does not have is a test failure.
+pub fn collection_of(objects: &serde_json::Value, name: &str) -> Vec<serde_json::Value> {
+    match objects.get(name).and_then(serde_json::Value::as_array) {
+        Some(items) => items.clone(),
+        None => {
+            let known: Vec<&String> = objects
+                .as_object()
+                .map(|o| o.keys().collect())
+                .unwrap_or_default();
+            panic!("the emulator reports no collection {name:?}; it has {known:?}")
+        }
     }
 }
 

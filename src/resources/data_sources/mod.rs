@@ -1,0 +1,3 @@
+//! The data sources: read-only lookups of the objects the resources manage.
+
+pub mod device_group;
