@@ -35,6 +35,7 @@ fn main() -> ExitCode {
     };
     let options = ServeOptions {
         address: PROVIDER_ADDRESS.to_string(),
+        binary: env!("CARGO_PKG_NAME").to_string(),
         debug,
     };
     match runtime.block_on(serve(AutopilotProvider, options)) {

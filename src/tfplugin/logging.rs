@@ -136,8 +136,8 @@ mod tests {
         let line = format_line(
             now,
             Level::Info,
-            "provider.autopilot",
-            "autopilot::graph",
+            "provider.example",
+            "example::graph",
             "token \"acquired\"",
         );
         let parsed: serde_json::Value = serde_json::from_str(&line).unwrap();

@@ -38,9 +38,9 @@ pub enum ServeError {
     #[error(
         "This binary is a plugin. These are not meant to be executed directly.\n\
          Please execute the program that consumes these plugins, which will\n\
-         load any plugins automatically (terraform-provider-autopilot is loaded by Terraform or OpenTofu)."
+         load any plugins automatically ({binary} is loaded by Terraform or OpenTofu)."
     )]
-    NotAPluginLaunch,
+    NotAPluginLaunch { binary: String },
     #[error(
         "incompatible plugin protocol versions: Terraform offers {offered:?}, this provider speaks 6"
     )]
@@ -53,6 +53,8 @@ pub enum ServeError {
 pub struct ServeOptions {
     /// The provider's source address, used in the reattach JSON (e.g. `registry.terraform.io/example/autopilot`).
     pub address: String,
+    /// The provider's executable name, for the message shown when someone runs it by hand.
+    pub binary: String,
     /// `--debug`: reattach mode.
     pub debug: bool,
 }
@@ -62,7 +64,9 @@ pub async fn serve<P: Provider>(provider: P, options: ServeOptions) -> Result<()
     let env = |name: &str| std::env::var(name).ok();
     if !options.debug {
         if env(MAGIC_COOKIE_KEY).as_deref() != Some(MAGIC_COOKIE_VALUE) {
-            return Err(ServeError::NotAPluginLaunch);
+            return Err(ServeError::NotAPluginLaunch {
+                binary: options.binary,
+            });
         }
         if let Some(offered) = env("PLUGIN_PROTOCOL_VERSIONS")
             && !offered
