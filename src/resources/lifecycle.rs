@@ -162,6 +162,9 @@ pub trait GraphResource: Send + Sync + 'static {
     const TITLE: &'static str;
     /// The object in sentences, e.g. "group" ("waiting for group 1234 to disappear").
     const NOUN: &'static str;
+    /// The object where a sentence names it on its own, when that takes more words than [`GraphResource::NOUN`]
+    /// (e.g. "Autopilot deployment profile": "No Autopilot deployment profile with id ... exists").
+    const FULL_NOUN: &'static str = Self::NOUN;
     /// The verb of a create in diagnostic summaries ("Creating", or "Registering" for a device).
     const CREATE_VERB: &'static str = "Creating";
     /// What the resource is, for the docs: the portal page it replaces and the Graph object.
@@ -575,7 +578,7 @@ impl<R: GraphResource> Managed<R> {
                 format!("Cannot Import Non-Existent {}", R::TITLE),
                 format!(
                     "No {} with id {id} exists in this tenant (it may have been deleted).",
-                    R::NOUN
+                    R::FULL_NOUN
                 ),
             )),
         }

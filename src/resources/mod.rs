@@ -36,7 +36,9 @@ pub fn all() -> Vec<Arc<dyn DynResource<ProviderData>>> {
     vec![
         Arc::new(lifecycle::Managed(device_group::DeviceGroupResource)),
         Arc::new(enrollment_status_page::EnrollmentStatusPageResource),
-        Arc::new(deployment_profile::DeploymentProfileResource),
+        Arc::new(lifecycle::Managed(
+            deployment_profile::DeploymentProfileResource,
+        )),
         Arc::new(device_identity::DeviceIdentityResource),
     ]
 }
