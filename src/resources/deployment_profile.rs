@@ -18,10 +18,11 @@ use crate::graph::deployment_profiles::{
     all_devices_conflict, assignment_changes,
 };
 use crate::graph::{Deadline, GraphClient, GraphError, consistency};
-use crate::resources::{ProviderData, graph_error, until_stopped, wait_until_deleted};
-use crate::rules::device_name_template;
+use crate::resources::{ProviderData, checks, graph_error, until_stopped, wait_until_deleted};
+use crate::rules::guid::is_guid;
+use crate::rules::{device_type, locale};
 use crate::tfplugin::timeouts::{self, Operation};
-use crate::tfplugin::validators::{Check, Guid, OneOf, StringLength, is_guid};
+use crate::tfplugin::validators::{OneOf, StringLength};
 use crate::tfplugin::{
     AttrPath, Attribute, Block, Ctx, Diagnostics, Field, Model, Nesting, ObjectBuilder,
     ObjectReader, Resource, Schema, Value,
@@ -34,21 +35,14 @@ const ENTRA_JOINED: &str = "entra_joined";
 const HYBRID_JOINED: &str = "entra_hybrid_joined";
 const USER_DRIVEN: &str = "user_driven";
 const SELF_DEPLOYING: &str = "self_deploying";
-const OS_DEFAULT_LOCALE: &str = "os-default";
-const USER_SELECT_LOCALE: &str = "user-select";
+const OS_DEFAULT_LOCALE: &str = locale::OS_DEFAULT;
 
 /// Graph's limits on the profile's texts.
 const MAX_DISPLAY_NAME_LENGTH: usize = 200;
 const MAX_DESCRIPTION_LENGTH: usize = 1500;
 
 /// The Graph `deviceType` values a profile can be created with (`unknownFutureValue` is Graph's sentinel).
-const DEVICE_TYPES: &[&str] = &[
-    "windowsPc",
-    "holoLens",
-    "surfaceHub2",
-    "surfaceHub2S",
-    "virtualMachine",
-];
+const DEVICE_TYPES: &[&str] = device_type::DEVICE_TYPES;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct DeploymentProfile {
@@ -470,88 +464,6 @@ fn matches_plan(current: &DeploymentProfile, plan: &DeploymentProfile) -> bool {
         )
 }
 
-/// The caret line under a template, pointing at a 1-based character position.
-fn caret_at(text: &str, position: usize) -> String {
-    let indent: String = text
-        .chars()
-        .take(position.saturating_sub(1))
-        .map(|c| if c == '\t' { '\t' } else { ' ' })
-        .collect();
-    format!("{indent}^")
-}
-
-/// Checks a device name template at plan time with the rules the emulator enforces too.
-fn validate_template(value: &Value, path: &AttrPath, diags: &mut Diagnostics) {
-    let Some(template) = value.as_str() else {
-        return;
-    };
-    if let Err(error) = device_name_template::validate(template) {
-        diags.attribute_error(
-            path.clone(),
-            "Invalid Device Name Template",
-            format!(
-                "The device name template is invalid at character {}: {}.\n\n  {template}\n  {}\n\n\
-                 A template generates at most {} characters, using letters, digits and hyphens (not only \
-                 digits), and may hold one macro: %SERIAL% (the serial number, shortened to fit) or %RAND:x% \
-                 (x random digits), e.g. \"AP-%RAND:6%\".",
-                error.position,
-                error.message,
-                caret_at(template, error.position),
-                device_name_template::MAX_DEVICE_NAME_LENGTH,
-            ),
-        );
-    }
-}
-
-/// `os-default`, `user-select`, or a culture name such as `en-US`, `es-419` or `zh-Hans-CN`.
-fn is_locale(text: &str) -> bool {
-    if text == OS_DEFAULT_LOCALE || text == USER_SELECT_LOCALE {
-        return true;
-    }
-    let mut parts = text.split('-');
-    let language = parts.next().unwrap_or_default();
-    let subtags: Vec<&str> = parts.collect();
-    (2..=3).contains(&language.len())
-        && language.chars().all(|c| c.is_ascii_alphabetic())
-        && subtags.len() <= 2
-        && subtags
-            .iter()
-            .all(|s| (2..=8).contains(&s.len()) && s.chars().all(|c| c.is_ascii_alphanumeric()))
-}
-
-fn validate_locale(value: &Value, path: &AttrPath, diags: &mut Diagnostics) {
-    if let Some(locale) = value.as_str()
-        && !is_locale(locale)
-    {
-        diags.attribute_error(
-            path.clone(),
-            "Invalid Locale",
-            format!(
-                "Attribute {path} must be \"os-default\" (the operating system's language), \"user-select\" \
-                 (the user picks it during setup) or a culture name such as \"en-US\"; got {locale:?}."
-            ),
-        );
-    }
-}
-
-/// Intune role scope tag ids are decimal numbers ("0" is the Default tag).
-fn validate_scope_tags(value: &Value, path: &AttrPath, diags: &mut Diagnostics) {
-    for tag in value.elements().unwrap_or_default() {
-        if let Some(text) = tag.as_str()
-            && (text.is_empty() || !text.chars().all(|c| c.is_ascii_digit()))
-        {
-            diags.attribute_error(
-                path.clone(),
-                "Invalid Scope Tag ID",
-                format!(
-                    "Attribute {path} holds Intune scope tag ids, which are numbers such as \"0\" (the Default \
-                     tag); got {text:?}."
-                ),
-            );
-        }
-    }
-}
-
 pub struct DeploymentProfileResource;
 
 impl DeploymentProfileResource {
@@ -924,10 +836,7 @@ impl Resource<ProviderData> for DeploymentProfileResource {
                      hybrid-joined devices are named by the Domain Join profile. Unset keeps the name Windows \
                      chooses.",
                 )
-                .validator(Check {
-                    description: "",
-                    check: validate_template,
-                }),
+                .validator(checks::device_name_template()),
         )
         .attribute(
             Attribute::string("locale")
@@ -937,16 +846,13 @@ impl Resource<ProviderData> for DeploymentProfileResource {
                      picks it) or a culture name such as `en-US`.",
                 )
                 .default(Value::string(OS_DEFAULT_LOCALE))
-                .validator(Check {
-                    description: "",
-                    check: validate_locale,
-                }),
+                .validator(checks::locale()),
         )
         .attribute(
             Attribute::string("device_type")
                 .description("The kind of device (Graph `deviceType`, portal *Device type*).")
                 .default(Value::string(DEVICE_TYPES[0]))
-                .validator(OneOf(DEVICE_TYPES)),
+                .validator(checks::device_type()),
         )
         .attribute(flag(
             "hardware_hash_extraction_enabled",
@@ -1011,7 +917,7 @@ impl Resource<ProviderData> for DeploymentProfileResource {
                     "The application id of the Entra MDM app used to discover enrollment (Graph \
                      `managementServiceAppId`). Unset uses Intune's.",
                 )
-                .validator(Guid),
+                .validator(checks::guid()),
         )
         .attribute(
             Attribute::string_set("role_scope_tag_ids")
@@ -1023,10 +929,7 @@ impl Resource<ProviderData> for DeploymentProfileResource {
                      unset, Graph applies `[\"0\"]` (the Default tag); removing the attribute later keeps the tags \
                      the profile has.",
                 )
-                .validator(Check {
-                    description: "",
-                    check: validate_scope_tags,
-                }),
+                .validator(checks::scope_tag_ids()),
         )
         .attribute(
             Attribute::string_set("assigned_group_ids")
@@ -1037,7 +940,7 @@ impl Resource<ProviderData> for DeploymentProfileResource {
                      only the groups that change. Assignments made elsewhere show as a difference. When several \
                      profiles reach a device, the oldest profile wins.",
                 )
-                .validator(Guid),
+                .validator(checks::guid_set()),
         )
         .attribute(
             Attribute::string_set("excluded_group_ids")
@@ -1047,7 +950,7 @@ impl Resource<ProviderData> for DeploymentProfileResource {
                      groups*; Graph `exclusionGroupAssignmentTarget`). Exclusions win over inclusions. Not \
                      combinable with `assigned_to_all_devices`.",
                 )
-                .validator(Guid),
+                .validator(checks::guid_set()),
         )
         .attribute(flag(
             "assigned_to_all_devices",
@@ -1061,6 +964,11 @@ impl Resource<ProviderData> for DeploymentProfileResource {
     }
 
     fn validate(&self, config: &DeploymentProfile, diags: &mut Diagnostics) {
+        checks::hardware_hash_extraction(
+            &config.device_type,
+            &config.hardware_hash_extraction_enabled,
+            diags,
+        );
         // join_type left unset is the default, entra_joined.
         let join = match config.join_type {
             Field::Unknown => None,
@@ -1822,7 +1730,8 @@ mod tests {
     #[test]
     fn the_template_error_shows_where_it_fails() {
         let mut diags = Diagnostics::new();
-        validate_template(
+        crate::tfplugin::schema::Validator::validate(
+            &checks::device_name_template(),
             &Value::string("MY PC"),
             &AttrPath::root("device_name_template"),
             &mut diags,

@@ -9,10 +9,10 @@ use async_trait::async_trait;
 
 use crate::graph::groups::{Group, GroupPatch, NewGroup};
 use crate::graph::{Deadline, GraphError, consistency};
-use crate::resources::{ProviderData, graph_error, until_stopped, wait_until_deleted};
-use crate::rules::{mail_nickname, membership};
+use crate::resources::{ProviderData, checks, graph_error, until_stopped, wait_until_deleted};
+use crate::rules::mail_nickname;
 use crate::tfplugin::timeouts::{self, Operation};
-use crate::tfplugin::validators::{Check, Guid, OneOf, StringLength};
+use crate::tfplugin::validators::{OneOf, StringLength};
 use crate::tfplugin::{
     AttrPath, Attribute, Block, Ctx, Diagnostics, Field, Model, Nesting, ObjectBuilder,
     ObjectReader, PlanRequest, Resource, Schema, Value,
@@ -97,44 +97,6 @@ impl DeviceGroup {
 
     fn is_dynamic(&self) -> bool {
         !self.membership_rule.is_null()
-    }
-}
-
-/// Checks a membership rule at plan time with the same parser the emulator evaluates, and shows where it fails.
-fn validate_rule(value: &Value, path: &AttrPath, diags: &mut Diagnostics) {
-    let Some(rule) = value.as_str() else { return };
-    match membership::parse(rule) {
-        Ok(parsed) if parsed.subject_kind() == membership::SubjectKind::Device => {}
-        Ok(_) => diags.attribute_error(
-            path.clone(),
-            "Membership Rule Is Not a Device Rule",
-            "An Autopilot device group needs a rule over device properties (device.<property>), \
-             e.g. (device.devicePhysicalIds -any (_ -startsWith \"[ZTDId]\")).",
-        ),
-        Err(error) => {
-            let caret_line: String = rule
-                .chars()
-                .take(error.offset)
-                .map(|c| if c == '\t' { '\t' } else { ' ' })
-                .collect();
-            diags.attribute_error(
-                path.clone(),
-                "Invalid Membership Rule",
-                format!(
-                    "The dynamic membership rule is invalid at character {}: {}\n\n  {rule}\n  {caret_line}^",
-                    error.offset + 1,
-                    error.message
-                ),
-            );
-        }
-    }
-}
-
-fn validate_nickname(value: &Value, path: &AttrPath, diags: &mut Diagnostics) {
-    if let Some(nickname) = value.as_str()
-        && let Err(reason) = mail_nickname::validate(nickname)
-    {
-        diags.attribute_error(path.clone(), "Invalid Mail Nickname", reason);
     }
 }
 
@@ -303,11 +265,7 @@ impl Resource<ProviderData> for DeviceGroupResource {
                      unset, it is derived from `display_name` at plan time (allowed characters only) and kept \
                      afterwards. ASCII only, without `@ ( ) / [ ] ' ; : < > , \\ \"` or spaces.",
                 )
-                .validator(StringLength { min: 1, max: mail_nickname::MAX_MAIL_NICKNAME_LENGTH })
-                .validator(Check {
-                    description: "",
-                    check: validate_nickname,
-                }),
+                .validator(checks::mail_nickname()),
         )
         .attribute(
             Attribute::string("membership_rule")
@@ -320,11 +278,7 @@ impl Resource<ProviderData> for DeviceGroupResource {
                      `(device.devicePhysicalIds -any (_ -eq \"[OrderID]:Sales\"))`. Switching a group between \
                      dynamic and assigned replaces it. Conflicts with `members`.",
                 )
-                .validator(StringLength { min: 1, max: membership::MAX_RULE_LENGTH })
-                .validator(Check {
-                    description: "",
-                    check: validate_rule,
-                }),
+                .validator(checks::membership_rule()),
         )
         .attribute(
             Attribute::string("membership_rule_processing_state")
@@ -344,7 +298,7 @@ impl Resource<ProviderData> for DeviceGroupResource {
                      the provider makes the membership exactly this set; when unset, membership is not managed. \
                      Conflicts with `membership_rule`.",
                 )
-                .validator(Guid),
+                .validator(checks::guid_set()),
         )
         .block("timeouts", Nesting::Single, timeouts::block(10));
         Schema::new(0, block)
@@ -610,7 +564,7 @@ impl Resource<ProviderData> for DeviceGroupResource {
         diags: &mut Diagnostics,
     ) -> Option<DeviceGroup> {
         let id = id.trim();
-        if !crate::tfplugin::validators::is_guid(id) {
+        if !crate::rules::guid::is_guid(id) {
             diags.error(
                 "Invalid Import ID",
                 format!(
