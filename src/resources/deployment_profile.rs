@@ -17,9 +17,10 @@ use async_trait::async_trait;
 use crate::declare_model;
 use crate::graph::deployment_profiles::JoinType;
 use crate::graph::{Deadline, GraphClient, GraphError, consistency};
+use crate::resources::checks;
 use crate::resources::lifecycle::{Failure, GraphResource, GraphResultExt, Op};
-use crate::rules::device_name_template;
-use crate::tfplugin::validators::{Check, Guid, OneOf, StringLength};
+use crate::rules::{device_type, locale};
+use crate::tfplugin::validators::{OneOf, StringLength};
 use crate::tfplugin::{AttrPath, Diagnostics, Field, Timeouts, Value};
 
 mod assignments;
@@ -29,21 +30,14 @@ const ENTRA_JOINED: &str = "entra_joined";
 const HYBRID_JOINED: &str = "entra_hybrid_joined";
 const USER_DRIVEN: &str = "user_driven";
 const SELF_DEPLOYING: &str = "self_deploying";
-const OS_DEFAULT_LOCALE: &str = "os-default";
-const USER_SELECT_LOCALE: &str = "user-select";
+const OS_DEFAULT_LOCALE: &str = locale::OS_DEFAULT;
 
 /// Graph's limits on the profile's texts.
 const MAX_DISPLAY_NAME_LENGTH: usize = 200;
 const MAX_DESCRIPTION_LENGTH: usize = 1500;
 
 /// The Graph `deviceType` values a profile can be created with (`unknownFutureValue` is Graph's sentinel).
-const DEVICE_TYPES: &[&str] = &[
-    "windowsPc",
-    "holoLens",
-    "surfaceHub2",
-    "surfaceHub2S",
-    "virtualMachine",
-];
+const DEVICE_TYPES: &[&str] = device_type::DEVICE_TYPES;
 
 declare_model! {
     pub struct DeploymentProfile {
@@ -80,17 +74,17 @@ declare_model! {
                  hybrid-joined devices are named by the Domain Join profile. Unset keeps the name Windows \
                  chooses.",
             )
-            .validator(Check { description: "", check: validate_template }),
+            .validator(checks::device_name_template()),
         locale: String => .description(
                 "The language and region of setup (Graph `locale`, formerly `language`; portal *Language \
                  (Region)*): `os-default` (*Operating system default*), `user-select` (*User select*: the user \
                  picks it) or a culture name such as `en-US`.",
             )
             .default(Value::string(OS_DEFAULT_LOCALE))
-            .validator(Check { description: "", check: validate_locale }),
+            .validator(checks::locale()),
         device_type: String => .description("The kind of device (Graph `deviceType`, portal *Device type*).")
             .default(Value::string(DEVICE_TYPES[0]))
-            .validator(OneOf(DEVICE_TYPES)),
+            .validator(checks::device_type()),
         hardware_hash_extraction_enabled: bool => .default(Value::bool(false)).description(
             "Registers every corporate device in the targeted groups with Autopilot (Graph \
              `hardwareHashExtractionEnabled`, formerly `extractHardwareHash`; portal *Convert all targeted devices \
@@ -135,14 +129,14 @@ declare_model! {
                 "The application id of the Entra MDM app used to discover enrollment (Graph \
                  `managementServiceAppId`). Unset uses Intune's.",
             )
-            .validator(Guid),
+            .validator(checks::guid()),
         role_scope_tag_ids: BTreeSet<String> => .optional().computed().use_state_for_unknown()
             .description(
                 "Intune scope tags (Graph `roleScopeTagIds`, portal *Scope tags*), as numeric ids. When \
                  unset, Graph applies `[\"0\"]` (the Default tag); removing the attribute later keeps the tags \
                  the profile has.",
             )
-            .validator(Check { description: "", check: validate_scope_tags }),
+            .validator(checks::scope_tag_ids()),
         assigned_group_ids: BTreeSet<String> => .optional()
             .description(
                 "Object ids of the device groups the profile is assigned to (portal *Assignments > Included \
@@ -150,101 +144,19 @@ declare_model! {
                  only the groups that change. Assignments made elsewhere show as a difference. When several \
                  profiles reach a device, the oldest profile wins.",
             )
-            .validator(Guid),
+            .validator(checks::guid_set()),
         excluded_group_ids: BTreeSet<String> => .optional()
             .description(
                 "Object ids of groups whose devices never get this profile (portal *Assignments > Excluded \
                  groups*; Graph `exclusionGroupAssignmentTarget`). Exclusions win over inclusions. Not \
                  combinable with `assigned_to_all_devices`.",
             )
-            .validator(Guid),
+            .validator(checks::guid_set()),
         assigned_to_all_devices: bool => .default(Value::bool(false)).description(
             "Assigns the profile to every device in the tenant (portal *Assignments > Add all devices*; Graph \
              `allDevicesAssignmentTarget`). Only one profile per tenant may do so, and not with \
              `excluded_group_ids`.",
         ),
-    }
-}
-
-/// The caret line under a template, pointing at a 1-based character position.
-fn caret_at(text: &str, position: usize) -> String {
-    let indent: String = text
-        .chars()
-        .take(position.saturating_sub(1))
-        .map(|c| if c == '\t' { '\t' } else { ' ' })
-        .collect();
-    format!("{indent}^")
-}
-
-/// Checks a device name template at plan time with the rules the emulator enforces too.
-fn validate_template(value: &Value, path: &AttrPath, diags: &mut Diagnostics) {
-    let Some(template) = value.as_str() else {
-        return;
-    };
-    if let Err(error) = device_name_template::validate(template) {
-        diags.attribute_error(
-            path.clone(),
-            "Invalid Device Name Template",
-            format!(
-                "The device name template is invalid at character {}: {}.\n\n  {template}\n  {}\n\n\
-                 A template generates at most {} characters, using letters, digits and hyphens (not only \
-                 digits), and may hold one macro: %SERIAL% (the serial number, shortened to fit) or %RAND:x% \
-                 (x random digits), e.g. \"AP-%RAND:6%\".",
-                error.position,
-                error.message,
-                caret_at(template, error.position),
-                device_name_template::MAX_DEVICE_NAME_LENGTH,
-            ),
-        );
-    }
-}
-
-/// `os-default`, `user-select`, or a culture name such as `en-US`, `es-419` or `zh-Hans-CN`.
-fn is_locale(text: &str) -> bool {
-    if text == OS_DEFAULT_LOCALE || text == USER_SELECT_LOCALE {
-        return true;
-    }
-    let mut parts = text.split('-');
-    let language = parts.next().unwrap_or_default();
-    let subtags: Vec<&str> = parts.collect();
-    (2..=3).contains(&language.len())
-        && language.chars().all(|c| c.is_ascii_alphabetic())
-        && subtags.len() <= 2
-        && subtags
-            .iter()
-            .all(|s| (2..=8).contains(&s.len()) && s.chars().all(|c| c.is_ascii_alphanumeric()))
-}
-
-fn validate_locale(value: &Value, path: &AttrPath, diags: &mut Diagnostics) {
-    if let Some(locale) = value.as_str()
-        && !is_locale(locale)
-    {
-        diags.attribute_error(
-            path.clone(),
-            "Invalid Locale",
-            format!(
-                "Attribute {path} must be \"os-default\" (the operating system's language), \"user-select\" \
-                 (the user picks it during setup) or a culture name such as \"en-US\"; got {locale:?}."
-            ),
-        );
-    }
-}
-
-/// Intune role scope tag ids are decimal numbers ("0" is the Default tag).
-fn validate_scope_tags(value: &Value, path: &AttrPath, diags: &mut Diagnostics) {
-    for tag in value.elements().unwrap_or_default() {
-        if let Some(text) = tag.as_str()
-            && (text.is_empty() || !text.chars().all(|c| c.is_ascii_digit()))
-        {
-            diags.attribute_error(
-                path.clone(),
-                "Invalid Scope Tag ID",
-                format!(
-                    "Attribute {path} holds Intune scope tag ids, which are numbers such as \"0\" (the Default \
-                     tag); got {text:?}."
-                ),
-            );
-        }
     }
 }
 
@@ -278,6 +190,11 @@ impl GraphResource for DeploymentProfileResource {
     }
 
     fn validate(&self, config: &DeploymentProfile, diags: &mut Diagnostics) {
+        checks::hardware_hash_extraction(
+            &config.device_type,
+            &config.hardware_hash_extraction_enabled,
+            diags,
+        );
         // join_type left unset is the default, entra_joined.
         let join = match config.join_type {
             Field::Unknown => None,

@@ -9,10 +9,11 @@ use async_trait::async_trait;
 
 use crate::declare_model;
 use crate::graph::groups::{Group, GroupPatch, NewGroup};
+use crate::resources::checks;
 use crate::resources::lifecycle::{Failure, GraphResource, GraphResultExt, Op, deleted_or_gone};
-use crate::rules::{mail_nickname, membership};
-use crate::tfplugin::validators::{Check, Guid, OneOf, StringLength};
-use crate::tfplugin::{AttrPath, Diagnostics, Field, PlanRequest, Timeouts, Value};
+use crate::rules::mail_nickname;
+use crate::tfplugin::validators::{OneOf, StringLength};
+use crate::tfplugin::{AttrPath, Diagnostics, Field, PlanRequest, Timeouts};
 
 const DYNAMIC: &str = "DynamicMembership";
 
@@ -31,8 +32,7 @@ declare_model! {
                  unset, it is derived from `display_name` at plan time (allowed characters only) and kept \
                  afterwards. ASCII only, without `@ ( ) / [ ] ' ; : < > , \\ \"` or spaces.",
             )
-            .validator(StringLength { min: 1, max: mail_nickname::MAX_MAIL_NICKNAME_LENGTH })
-            .validator(Check { description: "", check: validate_nickname }),
+            .validator(checks::mail_nickname()),
         membership_rule: String => .optional()
             .description(
                 "A dynamic membership rule over device properties (Graph `membershipRule`, portal *Dynamic \
@@ -42,8 +42,7 @@ declare_model! {
                  `(device.devicePhysicalIds -any (_ -eq \"[OrderID]:Sales\"))`. Switching a group between \
                  dynamic and assigned replaces it. Conflicts with `members`.",
             )
-            .validator(StringLength { min: 1, max: membership::MAX_RULE_LENGTH })
-            .validator(Check { description: "", check: validate_rule }),
+            .validator(checks::membership_rule()),
         membership_rule_processing_state: String => .optional().computed()
             .description(
                 "Whether Graph evaluates the rule (Graph `membershipRuleProcessingState`): `On` (the default \
@@ -56,7 +55,7 @@ declare_model! {
                  the provider makes the membership exactly this set; when unset, membership is not managed. \
                  Conflicts with `membership_rule`.",
             )
-            .validator(Guid),
+            .validator(checks::guid_set()),
     }
 }
 
@@ -132,44 +131,6 @@ impl DeviceGroup {
             .then(|| self.membership_rule_processing_state.known().cloned())
             .flatten(),
         }
-    }
-}
-
-/// Checks a membership rule at plan time with the same parser the emulator evaluates, and shows where it fails.
-fn validate_rule(value: &Value, path: &AttrPath, diags: &mut Diagnostics) {
-    let Some(rule) = value.as_str() else { return };
-    match membership::parse(rule) {
-        Ok(parsed) if parsed.subject_kind() == membership::SubjectKind::Device => {}
-        Ok(_) => diags.attribute_error(
-            path.clone(),
-            "Membership Rule Is Not a Device Rule",
-            "An Autopilot device group needs a rule over device properties (device.<property>), \
-             e.g. (device.devicePhysicalIds -any (_ -startsWith \"[ZTDId]\")).",
-        ),
-        Err(error) => {
-            let caret_line: String = rule
-                .chars()
-                .take(error.offset)
-                .map(|c| if c == '\t' { '\t' } else { ' ' })
-                .collect();
-            diags.attribute_error(
-                path.clone(),
-                "Invalid Membership Rule",
-                format!(
-                    "The dynamic membership rule is invalid at character {}: {}\n\n  {rule}\n  {caret_line}^",
-                    error.offset + 1,
-                    error.message
-                ),
-            );
-        }
-    }
-}
-
-fn validate_nickname(value: &Value, path: &AttrPath, diags: &mut Diagnostics) {
-    if let Some(nickname) = value.as_str()
-        && let Err(reason) = mail_nickname::validate(nickname)
-    {
-        diags.attribute_error(path.clone(), "Invalid Mail Nickname", reason);
     }
 }
 

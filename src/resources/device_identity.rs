@@ -22,10 +22,10 @@ use crate::graph::autopilot_devices::{
     is_profile_assigned,
 };
 use crate::graph::{Deadline, GraphError, PollBackoff, consistency};
-use crate::resources::{ProviderData, graph_error, until_stopped, wait_until_deleted};
-use crate::rules::hardware_hash;
+use crate::resources::{ProviderData, checks, graph_error, until_stopped, wait_until_deleted};
+use crate::rules::guid::is_guid;
 use crate::tfplugin::timeouts::{self, Operation};
-use crate::tfplugin::validators::{Check, is_guid};
+use crate::tfplugin::validators::Check;
 use crate::tfplugin::{
     AttrPath, Attribute, Block, Ctx, Diagnostics, Field, Model, Nesting, ObjectBuilder,
     ObjectReader, PlanRequest, Resource, Schema, Value,
@@ -48,8 +48,6 @@ const PROFILE_POLL: PollBackoff = PollBackoff {
     initial: Duration::from_secs(1),
     cap: Duration::from_secs(30),
 };
-/// The longest name Windows gives a computer (the NetBIOS limit); the device name becomes it during OOBE.
-const MAX_DEVICE_NAME: usize = 15;
 
 const HASH_REQUIRED: &str = "Registering a device needs its hardware hash: set hardware_hash to the \"Hardware Hash\" \
      column of the Get-WindowsAutopilotInfo CSV. To manage a device an OEM or partner registered, import it instead \
@@ -205,20 +203,6 @@ impl DeviceIdentity {
     }
 }
 
-fn validate_hash(value: &Value, path: &AttrPath, diags: &mut Diagnostics) {
-    if let Some(hash) = value.as_str()
-        && let Err(error) = hardware_hash::check(hash)
-    {
-        diags.attribute_error(
-            path.clone(),
-            "Invalid Hardware Hash",
-            format!(
-                "{error}. Use the \"Hardware Hash\" column of the CSV Get-WindowsAutopilotInfo writes, unchanged."
-            ),
-        );
-    }
-}
-
 fn validate_serial(value: &Value, path: &AttrPath, diags: &mut Diagnostics) {
     if let Some(serial) = value.as_str()
         && serial.trim().is_empty()
@@ -227,52 +211,6 @@ fn validate_serial(value: &Value, path: &AttrPath, diags: &mut Diagnostics) {
             path.clone(),
             "Invalid Serial Number",
             "The serial number is empty; use the \"Device Serial Number\" column of the Get-WindowsAutopilotInfo CSV.",
-        );
-    }
-}
-
-/// The device name becomes the computer name in OOBE: Windows' rules for those apply.
-fn validate_device_name(value: &Value, path: &AttrPath, diags: &mut Diagnostics) {
-    let Some(name) = value.as_str() else { return };
-    if name.is_empty() {
-        return; // the same as unset
-    }
-    let problem = if name.chars().count() > MAX_DEVICE_NAME {
-        Some(format!("it has {} characters", name.chars().count()))
-    } else if let Some(c) = name
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-'))
-    {
-        Some(format!("{c:?} is not a letter, digit or hyphen"))
-    } else if name.chars().all(|c| c.is_ascii_digit()) {
-        Some("it has only digits".to_string())
-    } else {
-        None
-    };
-    if let Some(problem) = problem {
-        diags.attribute_error(
-            path.clone(),
-            "Invalid Device Name",
-            format!(
-                "The device name {name:?} cannot be a Windows computer name: {problem}. Use at most \
-                 {MAX_DEVICE_NAME} letters, digits and hyphens, not only digits."
-            ),
-        );
-    }
-}
-
-fn validate_upn(value: &Value, path: &AttrPath, diags: &mut Diagnostics) {
-    let Some(upn) = value.as_str() else { return };
-    let valid = upn.is_empty()
-        || upn
-            .split_once('@')
-            .is_some_and(|(user, domain)| !user.is_empty() && domain.contains('.'))
-            && !upn.contains(char::is_whitespace);
-    if !valid {
-        diags.attribute_error(
-            path.clone(),
-            "Invalid User Principal Name",
-            format!("{upn:?} is not a user principal name such as ada@contoso.com."),
         );
     }
 }
@@ -570,10 +508,7 @@ impl Resource<ProviderData> for DeviceIdentityResource {
                      nothing to Graph); a later change replaces the device. Sensitive because it fingerprints the \
                      hardware (disk and network adapter serials) and is long.",
                 )
-                .validator(Check {
-                    description: "Base64 of a plausible 4K hardware hash (1,024 to 8,192 bytes decoded).",
-                    check: validate_hash,
-                }),
+                .validator(checks::hardware_hash()),
         )
         .attribute(
             Attribute::string("product_key")
@@ -603,10 +538,7 @@ impl Resource<ProviderData> for DeviceIdentityResource {
                      set with `updateDeviceProperties`. Ignored for hybrid-joined devices. Unset or empty means \
                      none (the deployment profile's name template applies).",
                 )
-                .validator(Check {
-                    description: "At most 15 letters, digits and hyphens, not only digits.",
-                    check: validate_device_name,
-                }),
+                .validator(checks::device_name()),
         )
         .attribute(
             Attribute::string("user_principal_name")
@@ -616,10 +548,7 @@ impl Resource<ProviderData> for DeviceIdentityResource {
                      *Assigned User*), who is pre-filled at sign-in; set with `assignUserToDevice` and removed with \
                      `unassignUserFromDevice`.",
                 )
-                .validator(Check {
-                    description: "",
-                    check: validate_upn,
-                }),
+                .validator(checks::upn()),
         )
         .attribute(
             Attribute::string("addressable_user_name")

@@ -17,9 +17,9 @@ use crate::graph::enrollment::{
     AssignmentTarget, EnrollmentStatusPage, EspSettings, is_default_esp_id,
 };
 use crate::graph::{Deadline, GraphClient, GraphError, consistency};
-use crate::resources::{ProviderData, graph_error, until_stopped, wait_until_deleted};
+use crate::resources::{ProviderData, checks, graph_error, until_stopped, wait_until_deleted};
 use crate::tfplugin::timeouts::{self, Operation};
-use crate::tfplugin::validators::{Check, Guid, IntBetween, StringLength};
+use crate::tfplugin::validators::{Check, IntBetween, StringLength};
 use crate::tfplugin::{
     AttrPath, Attribute, Block, Ctx, Diagnostics, Field, Model, Nesting, ObjectBuilder,
     ObjectReader, Resource, Schema, Value,
@@ -439,34 +439,6 @@ fn validate_app_count(value: &Value, path: &AttrPath, diags: &mut Diagnostics) {
                 items.len()
             ),
         );
-    }
-}
-
-/// Intune keeps at least the Default tag (an empty list reads back as `["0"]`), and tag ids are numbers.
-fn validate_scope_tags(value: &Value, path: &AttrPath, diags: &mut Diagnostics) {
-    let Some(items) = value.elements() else {
-        return;
-    };
-    if items.is_empty() {
-        diags.attribute_error(
-            path.clone(),
-            "Empty Scope Tag List",
-            format!(
-                "Attribute {path} must list at least one scope tag: Intune always keeps one (it stores [] as \
-                 [\"0\"], the Default tag). Remove the attribute to leave the tags to Intune."
-            ),
-        );
-    }
-    for tag in items.iter().filter_map(Value::as_str) {
-        if tag.is_empty() || !tag.bytes().all(|b| b.is_ascii_digit()) {
-            diags.attribute_error(
-                path.clone(),
-                "Invalid Scope Tag ID",
-                format!(
-                    "Attribute {path} holds scope tag ids, which are numbers such as \"0\" (Default); got {tag:?}."
-                ),
-            );
-        }
     }
 }
 
@@ -902,7 +874,7 @@ impl Resource<ProviderData> for EnrollmentStatusPageResource {
                         description: "",
                         check: validate_app_count,
                     })
-                    .validator(Guid),
+                    .validator(checks::guid_set()),
             )
             .attribute(
                 Attribute::string_set("role_scope_tag_ids")
@@ -914,10 +886,7 @@ impl Resource<ProviderData> for EnrollmentStatusPageResource {
                          tags*), numbers such as `0` (the *Default* tag). When unset, Intune's choice (`0`) is kept \
                          and not managed.",
                     )
-                    .validator(Check {
-                        description: "At least one tag; each a decimal number.",
-                        check: validate_scope_tags,
-                    }),
+                    .validator(checks::scope_tag_ids()),
             )
             .attribute(
                 Attribute::number("priority")
@@ -947,7 +916,7 @@ impl Resource<ProviderData> for EnrollmentStatusPageResource {
                          `groupAssignmentTarget`, portal *Assignments > Included groups*). Conflicts with \
                          `assigned_to_all_devices` and `assigned_to_all_users`.",
                     )
-                    .validator(Guid),
+                    .validator(checks::guid_set()),
             )
             .attribute(
                 Attribute::string_set("excluded_group_ids")
@@ -957,7 +926,7 @@ impl Resource<ProviderData> for EnrollmentStatusPageResource {
                          `exclusionGroupAssignmentTarget`, portal *Assignments > Excluded groups*). A group cannot \
                          be both assigned and excluded.",
                     )
-                    .validator(Guid),
+                    .validator(checks::guid_set()),
             )
             .attribute(
                 Attribute::bool("assigned_to_all_devices")

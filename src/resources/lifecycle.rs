@@ -16,9 +16,9 @@ use async_trait::async_trait;
 
 use crate::graph::{Deadline, GraphClient, GraphError, consistency};
 use crate::resources::ProviderData;
+use crate::rules::guid::is_guid;
 use crate::tfplugin::model::DeclaredModel;
 use crate::tfplugin::timeouts::{self, Operation};
-use crate::tfplugin::validators::is_guid;
 use crate::tfplugin::{
     AttrPath, Block, Ctx, Diagnostics, Model, Nesting, PlanRequest, Resource, Schema, StopSignal,
     Timeouts, Value,

@@ -5,6 +5,7 @@ use crate::graph::{Deadline, GraphClient, GraphError, consistency};
 use crate::tfplugin::{Diagnostics, DynDataSource, DynResource, StopSignal};
 use std::sync::Arc;
 
+pub mod checks;
 pub mod data_sources;
 pub mod deployment_profile;
 pub mod device_group;

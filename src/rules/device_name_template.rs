@@ -14,13 +14,18 @@
 //! documentation offers `%RAND:x%` as the *alternative* to `%SERIAL%`); an empty template is refused, because "no
 //! template" is expressed by leaving the attribute unset.
 //!
+//! That last choice is the one place where the provider is stricter than Graph on purpose: Graph takes `""` as "no
+//! template" (and returns `""` for a profile without one), so the emulator checks only non-empty templates. The
+//! provider refuses `""` because it reads Graph's `""` back as an unset attribute, so a configured `""` could never
+//! match what Graph returns.
+//!
 //! Hybrid-join profiles take their name from the Domain Join profile instead; that rule belongs to the profile, not
 //! to the template, so it is checked by the callers.
 
 use std::fmt;
 
 /// The longest device name Windows accepts (the NetBIOS limit), which bounds what a template may generate.
-pub const MAX_DEVICE_NAME_LENGTH: usize = 15;
+pub use super::device_name::MAX_DEVICE_NAME_LENGTH;
 
 /// The macro replaced by the device's hardware serial number.
 pub const SERIAL_MACRO: &str = "%SERIAL%";

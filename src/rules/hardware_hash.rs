@@ -138,6 +138,23 @@ pub fn check(base64: &str) -> Result<HashInfo, HashError> {
     })
 }
 
+/// Whether Graph's OData layer reads `text` as an `Edm.Binary` at all: base64 in either alphabet, whitespace
+/// skipped (as .NET's decoder skips it). Graph refuses anything else at once with 400; a value that passes here but
+/// fails [`check`] is accepted by Graph and refused minutes later by the Autopilot service (802
+/// `InvalidZtdHardwareHash`). The provider refuses both kinds at plan time with [`check`].
+pub fn check_edm_binary(text: &str) -> Result<(), HashError> {
+    let compact: String = text.split_whitespace().collect();
+    match check(&compact) {
+        Err(
+            error @ (HashError::InvalidCharacter { .. }
+            | HashError::MixedAlphabets { .. }
+            | HashError::MisplacedPadding { .. }
+            | HashError::BadLength { .. }),
+        ) => Err(error),
+        _ => Ok(()),
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Alphabet {
     Standard,
@@ -363,5 +380,33 @@ mod tests {
         let message = HashError::TooShort { decoded_bytes: 9 }.to_string();
         assert!(message.contains("9 bytes"), "{message}");
         assert!(message.contains("Get-WindowsAutopilotInfo"), "{message}");
+    }
+
+    #[test]
+    fn edm_binary_skips_whitespace_and_ignores_plausibility() {
+        let real = encode(
+            &(0..2048u32)
+                .map(|i| (i * 7 % 251) as u8)
+                .collect::<Vec<u8>>(),
+            false,
+            true,
+        );
+        assert!(check_edm_binary(&real).is_ok());
+        let broken = format!("{}\n{}", &real[..100], &real[100..]);
+        assert!(check_edm_binary(&broken).is_ok());
+        assert!(matches!(check(&broken), Err(HashError::Whitespace { .. })));
+        assert!(
+            check_edm_binary("QUJD").is_ok(),
+            "too short is for the Autopilot service to refuse"
+        );
+        assert!(check_edm_binary("").is_ok());
+        assert!(matches!(
+            check_edm_binary("QU*D"),
+            Err(HashError::InvalidCharacter { .. })
+        ));
+        assert!(matches!(
+            check_edm_binary("QUJDR"),
+            Err(HashError::BadLength { .. })
+        ));
     }
 }

@@ -91,51 +91,6 @@ impl Validator for IntBetween {
     }
 }
 
-/// Checks that a string is a GUID in its canonical 8-4-4-4-12 hexadecimal form.
-pub fn is_guid(text: &str) -> bool {
-    let groups: Vec<&str> = text.split('-').collect();
-    let lengths = [8, 4, 4, 4, 12];
-    groups.len() == lengths.len()
-        && groups
-            .iter()
-            .zip(lengths)
-            .all(|(group, len)| group.len() == len && group.chars().all(|c| c.is_ascii_hexdigit()))
-}
-
-/// A GUID, or for sets and lists, every element a GUID (object ids in Entra and Intune are GUIDs).
-pub struct Guid;
-
-impl Validator for Guid {
-    fn description(&self) -> String {
-        "Must be a GUID (object id).".to_string()
-    }
-
-    fn validate(&self, value: &Value, path: &AttrPath, diags: &mut Diagnostics) {
-        let check = |text: &str, at: AttrPath, diags: &mut Diagnostics| {
-            if !is_guid(text) {
-                diags.attribute_error(
-                    at.clone(),
-                    "Invalid Object ID",
-                    format!(
-                        "Attribute {at} must be a GUID such as 00000000-0000-0000-0000-000000000000, got {text:?}."
-                    ),
-                );
-            }
-        };
-        match value {
-            Value::String(text) => check(text, path.clone(), diags),
-            Value::Set(items) | Value::List(items) => {
-                for item in items {
-                    if let Value::String(text) = item {
-                        check(text, path.clone(), diags);
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-}
-
 /// A Terraform duration string such as `30s`, `10m` or `1h30m`.
 pub struct Duration;
 
@@ -198,17 +153,6 @@ mod tests {
         let diags = run(&OneOf(&["On", "Paused"]), Value::string("on"));
         let detail = &diags.iter().next().unwrap().detail;
         assert!(detail.contains("\"On\", \"Paused\""), "{detail}");
-    }
-
-    #[test]
-    fn guid_checks_every_set_element() {
-        let good = "0f8fad5b-d9cb-469f-a165-70867728950e";
-        assert!(!run(&Guid, Value::Set(vec![Value::string(good)])).has_errors());
-        let diags = run(
-            &Guid,
-            Value::Set(vec![Value::string(good), Value::string("not-a-guid")]),
-        );
-        assert_eq!(diags.iter().count(), 1);
     }
 
     #[test]

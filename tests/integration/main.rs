@@ -10,4 +10,5 @@ mod device_identity;
 mod enrollment_status_page;
 mod examples;
 mod protocol;
+mod rules_corpus;
 mod smoke;

@@ -24,7 +24,7 @@ use super::groups::WriteContext;
 use super::input::{Body, Field};
 use super::replication::Snapshot;
 use super::{Rendered, Tenant};
-use crate::rules::device_name_template;
+use crate::rules::{device_name_template, device_type, guid, locale, scope_tags};
 pub use assignments::{AssignmentTarget, ProfileAssignment};
 pub use status::{ProfileAssignmentState, ProfileAssignmentStatus};
 
@@ -38,15 +38,7 @@ pub const HYBRID_JOIN_TYPE: &str =
     "#microsoft.graph.activeDirectoryWindowsAutopilotDeploymentProfile";
 const ABSTRACT_TYPE: &str = "#microsoft.graph.windowsAutopilotDeploymentProfile";
 
-pub const DEFAULT_LOCALE: &str = "os-default";
-const USER_SELECT_LOCALE: &str = "user-select";
-const DEVICE_TYPES: &[&str] = &[
-    "windowsPc",
-    "holoLens",
-    "surfaceHub2",
-    "surfaceHub2S",
-    "virtualMachine",
-];
+pub const DEFAULT_LOCALE: &str = locale::OS_DEFAULT;
 const USER_TYPES: &[&str] = &["administrator", "standard"];
 const DEVICE_USAGE_TYPES: &[&str] = &["singleUser", "shared"];
 
@@ -335,7 +327,9 @@ impl DeploymentProfile {
         match body.raw("deviceType") {
             None => {}
             Some(Value::Null) => return Err(invalid_value("deviceType")),
-            Some(value) => self.device_type = enum_value("deviceType", value, DEVICE_TYPES)?,
+            Some(value) => {
+                self.device_type = enum_value("deviceType", value, device_type::DEVICE_TYPES)?
+            }
         }
         for (name, target) in [
             (
@@ -367,10 +361,15 @@ impl DeploymentProfile {
             .map_err(entra)?
             .into_update()
         {
-            self.role_scope_tag_ids = match value {
-                Some(ids) if !ids.is_empty() => ids,
-                _ => vec!["0".to_string()],
-            };
+            let ids = value.unwrap_or_default();
+            let invalid = scope_tags::invalid_ids(&ids);
+            if !invalid.is_empty() {
+                return Err(Failure::bad_request(scope_tags::invalid_ids_message(
+                    &invalid,
+                )));
+            }
+            scope_tags::validate(&ids).map_err(Failure::bad_request)?;
+            self.role_scope_tag_ids = scope_tags::stored(&ids);
         }
         match body.raw("outOfBoxExperienceSetting") {
             None => {}
@@ -407,7 +406,7 @@ impl DeploymentProfile {
                 "description can be at most {MAX_DESCRIPTION_LENGTH} characters long; it has {description_length}."
             )));
         }
-        if !is_valid_locale(&self.locale) {
+        if locale::validate(&self.locale).is_err() {
             return Err(Failure::bad_request(format!(
                 "locale '{}' is not valid; use 'os-default', 'user-select' or a culture name such as 'en-US'.",
                 self.locale
@@ -426,42 +425,24 @@ impl DeploymentProfile {
                 )));
             }
         }
-        if self.device_type == "holoLens" && self.hardware_hash_extraction_enabled {
+        if device_type::check_hardware_hash_extraction(
+            &self.device_type,
+            self.hardware_hash_extraction_enabled,
+        )
+        .is_err()
+        {
             return Err(Failure::bad_request(
                 "hardwareHashExtractionEnabled must be false for HoloLens profiles.",
             ));
         }
         if let Some(app_id) = &self.management_service_app_id
             && !app_id.is_empty()
-            && uuid::Uuid::parse_str(app_id).is_err()
+            && !guid::is_guid(app_id)
         {
             return Err(invalid_value("managementServiceAppId"));
         }
-        if self
-            .role_scope_tag_ids
-            .iter()
-            .any(|tag| tag.trim().is_empty())
-        {
-            return Err(invalid_value("roleScopeTagIds"));
-        }
         Ok(())
     }
-}
-
-/// `os-default`, `user-select`, or a culture name: a 2-3 letter language and optional subtags (`en-US`,
-/// `zh-Hant-TW`, `sr-Latn-RS`).
-fn is_valid_locale(locale: &str) -> bool {
-    if locale == DEFAULT_LOCALE || locale == USER_SELECT_LOCALE {
-        return true;
-    }
-    let mut parts = locale.split('-');
-    let language_ok = parts.next().is_some_and(|language| {
-        (2..=3).contains(&language.len()) && language.chars().all(|c| c.is_ascii_alphabetic())
-    });
-    language_ok
-        && parts.all(|subtag| {
-            (2..=8).contains(&subtag.len()) && subtag.chars().all(|c| c.is_ascii_alphanumeric())
-        })
 }
 
 fn enum_value(name: &str, value: &Value, allowed: &[&str]) -> Result<String, Failure> {
@@ -611,31 +592,6 @@ impl Tenant {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn locales_follow_culture_names() {
-        for locale in [
-            "os-default",
-            "user-select",
-            "en-US",
-            "de-DE",
-            "zh-Hant-TW",
-            "fil-PH",
-            "fr",
-        ] {
-            assert!(is_valid_locale(locale), "{locale}");
-        }
-        for locale in [
-            "",
-            "english",
-            "en_US",
-            "e-US",
-            "en-",
-            "OS-DEFAULT-X-Y-Z-VERYLONGSUBTAG",
-        ] {
-            assert!(!is_valid_locale(locale), "{locale}");
-        }
-    }
 
     #[test]
     fn deprecated_settings_mirror_the_current_ones() {

@@ -13,6 +13,7 @@ use super::replication::Snapshot;
 use super::{Rendered, Tenant};
 use crate::emulator::odata::{ApiVersion, GraphError, resource_not_found};
 use crate::emulator::prng::Random;
+use crate::rules::guid;
 
 const RESOURCE: &str = "Device";
 const EXTENSION_ATTRIBUTE_COUNT: usize = 15;
@@ -281,9 +282,9 @@ impl Tenant {
             }
         }
         let device_id = match body.string("deviceId")? {
-            Field::Value(text) => uuid::Uuid::parse_str(&text)
-                .map(|uuid| uuid.hyphenated().to_string())
-                .map_err(|_| invalid_value("deviceId", RESOURCE))?,
+            Field::Value(text) => {
+                guid::canonical(&text).map_err(|_| invalid_value("deviceId", RESOURCE))?
+            }
             _ => return Err(value_required("deviceId", RESOURCE)),
         };
         if self

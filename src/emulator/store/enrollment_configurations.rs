@@ -19,12 +19,13 @@ use super::input::Field;
 use super::replication::Snapshot;
 use super::{Rendered, Tenant};
 use crate::emulator::odata::ApiVersion;
+use crate::rules::{guid, scope_tags};
 pub use assignments::{ALL_DEVICES_GROUP_ID, ALL_USERS_GROUP_ID, Assignment, Target};
 pub use defaults::is_default_id;
 pub use kinds::{Kind, Property, Shape};
 
 /// The role scope tag every Intune object gets when none is given: "Default".
-pub const DEFAULT_SCOPE_TAG: &str = "0";
+pub const DEFAULT_SCOPE_TAG: &str = scope_tags::DEFAULT_TAG;
 const BASE_TYPE: &str = "microsoft.graph.deviceEnrollmentConfiguration";
 
 pub use super::intune::Failure;
@@ -213,7 +214,7 @@ impl Input {
             {
                 continue;
             } else if beta && key == "roleScopeTagIds" {
-                input.role_scope_tag_ids = Field::Value(scope_tags(value)?);
+                input.role_scope_tag_ids = Field::Value(read_scope_tags(value)?);
             } else if key == "assignments" {
                 // A client serialising a whole object may send an empty navigation; anything in it is refused.
                 if value.as_array().is_some_and(Vec::is_empty) {
@@ -248,11 +249,7 @@ impl Input {
             Field::Value(text) => config.description = Some(text.clone()),
         }
         if let Field::Value(tags) = &self.role_scope_tag_ids {
-            config.role_scope_tag_ids = if tags.is_empty() {
-                vec![DEFAULT_SCOPE_TAG.to_string()]
-            } else {
-                tags.clone()
-            };
+            config.role_scope_tag_ids = scope_tags::stored(tags);
         }
         for (name, value) in &self.settings {
             config.settings.insert((*name).to_string(), value.clone());
@@ -261,8 +258,8 @@ impl Input {
     }
 }
 
-/// Role scope tag ids are the decimal ids of Intune scope tags.
-fn scope_tags(value: &Value) -> Result<Vec<String>, Failure> {
+/// Role scope tag ids are the decimal ids of Intune scope tags ([`scope_tags`]).
+fn read_scope_tags(value: &Value) -> Result<Vec<String>, Failure> {
     let Value::Array(items) = value else {
         return Err(wrong_type("roleScopeTagIds", "Collection(Edm.String)"));
     };
@@ -271,16 +268,16 @@ fn scope_tags(value: &Value) -> Result<Vec<String>, Failure> {
         let Some(tag) = item.as_str() else {
             return Err(wrong_type("roleScopeTagIds", "Collection(Edm.String)"));
         };
-        if tag.is_empty() || !tag.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(Failure::bad_request(format!(
-                "Scope tag '{tag}' was not found; role scope tag ids are numbers such as '0' (Default)."
-            )));
-        }
-        if !tags.iter().any(|known| known == tag) {
-            tags.push(tag.to_string());
-        }
+        tags.push(tag.to_string());
     }
-    Ok(tags)
+    let invalid = scope_tags::invalid_ids(&tags);
+    if !invalid.is_empty() {
+        return Err(Failure::bad_request(scope_tags::invalid_ids_message(
+            &invalid,
+        )));
+    }
+    scope_tags::validate(&tags).map_err(Failure::bad_request)?;
+    Ok(scope_tags::stored(&tags))
 }
 
 /// Checks one type-specific property value against its shape and limits.
@@ -336,7 +333,7 @@ fn checked(property: Property, value: &Value) -> Result<Value, Failure> {
                 let Some(text) = item.as_str() else {
                     return Err(wrong_type(name, "Collection(Edm.String)"));
                 };
-                if uuid::Uuid::parse_str(text).is_err() {
+                if !guid::is_guid(text) {
                     return Err(Failure::bad_request(format!(
                         "{name} contains '{text}', which is not a GUID."
                     )));

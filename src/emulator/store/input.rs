@@ -4,6 +4,7 @@
 use serde_json::{Map, Value};
 
 use crate::emulator::odata::GraphError;
+use crate::rules::guid;
 
 /// One property of a request body.
 #[derive(Debug, Clone, PartialEq)]
@@ -170,9 +171,7 @@ pub fn object_id_from_url(url: &str) -> Option<String> {
         )
     })?;
     let id = segments.get(position + 1)?;
-    uuid::Uuid::parse_str(id)
-        .ok()
-        .map(|uuid| uuid.hyphenated().to_string())
+    guid::canonical(id).ok()
 }
 
 #[cfg(test)]

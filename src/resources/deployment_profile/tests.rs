@@ -404,7 +404,8 @@ fn valid_combinations_pass_plan_time_checks() {
 #[test]
 fn the_template_error_shows_where_it_fails() {
     let mut diags = Diagnostics::new();
-    validate_template(
+    crate::tfplugin::schema::Validator::validate(
+        &checks::device_name_template(),
         &Value::string("MY PC"),
         &AttrPath::root("device_name_template"),
         &mut diags,

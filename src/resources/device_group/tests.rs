@@ -6,7 +6,7 @@ use crate::resources::lifecycle::Managed;
 use crate::resources::test_support::{
     assert_every_attribute_is_documented, plan_create, set, validation_errors,
 };
-use crate::tfplugin::{DeclaredModel, Model};
+use crate::tfplugin::{DeclaredModel, Model, Value};
 
 const RULE: &str = "(device.devicePhysicalIds -any (_ -startsWith \"[ZTDId]\"))";
 

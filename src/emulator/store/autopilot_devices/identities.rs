@@ -13,9 +13,10 @@ use crate::emulator::odata::{ApiVersion, timestamp};
 use crate::emulator::prng::Random;
 use crate::emulator::store::intune::{Failure, not_a_string};
 use crate::emulator::store::{Rendered, Tenant};
+use crate::rules::{device_name, upn};
 
 /// The longest Autopilot device name (a NetBIOS name), as the portal and the service enforce it.
-pub const MAX_DEVICE_NAME_LENGTH: usize = 15;
+pub const MAX_DEVICE_NAME_LENGTH: usize = device_name::MAX_DEVICE_NAME_LENGTH;
 
 /// A device's deployment profile status, as `deploymentProfileAssignment*` show it (beta).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -210,15 +211,9 @@ fn action_parameters(
     Ok(values)
 }
 
-/// The portal's and service's rule for an Autopilot device name.
+/// The portal's and service's rule for an Autopilot device name ([`device_name`]); empty clears the name.
 fn check_device_name(name: &str) -> Result<(), Failure> {
-    if name.is_empty() {
-        return Ok(());
-    }
-    let valid = name.chars().count() <= MAX_DEVICE_NAME_LENGTH
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-        && !name.chars().all(|c| c.is_ascii_digit());
-    if valid {
+    if name.is_empty() || device_name::validate(name).is_ok() {
         Ok(())
     } else {
         Err(Failure::bad_request(format!(
@@ -228,13 +223,10 @@ fn check_device_name(name: &str) -> Result<(), Failure> {
     }
 }
 
-fn check_user_principal_name(upn: &str) -> Result<(), Failure> {
-    match upn.split_once('@') {
-        Some((user, domain)) if !user.is_empty() && domain.contains('.') => Ok(()),
-        _ => Err(Failure::bad_request(format!(
-            "'{upn}' is not a valid user principal name."
-        ))),
-    }
+/// A user principal name ([`upn`]).
+fn check_user_principal_name(name: &str) -> Result<(), Failure> {
+    upn::validate(name)
+        .map_err(|_| Failure::bad_request(format!("'{name}' is not a valid user principal name.")))
 }
 
 fn device_not_found(id: &str) -> Failure {

@@ -9,7 +9,7 @@ use super::IMPORTED_TYPE;
 use crate::emulator::prng::Random;
 use crate::emulator::store::intune::{Failure, not_a_string, unknown_property};
 use crate::emulator::store::{Rendered, Tenant};
-use crate::rules::hardware_hash::{self, HashError};
+use crate::rules::hardware_hash;
 
 /// How an import ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -127,12 +127,7 @@ fn read_import_body(map: &Map<String, Value>) -> Result<ImportFields, Failure> {
     };
     let hardware_identifier = text("hardwareIdentifier")?;
     if let Some(hash) = &hardware_identifier
-        && let Err(
-            HashError::InvalidCharacter { .. }
-            | HashError::MixedAlphabets { .. }
-            | HashError::MisplacedPadding { .. }
-            | HashError::BadLength { .. },
-        ) = hardware_hash::check(&hash.split_whitespace().collect::<String>())
+        && hardware_hash::check_edm_binary(hash).is_err()
     {
         let shown: String = hash.chars().take(40).collect();
         return Err(Failure::odata(format!(

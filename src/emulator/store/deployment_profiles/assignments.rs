@@ -18,6 +18,7 @@ use time::OffsetDateTime;
 use super::{Failure, precise_timestamp, profile_not_found};
 use crate::emulator::store::Tenant;
 use crate::emulator::store::groups::WriteContext;
+use crate::rules::guid;
 
 /// The object id Intune uses for its virtual All Devices group.
 pub const ALL_DEVICES_GROUP_ID: &str = "adadadad-808e-44e2-905a-0b7873a8a531";
@@ -151,13 +152,11 @@ fn parse_target(
             .ok_or_else(|| {
                 Failure::bad_request(format!("A {} needs a groupId.", &odata_type[1..]))
             })?;
-        uuid::Uuid::parse_str(text)
-            .map(|uuid| uuid.hyphenated().to_string())
-            .map_err(|_| {
-                Failure::bad_request(format!(
-                    "groupId '{text}' is not a valid group id (a GUID)."
-                ))
-            })
+        guid::canonical(text).map_err(|_| {
+            Failure::bad_request(format!(
+                "groupId '{text}' is not a valid group id (a GUID)."
+            ))
+        })
     };
     let parsed = match odata_type.as_str() {
         GROUP_TARGET => AssignmentTarget::Group {
@@ -183,9 +182,7 @@ fn parse_target(
     let filter_id = match target.get("deviceAndAppManagementAssignmentFilterId") {
         None | Some(Value::Null) => None,
         Some(Value::String(text)) if text.is_empty() => None,
-        Some(Value::String(text)) if uuid::Uuid::parse_str(text).is_ok() => {
-            Some(text.to_lowercase())
-        }
+        Some(Value::String(text)) if guid::is_guid(text) => Some(text.to_lowercase()),
         Some(_) => {
             return Err(Failure::bad_request(
                 "deviceAndAppManagementAssignmentFilterId must be a GUID.",

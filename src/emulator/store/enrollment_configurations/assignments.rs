@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::Failure;
+use crate::rules::guid;
 
 /// Intune's virtual group id for "All devices".
 pub const ALL_DEVICES_GROUP_ID: &str = "adadadad-808e-44e2-905a-0b7873a8a531";
@@ -191,11 +192,9 @@ fn parse_assignment(item: &Value) -> Result<Target, Failure> {
     check_no_filter(target)?;
     let group_id = || -> Result<String, Failure> {
         match target.get("groupId") {
-            Some(Value::String(text)) => uuid::Uuid::parse_str(text)
-                .map(|uuid| uuid.hyphenated().to_string())
-                .map_err(|_| {
-                    Failure::bad_request(format!("groupId '{text}' is not a valid GUID."))
-                }),
+            Some(Value::String(text)) => guid::canonical(text).map_err(|_| {
+                Failure::bad_request(format!("groupId '{text}' is not a valid GUID."))
+            }),
             _ => Err(Failure::bad_request("A group target needs a groupId.")),
         }
     };
