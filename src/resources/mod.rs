@@ -37,7 +37,7 @@ pub fn all() -> Vec<Arc<dyn DynResource<ProviderData>>> {
         Arc::new(lifecycle::Managed(device_group::DeviceGroupResource)),
         Arc::new(enrollment_status_page::EnrollmentStatusPageResource),
         Arc::new(deployment_profile::DeploymentProfileResource),
-        Arc::new(device_identity::DeviceIdentityResource),
+        Arc::new(lifecycle::Managed(device_identity::DeviceIdentityResource)),
     ]
 }
 
