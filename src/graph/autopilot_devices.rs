@@ -194,10 +194,7 @@ impl ImportFailure {
                  column that Get-WindowsAutopilotInfo writes, about 4 KB, unmodified"
             }
             803 => "the device has neither a serial number nor a product key (803)",
-            806 => {
-                "this device is already registered in this tenant (806); to manage it with Terraform, import it \
-                 instead of creating it (terraform import, or an import block, with its serial number)"
-            }
+            806 => "this device is already registered in this tenant (806)",
             808 => {
                 "this device is registered to another tenant (808); that tenant (or the device's reseller) must \
                  deregister it before this tenant can register it"
@@ -207,6 +204,12 @@ impl ImportFailure {
             }
             _ => "the Autopilot service refused the import with a code this provider does not know",
         }
+    }
+
+    /// Whether the serial number is already registered in this tenant (806): the device exists, only not from
+    /// this import.
+    pub fn already_registered(&self) -> bool {
+        self.code == 806
     }
 
     /// Which input the failure is about.
@@ -495,7 +498,8 @@ mod tests {
             text.starts_with("error 806 ZtdDeviceAlreadyAssigned: this device is already registered in this tenant"),
             "{text}"
         );
-        assert!(text.contains("import it"), "{text}");
+        assert!(failure.already_registered());
+        assert!(!text.to_lowercase().contains("terraform"), "{text}");
         let bad_hash = ImportFailure {
             code: 802,
             name: "InvalidZtdHardwareHash".into(),

@@ -40,7 +40,7 @@ pub fn all() -> Vec<Arc<dyn DynResource<ProviderData>>> {
         Arc::new(lifecycle::Managed(
             deployment_profile::DeploymentProfileResource,
         )),
-        Arc::new(device_identity::DeviceIdentityResource),
+        Arc::new(lifecycle::Managed(device_identity::DeviceIdentityResource)),
     ]
 }
 

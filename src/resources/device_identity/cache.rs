@@ -4,8 +4,8 @@
 //! planning a fleet of 500 devices costs 500 requests against Intune's 1,000-per-20-seconds read limit. Instead,
 //! the first read lists the tenant's devices (a few pages) while the others wait for it, and every read is served
 //! from that listing. A device the listing lacks (registered since, or still replicating) and a device this process
-//! has changed since the listing was taken are read with a GET by id, so a read never returns older data than this
-//! process itself wrote.
+//! has changed (before or after the listing was taken) are read with a GET by id, so a read never returns older
+//! data than this process itself wrote, and the waits after a write never start a listing.
 
 use std::collections::{HashMap, HashSet};
 
@@ -24,7 +24,7 @@ pub struct DeviceListing {
 struct ListingState {
     /// Devices by lower-case id, once listed.
     devices: Option<HashMap<String, AutopilotDevice>>,
-    /// Lower-case ids this process wrote to after the listing was taken.
+    /// Lower-case ids this process wrote to.
     written: HashSet<String>,
 }
 
@@ -45,6 +45,10 @@ impl DeviceListing {
             // Holding the lock while listing makes concurrent reads wait for this one listing instead of each
             // starting their own.
             let mut state = self.state.lock().await;
+            if state.written.contains(&key) {
+                drop(state);
+                return graph.get_autopilot_device(id, deadline).await;
+            }
             if state.devices.is_none() {
                 let devices = graph.list_autopilot_devices(deadline).await?;
                 log::debug!(
@@ -57,11 +61,8 @@ impl DeviceListing {
                         .map(|d| (d.id.to_ascii_lowercase(), d))
                         .collect(),
                 );
-                state.written.clear();
             }
-            if !state.written.contains(&key)
-                && let Some(device) = state.devices.as_ref().and_then(|d| d.get(&key))
-            {
+            if let Some(device) = state.devices.as_ref().and_then(|d| d.get(&key)) {
                 return Ok(Some(device.clone()));
             }
         }
@@ -70,10 +71,11 @@ impl DeviceListing {
 
     /// Records that this process changed (or deleted) the device, so later reads fetch it afresh.
     pub async fn wrote(&self, id: &str) {
-        let mut state = self.state.lock().await;
-        if state.devices.is_some() {
-            state.written.insert(id.to_ascii_lowercase());
-        }
+        self.state
+            .lock()
+            .await
+            .written
+            .insert(id.to_ascii_lowercase());
     }
 }
 
@@ -187,6 +189,25 @@ mod tests {
             .collect();
         let gets_by_id = paths.iter().filter(|p| p.contains("Identities/")).count();
         assert_eq!(gets_by_id, 3, "{paths:?}");
+    }
+
+    #[tokio::test]
+    async fn a_device_written_before_any_listing_is_read_by_id_without_listing() {
+        let server = tenant().await;
+        let graph = server.client();
+        let listing = DeviceListing::new();
+        listing.wrote("d7").await;
+        let read = listing.read(&graph, "d7", soon()).await.unwrap().unwrap();
+        assert_eq!(read.group_tag.as_deref(), Some("Fetched"));
+        let paths: Vec<String> = server
+            .graph_requests()
+            .iter()
+            .map(|r| r.path.clone())
+            .collect();
+        assert_eq!(
+            paths,
+            ["/beta/deviceManagement/windowsAutopilotDeviceIdentities/d7"]
+        );
     }
 
     #[tokio::test]

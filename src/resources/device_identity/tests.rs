@@ -9,8 +9,11 @@ use serde_json::json;
 
 use super::*;
 use crate::graph::test_server::{Recorded, Reply, TestServer};
-use crate::tfplugin::StopSignal;
+use crate::resources::ProviderData;
+use crate::resources::lifecycle::{Managed, Planned};
+use crate::resources::test_support::{self, assert_every_attribute_is_documented};
 use crate::tfplugin::diagnostics::Diagnostic;
+use crate::tfplugin::{Ctx, Model, ObjectBuilder, Resource, StopSignal};
 
 const DEVICES: &str = "/beta/deviceManagement/windowsAutopilotDeviceIdentities";
 const IMPORTS: &str = "/beta/deviceManagement/importedWindowsAutopilotDeviceIdentities";
@@ -31,7 +34,7 @@ fn config(serial: &str, hash: Option<&str>) -> DeviceIdentity {
     DeviceIdentity {
         serial_number: known(serial),
         hardware_hash: Field::from_option(hash.map(String::from)),
-        ..DeviceIdentity::from_value(&Value::Null)
+        ..DeviceIdentity::default()
     }
 }
 
@@ -144,7 +147,6 @@ fn graph_values_keep_the_configurations_spelling_when_they_mean_the_same() {
     let written = DeviceIdentity {
         product_key: known(""),
         user_principal_name: known("ada@contoso.com"),
-        timeouts: Value::Null,
         ..config("ABC-123", Some("hash-as-written"))
     };
     let state = DeviceIdentity::from_graph(&device, &written);
@@ -163,35 +165,34 @@ fn graph_values_keep_the_configurations_spelling_when_they_mean_the_same() {
     assert_eq!(state.model, known("Laptop 7"));
 }
 
+/// What `terraform validate` says about the configuration `model` writes (its known, non-null attributes).
 fn validation_errors(model: &DeviceIdentity) -> Vec<(String, String)> {
-    let schema = DeviceIdentityResource.schema();
-    let mut diags = Diagnostics::new();
-    // The attribute validators, as the protocol layer runs them on known, non-null values.
     let value = model.to_value();
-    for attribute in &schema.block.attributes {
-        let Some(v) = value
-            .attr(&attribute.name)
-            .filter(|v| v.is_known() && !v.is_null())
-        else {
-            continue;
-        };
-        for validator in &attribute.validators {
-            validator.validate(v, &AttrPath::root(&attribute.name), &mut diags);
-        }
-    }
-    DeviceIdentityResource.validate(model, &mut diags);
-    diags
+    let Value::Object(attributes) = &value else {
+        unreachable!("a model is an object")
+    };
+    let attrs: Vec<(&str, Value)> = attributes
         .iter()
-        .map(|d| {
-            (
-                d.attribute
-                    .as_ref()
-                    .map(|p| p.to_string())
-                    .unwrap_or_default(),
-                d.summary.clone(),
-            )
-        })
-        .collect()
+        .filter(|(_, v)| !v.is_null())
+        .map(|(name, v)| (name.as_str(), v.clone()))
+        .collect();
+    test_support::validation_errors(&Managed(DeviceIdentityResource), &attrs)
+}
+
+#[test]
+fn the_schema_is_documented_and_keeps_its_timeouts_block() {
+    let resource = Managed(DeviceIdentityResource);
+    assert_every_attribute_is_documented(&resource);
+    let schema = resource.schema();
+    assert!(schema.block.find_attribute("timeouts").is_none());
+    assert!(
+        schema
+            .block
+            .blocks
+            .iter()
+            .any(|b| b.type_name == "timeouts"),
+        "the lifecycle adds the timeouts block"
+    );
 }
 
 #[test]
@@ -276,6 +277,28 @@ fn ctx(server: &TestServer) -> Ctx<ProviderData> {
         data: Arc::new(ProviderData::new(server.client())),
         stop: StopSignal::never(),
     }
+}
+
+/// The model as Terraform hands it to the provider, with a `timeouts` block (null for none).
+fn planned(model: &DeviceIdentity, timeouts: Value) -> Planned<DeviceIdentity> {
+    let mut value = model.to_value();
+    if let Value::Object(attributes) = &mut value {
+        attributes.insert("timeouts".to_string(), timeouts);
+    }
+    Planned::from_value(&value)
+}
+
+/// Runs a create through the lifecycle, as Terraform's ApplyResourceChange does.
+async fn create(
+    server: &TestServer,
+    plan: &DeviceIdentity,
+    timeouts: Value,
+) -> (Option<DeviceIdentity>, Diagnostics) {
+    let mut diags = Diagnostics::new();
+    let state = Managed(DeviceIdentityResource)
+        .create(&ctx(server), &planned(plan, timeouts), &mut diags)
+        .await;
+    (state.map(|s| s.model), diags)
 }
 
 /// A tenant where SER-1 is not registered until its import completes (on the second poll) or fails with `error`.
@@ -368,13 +391,10 @@ fn writes(server: &TestServer) -> Vec<(Method, String)> {
 }
 
 #[tokio::test]
-async fn create_imports_waits_for_the_verdict_sets_tag_and_user_and_deletes_the_import_record() {
+async fn create_imports_waits_for_the_verdict_deletes_the_import_record_and_sets_tag_and_user() {
     let server = tenant(None, None).await;
-    let mut diags = Diagnostics::new();
-    let state = DeviceIdentityResource
-        .create(&ctx(&server), &wanted(), &mut diags)
-        .await
-        .expect("a state");
+    let (state, diags) = create(&server, &wanted(), Value::Null).await;
+    let state = state.expect("a state");
     assert!(diags.is_empty(), "{diags:?}");
     assert_eq!(state.id, known("d1"));
     assert_eq!(state.group_tag, known("Sales"));
@@ -386,12 +406,12 @@ async fn create_imports_waits_for_the_verdict_sets_tag_and_user_and_deletes_the_
         writes(&server),
         vec![
             (Method::POST, "imports".to_string()),
+            (Method::DELETE, "imports/imp-1".to_string()),
             (
                 Method::POST,
                 "devices/d1/updateDeviceProperties".to_string()
             ),
             (Method::POST, "devices/d1/assignUserToDevice".to_string()),
-            (Method::DELETE, "imports/imp-1".to_string()),
         ]
     );
     let import = server
@@ -401,15 +421,21 @@ async fn create_imports_waits_for_the_verdict_sets_tag_and_user_and_deletes_the_
         .unwrap();
     assert_eq!(import.json()["hardwareIdentifier"], json!(sample_hash(1)));
     assert_eq!(import.json()["serialNumber"], "SER-1");
+    let listings = server
+        .graph_requests()
+        .into_iter()
+        .filter(|r| is(r, Method::GET, DEVICES) && r.query.is_none())
+        .count();
+    assert_eq!(
+        listings, 0,
+        "the waits after the write read the device by id"
+    );
 }
 
 #[tokio::test]
 async fn an_import_error_is_reported_with_its_code_name_and_meaning_and_cleaned_up() {
     let server = tenant(Some((806, "ZtdDeviceAlreadyAssigned")), None).await;
-    let mut diags = Diagnostics::new();
-    let state = DeviceIdentityResource
-        .create(&ctx(&server), &wanted(), &mut diags)
-        .await;
+    let (state, diags) = create(&server, &wanted(), Value::Null).await;
     assert_eq!(state, None, "nothing was registered");
     let error = errors(&diags)[0];
     assert_eq!(error.summary, "Autopilot Device Import Failed");
@@ -417,8 +443,8 @@ async fn an_import_error_is_reported_with_its_code_name_and_meaning_and_cleaned_
     for expected in [
         "806",
         "ZtdDeviceAlreadyAssigned",
-        "already registered in this tenant",
-        "import it",
+        "already registered in this tenant (806); to manage it with Terraform, import it instead of creating it \
+         (terraform import, or an import block, with its serial number). The import record was deleted",
     ] {
         assert!(
             error.detail.contains(expected),
@@ -435,15 +461,17 @@ async fn an_import_error_is_reported_with_its_code_name_and_meaning_and_cleaned_
     );
 
     let server = tenant(Some((802, "InvalidZtdHardwareHash")), None).await;
-    let mut diags = Diagnostics::new();
-    DeviceIdentityResource
-        .create(&ctx(&server), &wanted(), &mut diags)
-        .await;
+    let (_, diags) = create(&server, &wanted(), Value::Null).await;
     let error = errors(&diags)[0];
     assert_eq!(error.attribute, Some(AttrPath::root("hardware_hash")));
     assert!(
         error.detail.contains("802 InvalidZtdHardwareHash"),
         "{}",
+        error.detail
+    );
+    assert!(
+        !error.detail.contains("terraform import"),
+        "only 806 advises an import: {}",
         error.detail
     );
 }
@@ -458,10 +486,7 @@ async fn a_serial_already_registered_is_refused_before_anything_is_posted() {
         }
     })
     .await;
-    let mut diags = Diagnostics::new();
-    let state = DeviceIdentityResource
-        .create(&ctx(&server), &wanted(), &mut diags)
-        .await;
+    let (state, diags) = create(&server, &wanted(), Value::Null).await;
     assert_eq!(state, None);
     let error = errors(&diags)[0];
     assert_eq!(error.summary, "Device Already Registered");
@@ -479,7 +504,20 @@ async fn a_serial_already_registered_is_refused_before_anything_is_posted() {
 }
 
 #[tokio::test]
-async fn a_failure_after_registration_returns_the_device_as_partial_state() {
+async fn a_create_without_a_hash_is_refused_before_any_request() {
+    let server = tenant(None, None).await;
+    let plan = DeviceIdentity {
+        hardware_hash: Field::Null,
+        ..wanted()
+    };
+    let (state, diags) = create(&server, &plan, Value::Null).await;
+    assert_eq!(state, None);
+    assert_eq!(errors(&diags)[0].summary, "Hardware Hash Required");
+    assert!(server.graph_requests().is_empty());
+}
+
+#[tokio::test]
+async fn a_failure_after_registration_keeps_the_device_in_state() {
     let server = TestServer::with_tokens(|request, earlier| {
         let polls = earlier
             .iter()
@@ -509,18 +547,35 @@ async fn a_failure_after_registration_returns_the_device_as_partial_state() {
         }
     })
     .await;
-    let mut diags = Diagnostics::new();
-    let state = DeviceIdentityResource
-        .create(&ctx(&server), &wanted(), &mut diags)
-        .await
-        .expect("the registered device is returned so it is not orphaned");
+    let (state, diags) = create(&server, &wanted(), Value::Null).await;
+    let state = state.expect("the registered device is returned so it is not orphaned");
     assert_eq!(state.id, known("d1"));
-    assert_eq!(
-        state.group_tag,
-        Field::Null,
-        "what Graph has, not what was planned"
+    let failures: Vec<&Diagnostic> = errors(&diags)
+        .into_iter()
+        .filter(|d| d.summary == "Error Registering Autopilot Device")
+        .collect();
+    assert_eq!(failures.len(), 1, "{diags:?}");
+    assert!(
+        failures[0].detail.starts_with(
+            "setting group tag, name and user of Autopilot device d1 (serial number SER-1): "
+        ),
+        "{}",
+        failures[0].detail
     );
-    assert!(diags.has_errors());
+    assert!(
+        diags
+            .iter()
+            .any(|d| d.summary == "Import Record Not Deleted"),
+        "the refused delete of the import record is a warning: {diags:?}"
+    );
+}
+
+fn create_timeout(duration: &str) -> Value {
+    ObjectBuilder::new()
+        .field("create", &known(duration))
+        .field::<String>("update", &Field::Null)
+        .field::<String>("delete", &Field::Null)
+        .build()
 }
 
 #[tokio::test]
@@ -528,19 +583,15 @@ async fn a_profile_wait_that_runs_out_reports_the_status_it_last_saw() {
     let server = tenant(None, Some(usize::MAX)).await;
     let mut plan = wanted();
     plan.wait_for_profile_assignment = Field::Known(true);
-    plan.timeouts = ObjectBuilder::new()
-        .field("create", &known("4s"))
-        .field::<String>("update", &Field::Null)
-        .field::<String>("delete", &Field::Null)
-        .build();
-    let mut diags = Diagnostics::new();
-    let state = DeviceIdentityResource
-        .create(&ctx(&server), &plan, &mut diags)
-        .await
-        .expect("the device exists");
-    assert_eq!(state.deployment_profile_assignment_status, known("pending"));
+    let (state, diags) = create(&server, &plan, create_timeout("4s")).await;
+    let state = state.expect("the device exists");
+    assert_eq!(state.id, known("d1"));
     let error = errors(&diags)[0];
     assert_eq!(error.summary, "Deployment Profile Not Assigned in Time");
+    assert_eq!(
+        error.attribute,
+        Some(AttrPath::root("wait_for_profile_assignment"))
+    );
     assert!(
         error.detail.contains("last \"pending\""),
         "{}",
@@ -553,14 +604,111 @@ async fn apply_waits_until_a_profile_is_assigned() {
     let server = tenant(None, Some(4)).await;
     let mut plan = wanted();
     plan.wait_for_profile_assignment = Field::Known(true);
-    let mut diags = Diagnostics::new();
-    let state = DeviceIdentityResource
-        .create(&ctx(&server), &plan, &mut diags)
-        .await
-        .expect("a state");
+    let (state, diags) = create(&server, &plan, Value::Null).await;
     assert!(diags.is_empty(), "{diags:?}");
     assert_eq!(
-        state.deployment_profile_assignment_status,
+        state.expect("a state").deployment_profile_assignment_status,
         known("assignedInSync")
     );
+}
+
+#[tokio::test]
+async fn an_update_sends_only_the_changed_actions_and_reads_the_device_back() {
+    let server = tenant(None, None).await;
+    // The device as registered: no tag, no user (the scripted tenant shows them once the actions were sent).
+    let prior = DeviceIdentity {
+        id: known("d1"),
+        group_tag: Field::Null,
+        user_principal_name: Field::Null,
+        product_key: Field::Null,
+        ..wanted()
+    };
+    let plan = DeviceIdentity {
+        group_tag: known("Sales"),
+        ..prior.clone()
+    };
+    let mut diags = Diagnostics::new();
+    let state = Managed(DeviceIdentityResource)
+        .update(
+            &ctx(&server),
+            &planned(&prior, Value::Null),
+            &planned(&plan, Value::Null),
+            &mut diags,
+        )
+        .await
+        .expect("a state")
+        .model;
+    assert!(diags.is_empty(), "{diags:?}");
+    assert_eq!(state.group_tag, known("Sales"));
+    assert_eq!(
+        writes(&server),
+        vec![(
+            Method::POST,
+            "devices/d1/updateDeviceProperties".to_string()
+        )]
+    );
+}
+
+/// Registered devices for imports: `SER-1` once, `TWIN` twice.
+async fn registered_tenant() -> TestServer {
+    TestServer::with_tokens(|request, _| {
+        let query = request.query.as_deref().unwrap_or_default();
+        if is(request, Method::GET, DEVICES) && query.contains("TWIN") {
+            let mut other = device_json("", "", "notAssigned");
+            other["id"] = json!("d2");
+            let mut first = device_json("", "", "notAssigned");
+            first["serialNumber"] = json!("TWIN");
+            other["serialNumber"] = json!("TWIN");
+            Reply::json(200, json!({"value": [first, other]}))
+        } else if is(request, Method::GET, DEVICES) && query.contains("SER") {
+            Reply::json(200, json!({"value": [device_json("", "", "notAssigned")]}))
+        } else if is(request, Method::GET, DEVICES) {
+            Reply::json(
+                200,
+                json!({"value": [device_json("Sales", "", "notAssigned")]}),
+            )
+        } else if is(request, Method::GET, &format!("{DEVICES}/d1")) {
+            Reply::json(200, device_json("Sales", "", "notAssigned"))
+        } else {
+            Reply::error(404, "ResourceNotFound", "not found")
+        }
+    })
+    .await
+}
+
+async fn import(server: &TestServer, id: &str) -> (Option<DeviceIdentity>, Diagnostics) {
+    let mut diags = Diagnostics::new();
+    let state = Managed(DeviceIdentityResource)
+        .import(&ctx(server), id, &mut diags)
+        .await;
+    (state.map(|s| s.model), diags)
+}
+
+#[tokio::test]
+async fn import_takes_the_serial_number_or_the_id_and_refuses_an_ambiguous_serial() {
+    let server = registered_tenant().await;
+    let (state, diags) = import(&server, " SER-1 ").await;
+    assert!(diags.is_empty(), "{diags:?}");
+    let state = state.expect("imported by serial number");
+    assert_eq!(state.id, known("d1"));
+    assert_eq!(state.group_tag, known("Sales"));
+    assert_eq!(state.hardware_hash, Field::Null, "Graph never returns it");
+    assert_eq!(state.wait_for_profile_assignment, Field::Known(false));
+
+    let (state, diags) = import(&server, "TWIN").await;
+    assert_eq!(state, None);
+    let error = errors(&diags)[0];
+    assert_eq!(error.summary, "Ambiguous Serial Number");
+    assert!(error.detail.contains("ids d1, d2"), "{}", error.detail);
+
+    let (state, diags) = import(&server, "NOPE").await;
+    assert_eq!(state, None);
+    assert_eq!(
+        errors(&diags)[0].summary,
+        "Cannot Import Non-Existent Autopilot Device"
+    );
+
+    let (state, diags) = import(&server, "  ").await;
+    assert_eq!(state, None);
+    assert_eq!(errors(&diags)[0].summary, "Invalid Import ID");
 }
