@@ -352,21 +352,17 @@ impl<R: GraphResource> Managed<R> {
         plan: &R::Model,
     ) -> Result<R::Model, Failure> {
         self.0.after_write(op, id, prior, plan).await?;
-        let settled = self.settle(op, id, plan).await;
-        settled
-            .map(|current| self.0.applied(current, plan))
-            .map_err(|e| match e {
-                SettleError::Step(failure) => failure,
-                SettleError::Wait(error) => {
-                    let action = match prior {
-                        None => {
-                            format!("waiting for {} {id} to become readable as created", R::NOUN)
-                        }
-                        Some(_) => format!("reading back {} {id}", R::NOUN),
-                    };
-                    Failure::graph(action, &error)
-                }
-            })
+        let current = self.settle(op, id, plan).await.map_err(|e| match e {
+            SettleError::Step(failure) => failure,
+            SettleError::Wait(error) => {
+                let action = match prior {
+                    None => format!("waiting for {} {id} to become readable as created", R::NOUN),
+                    Some(_) => format!("reading back {} {id}", R::NOUN),
+                };
+                Failure::graph(action, &error)
+            }
+        })?;
+        Ok(self.0.applied(current, plan))
     }
 }
 
