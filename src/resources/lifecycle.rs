@@ -233,6 +233,13 @@ pub trait GraphResource: Send + Sync + 'static {
         current.matches_plan(plan)
     }
 
+    /// The state an apply records once Graph serves the plan ([`GraphResource::settled`]); by default what Graph
+    /// serves. A resource may keep a planned value that Graph can move again at any moment (e.g. a priority that
+    /// parallel moves of sibling objects renumber), leaving the next refresh to show where it really is.
+    fn applied(&self, current: Self::Model, _plan: &Self::Model) -> Self::Model {
+        current
+    }
+
     /// The id an import string names. By default a GUID, taken as the object id.
     async fn import_id(&self, _op: &Op<'_>, raw: &str) -> Result<String, Failure> {
         let id = raw.trim();
@@ -348,7 +355,7 @@ impl<R: GraphResource> Managed<R> {
         plan: &R::Model,
     ) -> Result<R::Model, Failure> {
         self.0.after_write(op, id, prior, plan).await?;
-        self.settle(op, id, plan).await.map_err(|e| match e {
+        let current = self.settle(op, id, plan).await.map_err(|e| match e {
             SettleError::Step(failure) => failure,
             SettleError::Wait(error) => {
                 let action = match prior {
@@ -357,7 +364,8 @@ impl<R: GraphResource> Managed<R> {
                 };
                 Failure::graph(action, &error)
             }
-        })
+        })?;
+        Ok(self.0.applied(current, plan))
     }
 }
 

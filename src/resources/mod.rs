@@ -36,7 +36,9 @@ impl ProviderData {
 pub fn all() -> Vec<Arc<dyn DynResource<ProviderData>>> {
     vec![
         Arc::new(lifecycle::Managed(device_group::DeviceGroupResource)),
-        Arc::new(enrollment_status_page::EnrollmentStatusPageResource),
+        Arc::new(lifecycle::Managed(
+            enrollment_status_page::EnrollmentStatusPageResource,
+        )),
         Arc::new(lifecycle::Managed(
             deployment_profile::DeploymentProfileResource,
         )),

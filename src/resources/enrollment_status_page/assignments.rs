@@ -1,0 +1,176 @@
+//! The ESP's assignment set in the resource's terms: what the model's assignment attributes describe and the rules
+//! across them, the target list Graph's `/assign` takes (it replaces every assignment at once) and what
+//! `/assignments` lists back.
+
+use std::collections::BTreeSet;
+
+use crate::graph::GraphError;
+use crate::graph::consistency;
+use crate::graph::enrollment::AssignmentTarget;
+use crate::resources::lifecycle::Op;
+use crate::tfplugin::{AttrPath, Diagnostics, Field};
+
+use super::Esp;
+
+impl Esp {
+    /// The assignment set this value describes; `None` while any part of it is unknown.
+    pub(super) fn assignments(&self) -> Option<Assignments> {
+        let set = |f: &Field<BTreeSet<String>>| match f {
+            Field::Known(ids) => Some(ids.clone()),
+            Field::Null => Some(BTreeSet::new()),
+            Field::Unknown => None,
+        };
+        let flag = |f: &Field<bool>| match f {
+            Field::Known(b) => Some(*b),
+            Field::Null => Some(false),
+            Field::Unknown => None,
+        };
+        Some(Assignments {
+            groups: set(&self.assigned_group_ids)?,
+            exclusions: set(&self.excluded_group_ids)?,
+            all_devices: flag(&self.assigned_to_all_devices)?,
+            all_users: flag(&self.assigned_to_all_users)?,
+        })
+    }
+}
+
+/// An ESP's assignment set, in the resource's terms.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(super) struct Assignments {
+    pub groups: BTreeSet<String>,
+    pub exclusions: BTreeSet<String>,
+    pub all_devices: bool,
+    pub all_users: bool,
+}
+
+impl Assignments {
+    /// The target list `/assign` takes, in a stable order.
+    pub fn targets(&self) -> Vec<AssignmentTarget> {
+        let mut targets = Vec::new();
+        if self.all_devices {
+            targets.push(AssignmentTarget::AllDevices);
+        }
+        if self.all_users {
+            targets.push(AssignmentTarget::AllLicensedUsers);
+        }
+        targets.extend(self.groups.iter().cloned().map(AssignmentTarget::Group));
+        targets.extend(
+            self.exclusions
+                .iter()
+                .cloned()
+                .map(AssignmentTarget::ExclusionGroup),
+        );
+        targets
+    }
+
+    /// The set Graph's targets describe, and the `@odata.type`s of targets this resource does not manage (which
+    /// the next `/assign` removes, because it replaces the whole set).
+    pub fn from_targets(targets: &[AssignmentTarget]) -> (Assignments, Vec<String>) {
+        let mut set = Assignments::default();
+        let mut unmanaged = Vec::new();
+        for target in targets {
+            match target {
+                AssignmentTarget::Group(id) => {
+                    set.groups.insert(id.clone());
+                }
+                AssignmentTarget::ExclusionGroup(id) => {
+                    set.exclusions.insert(id.clone());
+                }
+                AssignmentTarget::AllDevices => set.all_devices = true,
+                AssignmentTarget::AllLicensedUsers => set.all_users = true,
+                AssignmentTarget::Other(odata_type) => unmanaged.push(odata_type.clone()),
+            }
+        }
+        (set, unmanaged)
+    }
+
+    /// Whether two sets are the same for Graph (group ids compare without regard to case).
+    pub fn same_as(&self, other: &Assignments) -> bool {
+        let lower = |ids: &BTreeSet<String>| -> BTreeSet<String> {
+            ids.iter().map(|id| id.to_ascii_lowercase()).collect()
+        };
+        self.all_devices == other.all_devices
+            && self.all_users == other.all_users
+            && lower(&self.groups) == lower(&other.groups)
+            && lower(&self.exclusions) == lower(&other.exclusions)
+    }
+}
+
+/// Cross-attribute rules of the assignment attributes; values that are still unknown are checked at apply.
+pub(super) fn validate_assignments(config: &Esp, diags: &mut Diagnostics) {
+    let includes_groups = config
+        .assigned_group_ids
+        .known()
+        .is_some_and(|ids| !ids.is_empty());
+    for (flag, name, whom) in [
+        (
+            &config.assigned_to_all_devices,
+            "assigned_to_all_devices",
+            "every device",
+        ),
+        (
+            &config.assigned_to_all_users,
+            "assigned_to_all_users",
+            "every licensed user",
+        ),
+    ] {
+        if flag.known() == Some(&true) && includes_groups {
+            diags.attribute_error(
+                AttrPath::root("assigned_group_ids"),
+                "Conflicting Assignment Attributes",
+                format!(
+                    "{name} = true already assigns this Enrollment Status Page to {whom}, so assigned_group_ids \
+                     contradicts it: remove assigned_group_ids, or set {name} = false to assign only those groups."
+                ),
+            );
+        }
+    }
+    if let (Some(included), Some(excluded)) = (
+        config.assigned_group_ids.known(),
+        config.excluded_group_ids.known(),
+    ) {
+        let included: BTreeSet<String> = included.iter().map(|g| g.to_ascii_lowercase()).collect();
+        let both: Vec<&String> = excluded
+            .iter()
+            .filter(|g| included.contains(&g.to_ascii_lowercase()))
+            .collect();
+        if !both.is_empty() {
+            let list: Vec<String> = both.iter().map(|g| format!("{g:?}")).collect();
+            diags.attribute_error(
+                AttrPath::root("excluded_group_ids"),
+                "Group Both Assigned and Excluded",
+                format!(
+                    "{} in both assigned_group_ids and excluded_group_ids; Intune lets the exclusion win, so the \
+                     assignment would do nothing. List each group in one of them.",
+                    if both.len() == 1 {
+                        format!("Group {} is", list[0])
+                    } else {
+                        format!("Groups {} are", list.join(", "))
+                    }
+                ),
+            );
+        }
+    }
+}
+
+/// Replaces the ESP's whole assignment set with `assignments`; 404s of an ESP that is still replicating are
+/// waited out.
+pub(super) async fn replace(
+    op: &Op<'_>,
+    id: &str,
+    assignments: &Assignments,
+) -> Result<(), GraphError> {
+    let graph = op.graph();
+    let targets = assignments.targets();
+    op.until_stopped(consistency::wait_until(
+        op.deadline,
+        "the Enrollment Status Page to accept assignments",
+        || async {
+            graph
+                .assign_enrollment_configuration(id, &targets, op.deadline)
+                .await
+                .map(Some)
+        },
+    ))
+    .await
+}
