@@ -5,8 +5,8 @@
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use serde_json::{Value, json};
-use time::OffsetDateTime;
-use time::macros::format_description;
+
+use super::clock::Now;
 
 /// Graph's JSON content type, parameters and all, as real responses carry it.
 pub const JSON_CONTENT_TYPE: &str = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
@@ -137,12 +137,13 @@ impl Reply {
     }
 }
 
-/// The ids a response is labelled with: Graph's own `request-id` and the caller's `client-request-id` echoed back
-/// (or, like Graph, a generated one when the caller sent none).
+/// What a response is labelled with: Graph's own `request-id`, the caller's `client-request-id` echoed back (or, like
+/// Graph, a generated one when the caller sent none), and when the request arrived (an error's `innerError.date`).
 #[derive(Debug, Clone)]
 pub struct RequestIds {
     pub request_id: String,
     pub client_request_id: String,
+    pub received: Now,
 }
 
 /// Builds the HTTP response for a Graph request (not the token endpoint, which speaks Entra's own error format).
@@ -218,38 +219,12 @@ pub fn error_body(error: &GraphError, ids: &RequestIds) -> Value {
             "code": error.code,
             "message": error.message,
             "innerError": {
-                "date": inner_error_date(OffsetDateTime::now_utc()),
+                "date": ids.received.inner_error_date(),
                 "request-id": ids.request_id,
                 "client-request-id": ids.client_request_id,
             }
         }
     })
-}
-
-/// Graph's timestamp form for directory properties: UTC, whole seconds, `Z`.
-pub fn timestamp(at: OffsetDateTime) -> String {
-    at.format(format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
-    ))
-    .unwrap_or_default()
-}
-
-/// `innerError.date` is UTC without an offset.
-fn inner_error_date(at: OffsetDateTime) -> String {
-    at.format(format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second]"
-    ))
-    .unwrap_or_default()
-}
-
-/// The current time in Graph's timestamp form.
-pub fn now() -> String {
-    timestamp(OffsetDateTime::now_utc())
-}
-
-/// Parses a timestamp written by [`timestamp`].
-pub fn parse_timestamp(text: &str) -> Option<OffsetDateTime> {
-    OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()
 }
 
 /// Intune's internal service path for enrollment objects, as its URLs and routing errors name it.
@@ -292,17 +267,4 @@ pub fn intune_error(
     .map(field)
     .join(",\r\n");
     GraphError::new(status, code, format!("{{\r\n{body}\r\n}}"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn timestamps_round_trip_in_graph_form() {
-        let at = OffsetDateTime::from_unix_timestamp(1_739_441_825).unwrap();
-        assert_eq!(timestamp(at), "2025-02-13T10:17:05Z");
-        assert_eq!(inner_error_date(at), "2025-02-13T10:17:05");
-        assert_eq!(parse_timestamp("2025-02-13T10:17:05Z"), Some(at));
-    }
 }

@@ -10,10 +10,9 @@ mod directory;
 mod enrollment_configurations;
 mod groups;
 
-use std::time::Instant;
-
 use axum::http::{Method, StatusCode};
 
+use super::clock::{Now, Pacing};
 use super::odata::{ApiVersion, GraphError, Reply};
 use super::prng::Random;
 use super::query::QueryContext;
@@ -29,8 +28,11 @@ pub struct RequestContext<'a> {
     pub query: QueryContext<'a>,
     pub tenant_id: &'a str,
     pub app_id: &'a str,
-    pub now: Instant,
-    /// The request time in Graph's timestamp form.
+    /// When the request arrived, on the emulator clock: the one time its handler sees.
+    pub now: Now,
+    /// How long Graph's asynchronous work takes (`--consistency-lag-ms`, `--import-delay-ms`).
+    pub pacing: Pacing,
+    /// `now` in Graph's timestamp form.
     pub timestamp: String,
     pub random: &'a Random,
     pub body: &'a [u8],
@@ -40,6 +42,7 @@ impl RequestContext<'_> {
     pub fn write(&self) -> WriteContext<'_> {
         WriteContext {
             now: self.now,
+            pacing: self.pacing,
             timestamp: self.timestamp.clone(),
             app_id: self.app_id,
             random: self.random,

@@ -303,7 +303,8 @@ impl Tenant {
             ..Device::default()
         };
         device.apply(&body)?;
-        self.replication.created(&device.id, ctx.now);
+        self.replication
+            .created(&device.id, ctx.now, ctx.pacing.lag);
         self.devices.insert(device.id.clone(), device.clone());
         self.refresh_dynamic_groups(&ctx.timestamp);
         Ok(device)
@@ -333,8 +334,12 @@ impl Tenant {
         let mut device = previous.clone();
         device.apply(&body)?;
         if device != previous {
-            self.replication
-                .updated(id, Snapshot::Device(Box::new(previous)), ctx.now);
+            self.replication.updated(
+                id,
+                Snapshot::Device(Box::new(previous)),
+                ctx.now,
+                ctx.pacing.lag,
+            );
             self.devices.insert(id.to_string(), device);
             self.refresh_dynamic_groups(&ctx.timestamp);
         }
@@ -347,8 +352,12 @@ impl Tenant {
             .devices
             .remove(id)
             .ok_or_else(|| resource_not_found(id))?;
-        self.replication
-            .deleted(id, Snapshot::Device(Box::new(device)), ctx.now);
+        self.replication.deleted(
+            id,
+            Snapshot::Device(Box::new(device)),
+            ctx.now,
+            ctx.pacing.lag,
+        );
         self.forget_member(id);
         self.refresh_dynamic_groups(&ctx.timestamp);
         Ok(())

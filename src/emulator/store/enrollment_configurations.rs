@@ -428,6 +428,7 @@ impl Tenant {
                     id,
                     Snapshot::EnrollmentConfiguration(Box::new(previous)),
                     ctx.now,
+                    ctx.pacing.lag,
                 );
             }
         }
@@ -472,7 +473,8 @@ impl Tenant {
         // New configurations go to the end of their type's sequence.
         config.priority =
             i32::try_from(self.custom_by_priority(kind).len() + 1).unwrap_or(i32::MAX);
-        self.replication.created(&config.id, ctx.now);
+        self.replication
+            .created(&config.id, ctx.now, ctx.pacing.lag);
         self.enrollment_configurations
             .insert(config.id.clone(), config.clone());
         Ok(config)
@@ -506,6 +508,7 @@ impl Tenant {
                 id,
                 Snapshot::EnrollmentConfiguration(Box::new(previous)),
                 ctx.now,
+                ctx.pacing.lag,
             );
             self.enrollment_configurations
                 .insert(id.to_string(), config);
@@ -531,6 +534,7 @@ impl Tenant {
                 id,
                 Snapshot::EnrollmentConfiguration(Box::new(removed)),
                 ctx.now,
+                ctx.pacing.lag,
             );
         }
         let order = self.custom_by_priority(kind);
@@ -571,6 +575,7 @@ impl Tenant {
                 id,
                 Snapshot::EnrollmentConfiguration(Box::new(previous)),
                 ctx.now,
+                ctx.pacing.lag,
             );
             self.enrollment_configurations
                 .insert(id.to_string(), config);

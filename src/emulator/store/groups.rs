@@ -1,7 +1,7 @@
 //! Entra ID groups: the model, Graph's validation of create and update bodies, member references, soft delete and
 //! restore, and the group's Graph JSON. Dynamic membership itself is computed in `dynamic`.
 
-use std::time::Instant;
+use crate::emulator::clock::{Now, Pacing};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -195,9 +195,12 @@ impl Group {
     }
 }
 
-/// What a write needs besides the body: the clock, the caller and the id source.
+/// What a write needs besides the body: the request's time and the delays that run from it, the caller and the id
+/// source.
 pub struct WriteContext<'a> {
-    pub now: Instant,
+    pub now: Now,
+    pub pacing: Pacing,
+    /// `now` in Graph's timestamp form.
     pub timestamp: String,
     pub app_id: &'a str,
     pub random: &'a Random,
@@ -494,7 +497,7 @@ impl Tenant {
         }
         self.check_owner_binds(&owner_binds, ctx.now)?;
         group.members = self.checked_new_members(&group, &member_binds, ctx.now)?;
-        self.replication.created(&group.id, ctx.now);
+        self.replication.created(&group.id, ctx.now, ctx.pacing.lag);
         self.groups.insert(group.id.clone(), group.clone());
         self.refresh_dynamic_groups(&ctx.timestamp);
         Ok(self.groups.get(&group.id).cloned().unwrap_or(group))
@@ -553,8 +556,12 @@ impl Tenant {
         let added = self.checked_new_members(&group, &member_binds, ctx.now)?;
         group.members.extend(added);
         if group != previous {
-            self.replication
-                .updated(id, Snapshot::Group(Box::new(previous)), ctx.now);
+            self.replication.updated(
+                id,
+                Snapshot::Group(Box::new(previous)),
+                ctx.now,
+                ctx.pacing.lag,
+            );
         }
         self.groups.insert(id.to_string(), group);
         self.refresh_dynamic_groups(&ctx.timestamp);
@@ -567,8 +574,12 @@ impl Tenant {
             .groups
             .remove(id)
             .ok_or_else(|| resource_not_found(id))?;
-        self.replication
-            .deleted(id, Snapshot::Group(Box::new(group.clone())), ctx.now);
+        self.replication.deleted(
+            id,
+            Snapshot::Group(Box::new(group.clone())),
+            ctx.now,
+            ctx.pacing.lag,
+        );
         self.forget_member(id);
         group.deleted_date_time = Some(ctx.timestamp.clone());
         self.deleted_groups.insert(id.to_string(), group);
@@ -590,7 +601,7 @@ impl Tenant {
         group
             .members
             .retain(|member| self.member_kind(member).is_some());
-        self.replication.restored(id);
+        self.replication.forget(id);
         self.groups.insert(id.to_string(), group);
         self.refresh_dynamic_groups(&ctx.timestamp);
         Ok(self.groups[id].clone())
@@ -656,7 +667,7 @@ impl Tenant {
         &mut self,
         group: &Group,
         ids: &[String],
-        now: Instant,
+        now: Now,
     ) -> Result<Vec<String>, GraphError> {
         if ids.is_empty() {
             return Ok(Vec::new());
@@ -681,7 +692,7 @@ impl Tenant {
     }
 
     /// Owners are users or service principals, which the emulator does not model: any owner reference is unknown.
-    fn check_owner_binds(&mut self, ids: &[String], now: Instant) -> Result<(), GraphError> {
+    fn check_owner_binds(&mut self, ids: &[String], now: Now) -> Result<(), GraphError> {
         match ids.first() {
             None => Ok(()),
             Some(id) => match self.visible_member(id, now) {
@@ -714,13 +725,14 @@ impl Tenant {
     }
 
     /// Drops soft-deleted groups older than 30 days, as Entra purges them.
-    pub fn expire_deleted_groups(&mut self, now: time::OffsetDateTime) {
+    pub fn expire_deleted_groups(&mut self, now: Now) {
+        let now = now.date_time();
         let retention = time::Duration::days(30);
         self.deleted_groups.retain(|_, group| {
             group
                 .deleted_date_time
                 .as_deref()
-                .and_then(crate::emulator::odata::parse_timestamp)
+                .and_then(crate::emulator::clock::parse_timestamp)
                 .is_none_or(|deleted| now - deleted < retention)
         });
     }

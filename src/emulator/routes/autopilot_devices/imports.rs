@@ -40,7 +40,6 @@ pub fn handle(
     route: &AutopilotRoute,
     ctx: &RequestContext,
     tenant: &mut Tenant,
-    now_ms: u64,
 ) -> Result<Reply, Handled> {
     let method = ctx.method;
     let collection_path = format!("/deviceManagement/{IMPORTS}");
@@ -58,7 +57,7 @@ pub fn handle(
         AutopilotRoute::Imports if method == Method::POST => {
             let body = object_body(ctx.body)?;
             let import_id = ctx.random.guid();
-            let record = tenant.submit_autopilot_import(&body, &import_id, ctx.random, now_ms)?;
+            let record = tenant.submit_autopilot_import(&body, &import_id, &ctx.write())?;
             let location = format!(
                 "{}/{}{collection_path}('{}')",
                 ctx.query.base_url,
@@ -91,7 +90,7 @@ pub fn handle(
         .into()),
         AutopilotRoute::ImportBatch if method == Method::POST => {
             let body = object_body(ctx.body)?;
-            let records = tenant.submit_autopilot_import_batch(&body, ctx.random, now_ms)?;
+            let records = tenant.submit_autopilot_import_batch(&body, &ctx.write())?;
             let value: Vec<Value> = records
                 .iter()
                 .map(|record| {
@@ -115,7 +114,7 @@ pub fn handle(
         AutopilotRoute::Import(id) => match *method {
             Method::GET => {
                 ctx.query.reject_options_except(&["select"])?;
-                let record = tenant.autopilot_import(id, now_ms)?;
+                let record = tenant.autopilot_import(id, ctx.now)?;
                 let body = query::entity(
                     &ctx.query,
                     &collection(),

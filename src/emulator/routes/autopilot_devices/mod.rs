@@ -11,7 +11,7 @@ mod listing;
 use super::{RequestContext, is_action};
 use crate::emulator::odata::{GraphError, Reply};
 use crate::emulator::store::Tenant;
-use crate::emulator::store::autopilot_devices::{Failure, wall_clock_ms};
+use crate::emulator::store::autopilot_devices::Failure;
 
 pub const IMPORTS: &str = "importedWindowsAutopilotDeviceIdentities";
 pub const DEVICES: &str = "windowsAutopilotDeviceIdentities";
@@ -135,16 +135,15 @@ pub fn handle(
     ctx: &RequestContext,
     tenant: &mut Tenant,
 ) -> Result<Reply, GraphError> {
-    let now_ms = wall_clock_ms();
     let result = match route {
         AutopilotRoute::Imports
         | AutopilotRoute::ImportsCount
         | AutopilotRoute::ImportBatch
-        | AutopilotRoute::Import(_) => imports::handle(route, ctx, tenant, now_ms),
+        | AutopilotRoute::Import(_) => imports::handle(route, ctx, tenant),
         AutopilotRoute::Devices
         | AutopilotRoute::DevicesCount
         | AutopilotRoute::Device(_)
-        | AutopilotRoute::DeviceAction(..) => identities::handle(route, ctx, tenant, now_ms),
+        | AutopilotRoute::DeviceAction(..) => identities::handle(route, ctx, tenant),
     };
     result.map_err(|failure| match failure {
         Handled::Graph(error) => error,
