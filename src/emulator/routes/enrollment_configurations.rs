@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 
 use super::{RequestContext, is_action};
 use crate::emulator::odata::{GraphError, INTUNE_SERVICE_PATH, Reply};
-use crate::emulator::query::{self, Collection, ListQuery, QueryContext};
+use crate::emulator::query::{self, Collection, INTUNE_CONFIGURATION, ListQuery, QueryContext};
 use crate::emulator::store::enrollment_configurations::{self, EnrollmentConfiguration, Failure};
 use crate::emulator::store::input::object_body;
 use crate::emulator::store::replication::{Snapshot, View};
@@ -142,12 +142,12 @@ fn configurations_collection(ctx: &RequestContext) -> Collection {
         COLLECTION,
         &enrollment_configurations::sample(ctx.version()),
     )
+    .with_rules(INTUNE_CONFIGURATION)
 }
 
-/// Intune ignores `ConsistencyLevel`: `$count`, `ne`, `not` and `endsWith` work without it.
-fn intune_query<'a>(ctx: &RequestContext<'a>, params: &'a [(String, String)]) -> QueryContext<'a> {
+/// The request's query with `params` (rewritten from the request's own) in place of its parameters.
+fn with_params<'a>(ctx: &RequestContext<'a>, params: &'a [(String, String)]) -> QueryContext<'a> {
     QueryContext {
-        eventual: true,
         params,
         ..ctx.query.clone()
     }
@@ -197,7 +197,7 @@ pub fn handle(
         }
         EnrollmentRoute::Count if method == Method::GET => {
             let params = rewrite_isof(ctx.query.params)?;
-            let query_ctx = intune_query(ctx, &params);
+            let query_ctx = with_params(ctx, &params);
             let query = ListQuery::parse(&query_ctx, &configurations_collection(ctx))?;
             Ok(Reply::Text(
                 query.count_matching(&rendered_all(ctx, tenant)).to_string(),
@@ -364,7 +364,7 @@ fn list(ctx: &RequestContext, tenant: &Tenant) -> Result<Reply, GraphError> {
         "expand",
     ])?;
     let params = rewrite_isof(ctx.query.params)?;
-    let query_ctx = intune_query(ctx, &params);
+    let query_ctx = with_params(ctx, &params);
     let collection = configurations_collection(ctx);
     let query = ListQuery::parse(&query_ctx, &collection)?;
     let expand = parse_expand(ctx)?;
@@ -431,9 +431,9 @@ fn list_assignments(
             default: sample,
             on_select: Map::new(),
         },
-    );
-    let query_ctx = intune_query(ctx, ctx.query.params);
-    let query = ListQuery::parse(&query_ctx, &collection)?;
+    )
+    .with_rules(INTUNE_CONFIGURATION);
+    let query = ListQuery::parse(&ctx.query, &collection)?;
     let items = config
         .assignments
         .iter()
@@ -442,7 +442,7 @@ fn list_assignments(
             on_select: Map::new(),
         })
         .collect();
-    Ok(Reply::ok(query.page(&query_ctx, &collection, items, None)))
+    Ok(Reply::ok(query.page(&ctx.query, &collection, items, None)))
 }
 
 /// `isof('microsoft.graph.T')` becomes `@odata.type eq '#microsoft.graph.T'`, which the shared filter evaluator

@@ -4,10 +4,9 @@
 
 use axum::http::Method;
 
-use super::listing;
-use super::{AutopilotRoute, DEVICES, DeviceAction, Handled};
+use super::{AutopilotRoute, DEVICES, DeviceAction, Handled, count, list};
 use crate::emulator::odata::{ApiVersion, Reply};
-use crate::emulator::query::{self, Collection};
+use crate::emulator::query::{self, Collection, INTUNE_AUTOPILOT};
 use crate::emulator::routes::RequestContext;
 use crate::emulator::store::autopilot_devices::{AutopilotDevice, DEVICE_TYPE, ProfileStatus};
 use crate::emulator::store::input::object_body;
@@ -20,6 +19,7 @@ fn collection(version: ApiVersion) -> Collection {
         format!("deviceManagement/{DEVICES}"),
         &AutopilotDevice::default().render(version, &ProfileStatus::not_assigned()),
     )
+    .with_rules(INTUNE_AUTOPILOT)
 }
 
 fn render_all(ctx: &RequestContext, tenant: &Tenant) -> Vec<Rendered> {
@@ -43,21 +43,17 @@ pub fn handle(
     let version = ctx.version();
     let collection_path = format!("/deviceManagement/{DEVICES}");
     match route {
-        AutopilotRoute::Devices if method == Method::GET => {
-            let body = listing::page(
-                &ctx.query,
-                &collection(version),
-                DEVICE_TYPE,
-                render_all(ctx, tenant),
-            )?;
-            Ok(Reply::ok(body))
-        }
+        AutopilotRoute::Devices if method == Method::GET => list(
+            ctx,
+            &collection(version),
+            DEVICE_TYPE,
+            render_all(ctx, tenant),
+        ),
         AutopilotRoute::Devices => {
             Err(no_route("~/singleton/navigation", method.as_str(), &collection_path).into())
         }
         AutopilotRoute::DevicesCount if method == Method::GET => {
-            let count = listing::count(&ctx.query, &collection(version), &render_all(ctx, tenant))?;
-            Ok(Reply::Text(count.to_string()))
+            count(ctx, &collection(version), &render_all(ctx, tenant))
         }
         AutopilotRoute::DevicesCount => Err(no_route(
             "~/singleton/navigation/$count",

@@ -4,10 +4,9 @@
 use axum::http::Method;
 use serde_json::{Map, Value, json};
 
-use super::listing;
-use super::{AutopilotRoute, Handled, IMPORTS};
+use super::{AutopilotRoute, Handled, IMPORTS, count, list};
 use crate::emulator::odata::Reply;
-use crate::emulator::query::{self, Collection};
+use crate::emulator::query::{self, Collection, INTUNE_AUTOPILOT};
 use crate::emulator::routes::RequestContext;
 use crate::emulator::store::Tenant;
 use crate::emulator::store::autopilot_devices::{IMPORTED_TYPE, ImportedDeviceIdentity, Stage};
@@ -20,6 +19,7 @@ fn collection() -> Collection {
         format!("deviceManagement/{IMPORTS}"),
         &ImportedDeviceIdentity::default().render(Stage::Read),
     )
+    .with_rules(INTUNE_AUTOPILOT)
 }
 
 fn entity_body(ctx: &RequestContext, record: &ImportedDeviceIdentity, stage: Stage) -> Value {
@@ -51,8 +51,7 @@ pub fn handle(
                 .values()
                 .map(|record| record.render(Stage::Read))
                 .collect();
-            let body = listing::page(&ctx.query, &collection(), IMPORTED_TYPE, items)?;
-            Ok(Reply::ok(body))
+            list(ctx, &collection(), IMPORTED_TYPE, items)
         }
         AutopilotRoute::Imports if method == Method::POST => {
             let body = object_body(ctx.body)?;
@@ -79,8 +78,7 @@ pub fn handle(
                 .values()
                 .map(|record| record.render(Stage::Read))
                 .collect();
-            let count = listing::count(&ctx.query, &collection(), &items)?;
-            Ok(Reply::Text(count.to_string()))
+            count(ctx, &collection(), &items)
         }
         AutopilotRoute::ImportsCount => Err(no_route(
             "~/singleton/navigation/$count",
