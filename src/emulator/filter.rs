@@ -11,7 +11,7 @@
 
 use serde_json::{Map, Value};
 
-use super::odata::GraphError;
+use super::odata::ErrorReply;
 use super::query::Wording;
 
 /// Which `$filter` forms beyond the common ones a collection supports.
@@ -95,7 +95,7 @@ pub fn parse(
     forms: FilterForms,
     known_properties: &[String],
     type_name: &str,
-) -> Result<ParsedFilter, GraphError> {
+) -> Result<ParsedFilter, ErrorReply> {
     let mut parser = Parser {
         tokens: Vec::new(),
         position: 0,
@@ -219,12 +219,12 @@ struct Parser<'a> {
 }
 
 impl Parser<'_> {
-    fn invalid(&self) -> GraphError {
+    fn invalid(&self) -> ErrorReply {
         self.forms.wording.invalid_filter(self.text)
     }
 
     /// A form the grammar knows but this collection does not support.
-    fn unsupported(&self) -> GraphError {
+    fn unsupported(&self) -> ErrorReply {
         self.forms.wording.unsupported_filter(self.text)
     }
 
@@ -238,7 +238,7 @@ impl Parser<'_> {
         token
     }
 
-    fn expect(&mut self, expected: Token) -> Result<(), GraphError> {
+    fn expect(&mut self, expected: Token) -> Result<(), ErrorReply> {
         if self.next() == Some(expected) {
             Ok(())
         } else {
@@ -254,7 +254,7 @@ impl Parser<'_> {
         self.advanced.get_or_insert(operator);
     }
 
-    fn or(&mut self) -> Result<FilterExpr, GraphError> {
+    fn or(&mut self) -> Result<FilterExpr, ErrorReply> {
         let mut left = self.and()?;
         while self.peek_keyword("or") {
             self.position += 1;
@@ -264,7 +264,7 @@ impl Parser<'_> {
         Ok(left)
     }
 
-    fn and(&mut self) -> Result<FilterExpr, GraphError> {
+    fn and(&mut self) -> Result<FilterExpr, ErrorReply> {
         let mut left = self.unary()?;
         while self.peek_keyword("and") {
             self.position += 1;
@@ -274,7 +274,7 @@ impl Parser<'_> {
         Ok(left)
     }
 
-    fn unary(&mut self) -> Result<FilterExpr, GraphError> {
+    fn unary(&mut self) -> Result<FilterExpr, ErrorReply> {
         if self.forms.lists_and_negation && self.peek_keyword("not") {
             self.position += 1;
             self.mark_advanced("not");
@@ -283,7 +283,7 @@ impl Parser<'_> {
         self.primary()
     }
 
-    fn primary(&mut self) -> Result<FilterExpr, GraphError> {
+    fn primary(&mut self) -> Result<FilterExpr, ErrorReply> {
         match self.next() {
             Some(Token::Open) => {
                 let inner = self.or()?;
@@ -304,14 +304,14 @@ impl Parser<'_> {
         }
     }
 
-    fn operand(&self, name: &str) -> Result<Operand, GraphError> {
+    fn operand(&self, name: &str) -> Result<Operand, ErrorReply> {
         if self.lambda_variable.as_deref() == Some(name) {
             return Ok(Operand::Item);
         }
         if self.known_properties.iter().any(|known| known == name) {
             return Ok(Operand::Property(name.to_string()));
         }
-        Err(GraphError::new(
+        Err(ErrorReply::new(
             axum::http::StatusCode::BAD_REQUEST,
             "BadRequest",
             format!(
@@ -321,7 +321,7 @@ impl Parser<'_> {
         ))
     }
 
-    fn comparison(&mut self, operand: Operand) -> Result<FilterExpr, GraphError> {
+    fn comparison(&mut self, operand: Operand) -> Result<FilterExpr, ErrorReply> {
         let Some(Token::Word(operator)) = self.next() else {
             return Err(self.invalid());
         };
@@ -361,7 +361,7 @@ impl Parser<'_> {
         }
     }
 
-    fn literal(&mut self) -> Result<Literal, GraphError> {
+    fn literal(&mut self) -> Result<Literal, ErrorReply> {
         match self.next() {
             Some(Token::Text(text)) => Ok(Literal::String(text)),
             Some(Token::Number(number)) => Ok(Literal::Number(number)),
@@ -372,7 +372,7 @@ impl Parser<'_> {
         }
     }
 
-    fn function(&mut self, name: &str) -> Result<FilterExpr, GraphError> {
+    fn function(&mut self, name: &str) -> Result<FilterExpr, ErrorReply> {
         let function = name.to_ascii_lowercase();
         let known = match function.as_str() {
             "startswith" | "endswith" => true,
@@ -411,7 +411,7 @@ impl Parser<'_> {
         })
     }
 
-    fn lambda(&mut self, property: &str) -> Result<FilterExpr, GraphError> {
+    fn lambda(&mut self, property: &str) -> Result<FilterExpr, ErrorReply> {
         let Operand::Property(property) = self.operand(property)? else {
             return Err(self.invalid());
         };
@@ -647,7 +647,7 @@ mod tests {
     }
 
     /// The Autopilot collections' forms (Intune): `contains`, no lists or negation, no `eq` on serial numbers.
-    fn autopilot(text: &str) -> Result<ParsedFilter, GraphError> {
+    fn autopilot(text: &str) -> Result<ParsedFilter, ErrorReply> {
         let known: Vec<String> = ["id", "serialNumber", "groupTag", "enrollmentState"]
             .iter()
             .map(|s| s.to_string())

@@ -11,7 +11,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value, json};
 
 use super::filter::{self, FilterForms, ParsedFilter};
-use super::odata::{ApiVersion, GraphError};
+use super::odata::{ApiVersion, ErrorReply};
 use super::store::Rendered;
 use super::urlencoding;
 
@@ -24,16 +24,16 @@ pub enum Wording {
 }
 
 impl Wording {
-    fn bad_request(self, message: impl Into<String>) -> GraphError {
+    fn bad_request(self, message: impl Into<String>) -> ErrorReply {
         match self {
-            Wording::Entra => GraphError::bad_request(message),
-            Wording::Intune => GraphError::new(StatusCode::BAD_REQUEST, "BadRequest", message),
+            Wording::Entra => ErrorReply::bad_request(message),
+            Wording::Intune => ErrorReply::new(StatusCode::BAD_REQUEST, "BadRequest", message),
         }
     }
 
-    fn invalid_top(self, text: &str, max: usize) -> GraphError {
+    fn invalid_top(self, text: &str, max: usize) -> ErrorReply {
         match self {
-            Wording::Entra => GraphError::bad_request(format!(
+            Wording::Entra => ErrorReply::bad_request(format!(
                 "Invalid page size specified: '{text}'. Must be between 1 and {max} inclusive."
             )),
             Wording::Intune => self.bad_request(format!(
@@ -42,9 +42,9 @@ impl Wording {
         }
     }
 
-    fn expired_cursor(self) -> GraphError {
+    fn expired_cursor(self) -> ErrorReply {
         match self {
-            Wording::Entra => GraphError::bad_request(
+            Wording::Entra => ErrorReply::bad_request(
                 "The specified page token value has expired and can no longer be included in your request.",
             )
             .with_code("Directory_ExpiredPageToken"),
@@ -52,22 +52,22 @@ impl Wording {
         }
     }
 
-    pub fn invalid_filter(self, text: &str) -> GraphError {
+    pub fn invalid_filter(self, text: &str) -> ErrorReply {
         match self {
-            Wording::Entra => GraphError::bad_request("Invalid filter clause"),
+            Wording::Entra => ErrorReply::bad_request("Invalid filter clause"),
             Wording::Intune => self.bad_request(format!("Invalid filter clause: '{text}'.")),
         }
     }
 
     /// A filter form the grammar knows (`gt`, `all`, ...) that the collection does not support.
-    pub fn unsupported_filter(self, text: &str) -> GraphError {
+    pub fn unsupported_filter(self, text: &str) -> ErrorReply {
         match self {
-            Wording::Entra => GraphError::unsupported_query("Unsupported Query."),
+            Wording::Entra => ErrorReply::unsupported_query("Unsupported Query."),
             Wording::Intune => self.invalid_filter(text),
         }
     }
 
-    pub fn unsupported_function(self, name: &str, text: &str) -> GraphError {
+    pub fn unsupported_function(self, name: &str, text: &str) -> ErrorReply {
         match self {
             Wording::Entra => self.unsupported_filter(text),
             Wording::Intune => self.bad_request(format!(
@@ -78,7 +78,7 @@ impl Wording {
 
     /// `eq`/`ne` on a property the service cannot compare: Intune's bare "An error has occurred" for
     /// `serialNumber eq '...'` on Autopilot devices (only `contains` works there).
-    pub fn cannot_compare(self) -> GraphError {
+    pub fn cannot_compare(self) -> ErrorReply {
         self.bad_request("An error has occurred")
     }
 }
@@ -189,19 +189,19 @@ impl QueryContext<'_> {
     }
 
     /// Refuses system options that the route does not support (Graph answers 400 rather than ignoring them).
-    pub fn reject_options_except(&self, allowed: &[&str]) -> Result<(), GraphError> {
+    pub fn reject_options_except(&self, allowed: &[&str]) -> Result<(), ErrorReply> {
         for (key, _) in self.params {
             let bare = key.strip_prefix('$').unwrap_or(key);
             let is_system = key.starts_with('$') || SYSTEM_OPTIONS.contains(&bare);
             if is_system && !allowed.contains(&bare) {
                 if !SYSTEM_OPTIONS.contains(&bare) {
-                    return Err(GraphError::new(
+                    return Err(ErrorReply::new(
                         axum::http::StatusCode::BAD_REQUEST,
                         "BadRequest",
                         format!("The query parameter '{key}' is not supported."),
                     ));
                 }
-                return Err(GraphError::bad_request(format!(
+                return Err(ErrorReply::bad_request(format!(
                     "The query option '${bare}' is not supported on this request."
                 )));
             }
@@ -269,7 +269,7 @@ pub fn select(rendered: &Rendered, selection: Option<&[String]>) -> Map<String, 
 pub fn parse_select(
     ctx: &QueryContext,
     collection: &Collection,
-) -> Result<Option<Vec<String>>, GraphError> {
+) -> Result<Option<Vec<String>>, ErrorReply> {
     let Some(text) = ctx.option("select") else {
         return Ok(None);
     };
@@ -286,8 +286,8 @@ pub fn parse_select(
     Ok(Some(names))
 }
 
-pub fn unknown_property(name: &str, type_name: &str) -> GraphError {
-    GraphError::new(
+pub fn unknown_property(name: &str, type_name: &str) -> ErrorReply {
+    ErrorReply::new(
         axum::http::StatusCode::BAD_REQUEST,
         "BadRequest",
         format!("Could not find a property named '{name}' on type '{type_name}'."),
@@ -300,7 +300,7 @@ pub fn entity(
     collection: &Collection,
     rendered: &Rendered,
     odata_type: Option<&str>,
-) -> Result<Value, GraphError> {
+) -> Result<Value, ErrorReply> {
     let selection = parse_select(ctx, collection)?;
     let fragment = match &selection {
         Some(names) => format!("{}({})/$entity", collection.context, names.join(",")),
@@ -346,7 +346,7 @@ fn encode_cursor(key: &(String, String)) -> String {
     URL_SAFE_NO_PAD.encode(json!([key.0, key.1]).to_string())
 }
 
-fn decode_cursor(token: &str, wording: Wording) -> Result<(String, String), GraphError> {
+fn decode_cursor(token: &str, wording: Wording) -> Result<(String, String), ErrorReply> {
     let expired = || wording.expired_cursor();
     let bytes = URL_SAFE_NO_PAD
         .decode(token.trim())
@@ -418,8 +418,8 @@ fn split_search(search: &str) -> Vec<String> {
 }
 
 /// The `Request_UnsupportedQuery` Entra gives for an advanced query without the header.
-fn needs_eventual(operator: &str) -> GraphError {
-    GraphError::unsupported_query(format!(
+fn needs_eventual(operator: &str) -> ErrorReply {
+    ErrorReply::unsupported_query(format!(
         "Operator '{operator}' is not supported because the 'ConsistencyLevel:eventual' header is missing. Refer to https://aka.ms/graph-docs/advanced-queries for more information"
     ))
 }
@@ -437,7 +437,7 @@ pub struct ListQuery {
 }
 
 impl ListQuery {
-    pub fn parse(ctx: &QueryContext, collection: &Collection) -> Result<Self, GraphError> {
+    pub fn parse(ctx: &QueryContext, collection: &Collection) -> Result<Self, ErrorReply> {
         let rules = &collection.rules;
         let wording = rules.wording();
         // Whether Entra's advanced-query rules hold back this request: only where they apply and the header is absent.
@@ -460,7 +460,7 @@ impl ListQuery {
         let filter = match ctx.option("filter").filter(|text| !text.trim().is_empty()) {
             None => None,
             Some(_) if !collection.filterable && !ctx.eventual => {
-                return Err(GraphError::unsupported_query(
+                return Err(ErrorReply::unsupported_query(
                     "Filtering this collection requires the 'ConsistencyLevel:eventual' header.",
                 ));
             }
@@ -483,7 +483,7 @@ impl ListQuery {
             None => false,
             Some(value) if value.eq_ignore_ascii_case("true") => {
                 if held_back {
-                    return Err(GraphError::bad_request(
+                    return Err(ErrorReply::bad_request(
                         "$count is not currently supported.",
                     ));
                 }
@@ -509,13 +509,13 @@ impl ListQuery {
                     None | Some("asc") => false,
                     Some("desc") => true,
                     Some(_) => {
-                        return Err(GraphError::unsupported_query(
+                        return Err(ErrorReply::unsupported_query(
                             "Sorting not supported for current query.",
                         ));
                     }
                 };
                 if !sortable || (filter.is_some() && held_back) {
-                    return Err(GraphError::unsupported_query(
+                    return Err(ErrorReply::unsupported_query(
                         "Sorting not supported for current query.",
                     ));
                 }
@@ -525,7 +525,7 @@ impl ListQuery {
         let search = match ctx.option("search") {
             None => None,
             Some(_) if held_back => {
-                return Err(GraphError::unsupported_query(
+                return Err(ErrorReply::unsupported_query(
                     "Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'",
                 ));
             }

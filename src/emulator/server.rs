@@ -22,7 +22,7 @@ use super::auth::{self, IssuedToken};
 use super::clock::{Clock, Now, Pacing};
 use super::config::Config;
 use super::faults;
-use super::odata::{self, ApiVersion, GraphError, RequestIds};
+use super::odata::{self, ApiVersion, ErrorReply, RequestIds};
 use super::persist::StateFile;
 use super::prng::Random;
 use super::query::QueryContext;
@@ -243,7 +243,7 @@ async fn handle(State(emulator): State<Arc<Emulator>>, request: Request) -> Resp
     let body = match to_bytes(body, MAX_BODY_BYTES).await {
         Ok(bytes) => bytes,
         Err(_) => {
-            let error = GraphError::new(
+            let error = ErrorReply::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "Request_EntityTooLarge",
                 "The request body is too large.",
@@ -414,7 +414,7 @@ async fn graph(
         );
         if let Err(seconds) = admitted {
             lock(&emulator.stats).throttled += 1;
-            let error = GraphError::new(
+            let error = ErrorReply::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "TooManyRequests",
                 "Too many requests from this application to this tenant. Retry after the interval in the Retry-After header.",
@@ -426,7 +426,7 @@ async fn graph(
     let (version, route) = match (version, recognized) {
         (Some(version), Some(Ok((route, _)))) => (version, route),
         (Some(_), Some(Err(Miss::UnknownSegment(segment)))) => {
-            let error = GraphError::new(
+            let error = ErrorReply::new(
                 StatusCode::BAD_REQUEST,
                 "BadRequest",
                 format!("Resource not found for the segment '{segment}'."),
@@ -435,7 +435,7 @@ async fn graph(
         }
         _ => {
             let segment = segments.first().cloned().unwrap_or_default();
-            let error = GraphError::new(
+            let error = ErrorReply::new(
                 StatusCode::BAD_REQUEST,
                 "BadRequest",
                 format!("Invalid version: {segment}"),
@@ -493,7 +493,7 @@ fn authenticate(
     emulator: &Emulator,
     headers: &HeaderMap,
     now: Now,
-) -> Result<IssuedToken, GraphError> {
+) -> Result<IssuedToken, ErrorReply> {
     let token = auth::bearer_token(headers)?;
     let store = lock(&emulator.store);
     auth::validate(token, store.tokens.get(token), now.unix_seconds())

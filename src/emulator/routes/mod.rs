@@ -13,7 +13,7 @@ mod groups;
 use axum::http::{Method, StatusCode};
 
 use super::clock::{Now, Pacing};
-use super::odata::{ApiVersion, GraphError, Reply};
+use super::odata::{ApiVersion, ErrorReply, Reply};
 use super::prng::Random;
 use super::query::QueryContext;
 use super::store::Tenant;
@@ -228,7 +228,7 @@ pub fn dispatch(
     route: &Route,
     ctx: &RequestContext,
     tenant: &mut Tenant,
-) -> Result<Reply, GraphError> {
+) -> Result<Reply, ErrorReply> {
     match route {
         Route::Groups
         | Route::GroupsCount
@@ -257,8 +257,8 @@ pub fn dispatch(
 }
 
 /// The 405 Entra gives for a method the resource does not support.
-pub fn method_not_allowed() -> GraphError {
-    GraphError::new(
+pub fn method_not_allowed() -> ErrorReply {
+    ErrorReply::new(
         StatusCode::METHOD_NOT_ALLOWED,
         "Request_BadRequest",
         "Specified HTTP method is not allowed for the request target.",
@@ -266,18 +266,18 @@ pub fn method_not_allowed() -> GraphError {
 }
 
 /// Directory object ids are GUIDs; anything else is refused before lookup, as Entra does.
-pub fn object_id(text: &str) -> Result<String, GraphError> {
+pub fn object_id(text: &str) -> Result<String, ErrorReply> {
     uuid::Uuid::parse_str(text)
         .map(|uuid| uuid.hyphenated().to_string())
-        .map_err(|_| GraphError::bad_request(format!("Invalid object identifier '{text}'.")))
+        .map_err(|_| ErrorReply::bad_request(format!("Invalid object identifier '{text}'.")))
 }
 
 /// Reads `$count` for `/$count` routes, which need `ConsistencyLevel: eventual` on directory objects.
-pub fn require_eventual_for_count(ctx: &RequestContext) -> Result<(), GraphError> {
+pub fn require_eventual_for_count(ctx: &RequestContext) -> Result<(), ErrorReply> {
     if ctx.query.eventual {
         Ok(())
     } else {
-        Err(GraphError::bad_request(
+        Err(ErrorReply::bad_request(
             "$count is not currently supported.",
         ))
     }

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::groups::WriteContext;
-use super::input::{Body, Field};
+use super::input::{Body, BodyProperty};
 use super::replication::Snapshot;
 use super::{Rendered, Tenant};
 use crate::rules::device_name_template;
@@ -313,7 +313,7 @@ impl DeploymentProfile {
             }
         }
         let body = Body::new(map, "windowsAutopilotDeploymentProfile");
-        let entra = |error: crate::emulator::odata::GraphError| Failure::bad_request(error.message);
+        let entra = |error: crate::emulator::odata::ErrorReply| Failure::bad_request(error.message);
         if let Some(value) = body.string("displayName").map_err(entra)?.into_update() {
             self.display_name = value.unwrap_or_default();
         }
@@ -347,10 +347,10 @@ impl DeploymentProfile {
             ),
         ] {
             match body.bool(name).map_err(entra)? {
-                Field::Absent => {}
+                BodyProperty::Absent => {}
                 // These read back false when never set, so clearing them is setting them false.
-                Field::Null => *target = false,
-                Field::Value(flag) => *target = flag,
+                BodyProperty::Null => *target = false,
+                BodyProperty::Value(flag) => *target = flag,
             }
         }
         if let Some(value) = body

@@ -8,10 +8,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::groups::WriteContext;
-use super::input::{Body, Field, invalid_value, value_required};
+use super::input::{Body, BodyProperty, invalid_value, value_required};
 use super::replication::Snapshot;
 use super::{Rendered, Tenant};
-use crate::emulator::odata::{ApiVersion, GraphError, resource_not_found};
+use crate::emulator::odata::{ApiVersion, ErrorReply, resource_not_found};
 use crate::emulator::prng::Random;
 
 const RESOURCE: &str = "Device";
@@ -140,7 +140,7 @@ impl Device {
     }
 
     /// Applies a create or update body.
-    fn apply(&mut self, body: &Body) -> Result<(), GraphError> {
+    fn apply(&mut self, body: &Body) -> Result<(), ErrorReply> {
         if let Some(value) = body.string("displayName")?.into_update() {
             self.display_name = value.ok_or_else(|| invalid_value("displayName", RESOURCE))?;
         }
@@ -153,11 +153,11 @@ impl Device {
             .filter(|name| **name != "displayName")
         {
             match body.string(name)? {
-                Field::Absent => {}
-                Field::Null => {
+                BodyProperty::Absent => {}
+                BodyProperty::Null => {
                     self.strings.remove(*name);
                 }
-                Field::Value(value) => {
+                BodyProperty::Value(value) => {
                     self.strings.insert((*name).to_string(), value);
                 }
             }
@@ -167,11 +167,11 @@ impl Device {
             .filter(|name| **name != "accountEnabled")
         {
             match body.bool(name)? {
-                Field::Absent => {}
-                Field::Null => {
+                BodyProperty::Absent => {}
+                BodyProperty::Null => {
                     self.flags.remove(*name);
                 }
-                Field::Value(value) => {
+                BodyProperty::Value(value) => {
                     self.flags.insert((*name).to_string(), value);
                 }
             }
@@ -233,7 +233,7 @@ impl Device {
     }
 }
 
-fn check_known_properties(body: &Body) -> Result<(), GraphError> {
+fn check_known_properties(body: &Body) -> Result<(), ErrorReply> {
     let known: Vec<&str> = STRING_PROPERTIES
         .iter()
         .chain(BOOL_PROPERTIES)
@@ -266,7 +266,7 @@ impl Tenant {
         &mut self,
         map: &Map<String, Value>,
         ctx: &WriteContext,
-    ) -> Result<Device, GraphError> {
+    ) -> Result<Device, ErrorReply> {
         let body = Body::new(map, RESOURCE);
         check_known_properties(&body)?;
         for name in [
@@ -281,7 +281,7 @@ impl Tenant {
             }
         }
         let device_id = match body.string("deviceId")? {
-            Field::Value(text) => uuid::Uuid::parse_str(&text)
+            BodyProperty::Value(text) => uuid::Uuid::parse_str(&text)
                 .map(|uuid| uuid.hyphenated().to_string())
                 .map_err(|_| invalid_value("deviceId", RESOURCE))?,
             _ => return Err(value_required("deviceId", RESOURCE)),
@@ -291,7 +291,7 @@ impl Tenant {
             .values()
             .any(|device| device.device_id == device_id)
         {
-            return Err(GraphError::bad_request(
+            return Err(ErrorReply::bad_request(
                 "Another object with the same value for property deviceId already exists.",
             ));
         }
@@ -316,7 +316,7 @@ impl Tenant {
         id: &str,
         map: &Map<String, Value>,
         ctx: &WriteContext,
-    ) -> Result<(), GraphError> {
+    ) -> Result<(), ErrorReply> {
         let previous = self
             .devices
             .get(id)
@@ -324,10 +324,10 @@ impl Tenant {
             .ok_or_else(|| resource_not_found(id))?;
         let body = Body::new(map, RESOURCE);
         check_known_properties(&body)?;
-        if let Field::Value(device_id) = body.string("deviceId")?
+        if let BodyProperty::Value(device_id) = body.string("deviceId")?
             && !device_id.eq_ignore_ascii_case(&previous.device_id)
         {
-            return Err(GraphError::bad_request(
+            return Err(ErrorReply::bad_request(
                 "Property 'deviceId' is read-only and cannot be changed.",
             ));
         }
@@ -347,7 +347,7 @@ impl Tenant {
     }
 
     /// `DELETE /devices/{id}`: device objects are deleted at once (they have no recycle bin).
-    pub fn delete_device(&mut self, id: &str, ctx: &WriteContext) -> Result<(), GraphError> {
+    pub fn delete_device(&mut self, id: &str, ctx: &WriteContext) -> Result<(), ErrorReply> {
         let device = self
             .devices
             .remove(id)
@@ -423,7 +423,7 @@ impl Tenant {
         id: &str,
         group_tag: Option<&str>,
         timestamp: &str,
-    ) -> Result<(), GraphError> {
+    ) -> Result<(), ErrorReply> {
         let device = self
             .devices
             .get_mut(id)

@@ -21,7 +21,7 @@ use serde_json::{Map, Value};
 
 use super::auth::IssuedToken;
 use super::clock::Now;
-use super::odata::{GraphError, resource_not_found};
+use super::odata::{ErrorReply, resource_not_found};
 pub use deployment_profiles::DeploymentProfile;
 pub use devices::{AutopilotDeviceRegistration, Device};
 pub use enrollment_configurations::EnrollmentConfiguration;
@@ -103,7 +103,7 @@ impl Tenant {
     }
 
     /// Resolves an object referenced as a member: it must exist and be visible (replicated) already.
-    pub fn visible_member(&self, id: &str, now: Now) -> Result<MemberKind, GraphError> {
+    pub fn visible_member(&self, id: &str, now: Now) -> Result<MemberKind, ErrorReply> {
         let kind = self.member_kind(id).ok_or_else(|| resource_not_found(id))?;
         if self.replication.is_hidden(id, now) {
             return Err(resource_not_found(id));

@@ -8,7 +8,7 @@ mod identities;
 mod imports;
 
 use super::{RequestContext, is_action};
-use crate::emulator::odata::{GraphError, Reply};
+use crate::emulator::odata::{ErrorReply, Reply};
 use crate::emulator::query::{Collection, ListQuery};
 use crate::emulator::store::autopilot_devices::Failure;
 use crate::emulator::store::{Rendered, Tenant};
@@ -126,7 +126,7 @@ fn intune_path<'a>(ctx: &'a RequestContext) -> &'a str {
     }
 }
 
-fn graph_error(ctx: &RequestContext, failure: Failure) -> GraphError {
+fn render_failure(ctx: &RequestContext, failure: Failure) -> ErrorReply {
     failure.into_graph(intune_path(ctx), &ctx.random.guid())
 }
 
@@ -134,7 +134,7 @@ pub fn handle(
     route: &AutopilotRoute,
     ctx: &RequestContext,
     tenant: &mut Tenant,
-) -> Result<Reply, GraphError> {
+) -> Result<Reply, ErrorReply> {
     let result = match route {
         AutopilotRoute::Imports
         | AutopilotRoute::ImportsCount
@@ -147,12 +147,12 @@ pub fn handle(
     };
     result.map_err(|failure| match failure {
         Handled::Graph(error) => error,
-        Handled::Failure(failure) => graph_error(ctx, failure),
+        Handled::Failure(failure) => render_failure(ctx, failure),
     })
 }
 
 /// The query engine's refusals on these collections come back in Intune's envelope, like every other error here.
-fn query_failure(error: GraphError) -> Handled {
+fn query_failure(error: ErrorReply) -> Handled {
     Handled::Failure(Failure::Intune {
         status: error.status,
         code: "BadRequest",
@@ -193,12 +193,12 @@ fn count(
 /// What a handler can fail with: an error already in Graph's form (query options) or a [`Failure`] still to be
 /// rendered for this request's path.
 pub enum Handled {
-    Graph(GraphError),
+    Graph(ErrorReply),
     Failure(Failure),
 }
 
-impl From<GraphError> for Handled {
-    fn from(error: GraphError) -> Self {
+impl From<ErrorReply> for Handled {
+    fn from(error: ErrorReply) -> Self {
         Handled::Graph(error)
     }
 }
