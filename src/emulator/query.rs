@@ -552,16 +552,7 @@ impl ListQuery {
     ) -> Value {
         let mut matched: Vec<((String, String), Rendered)> = items
             .into_iter()
-            .filter(|item| {
-                self.filter
-                    .as_ref()
-                    .is_none_or(|filter| filter.matches(&item.default))
-            })
-            .filter(|item| {
-                self.search
-                    .as_deref()
-                    .is_none_or(|search| search_matches(search, &item.default))
-            })
+            .filter(|item| self.matches(item))
             .map(|item| (sort_key(&self.order, &item.default), item))
             .collect();
         matched.sort_by(|a, b| a.0.cmp(&b.0));
@@ -614,19 +605,18 @@ impl ListQuery {
 
     /// How many objects match (for `/$count`).
     pub fn count_matching(&self, items: &[Rendered]) -> usize {
-        items
-            .iter()
-            .filter(|item| {
-                self.filter
-                    .as_ref()
-                    .is_none_or(|filter| filter.matches(&item.default))
-            })
-            .filter(|item| {
-                self.search
-                    .as_deref()
-                    .is_none_or(|search| search_matches(search, &item.default))
-            })
-            .count()
+        items.iter().filter(|item| self.matches(item)).count()
+    }
+
+    /// Whether `item` passes the request's `$filter` and `$search`.
+    fn matches(&self, item: &Rendered) -> bool {
+        self.filter
+            .as_ref()
+            .is_none_or(|filter| filter.matches(&item.default))
+            && self
+                .search
+                .as_deref()
+                .is_none_or(|search| search_matches(search, &item.default))
     }
 }
 
