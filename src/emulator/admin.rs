@@ -6,22 +6,27 @@
 //! - `POST /_emulator/reset`: forget every tenant and the counters (issued tokens stay valid).
 //! - `POST /_emulator/devices/{id}/enroll?tenant=T`: the Autopilot device `id` went through OOBE and enrolled in
 //!   Intune (`enrollmentState` becomes `enrolled`, so Intune refuses to delete it). 204, or 404 for no such device.
+//! - `POST /_emulator/clock?advance_ms=N`: moves the emulator clock N milliseconds forward, so what is due by then
+//!   (replication lag, pending imports, profile assignment, soft-delete expiry, token expiry) is due now. 200
+//!   `{"now": "<timestamp>"}`. The clock never goes back.
 
 use axum::body::Body;
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::odata::{self, ApiVersion};
+use super::clock::{Now, Pacing};
+use super::odata::ApiVersion;
 use super::server::{Emulator, lock};
 use super::stats::Stats;
 use super::store::Tenant;
-use super::store::autopilot_devices::{Stage, wall_clock_ms};
+use super::store::autopilot_devices::Stage;
 use super::throttle::Throttle;
 use super::urlencoding;
 
 pub async fn handle(
     emulator: &Emulator,
+    now: Now,
     method: &Method,
     path: &str,
     query: &str,
@@ -49,15 +54,11 @@ pub async fn handle(
             };
             let mut store = lock(&emulator.store);
             // Show finished imports and completed deletions, as the next Graph read would.
-            store.settle_autopilot(wall_clock_ms(), &odata::now());
+            store.catch_up(now, emulator.pacing);
             let body = match store.tenants.get(&tenant_id) {
-                Some(tenant) => objects(tenant),
-                None => {
-                    // What the tenant will hold on first use.
-                    let mut fresh = Tenant::default();
-                    fresh.seed_enrollment_defaults(&tenant_id);
-                    objects(&fresh)
-                }
+                Some(tenant) => objects(tenant, now, emulator.pacing),
+                // What the tenant will hold on first use.
+                None => objects(&Tenant::new(&tenant_id), now, emulator.pacing),
             };
             json_response(StatusCode::OK, body)
         }
@@ -78,8 +79,9 @@ pub async fn handle(
             if path.starts_with("/_emulator/devices/") && path.ends_with("/enroll") =>
         {
             let id = &path["/_emulator/devices/".len()..path.len() - "/enroll".len()];
-            enroll(emulator, id, query).await
+            enroll(emulator, now, id, query).await
         }
+        (Method::POST, "/_emulator/clock") => advance_clock(emulator, query),
         _ => json_response(
             StatusCode::NOT_FOUND,
             json!({"error": format!("no emulator route {method} {path}")}),
@@ -87,8 +89,28 @@ pub async fn handle(
     }
 }
 
+/// `POST /_emulator/clock?advance_ms=N`.
+fn advance_clock(emulator: &Emulator, query: &str) -> Response {
+    let params = urlencoding::parse_pairs(query);
+    let Some(Ok(ms)) = params
+        .iter()
+        .find(|(key, _)| key == "advance_ms")
+        .map(|(_, value)| value.parse::<u64>())
+    else {
+        return json_response(
+            StatusCode::BAD_REQUEST,
+            json!({"error": "advance_ms must be a non-negative whole number of milliseconds"}),
+        );
+    };
+    emulator.clock.advance(std::time::Duration::from_millis(ms));
+    json_response(
+        StatusCode::OK,
+        json!({"now": emulator.clock.now().timestamp()}),
+    )
+}
+
 /// Every object of a tenant, by collection.
-fn objects(tenant: &Tenant) -> Value {
+fn objects(tenant: &Tenant, now: Now, pacing: Pacing) -> Value {
     let groups: Vec<Value> = tenant
         .groups
         .values()
@@ -150,7 +172,7 @@ fn objects(tenant: &Tenant) -> Value {
         .devices
         .values()
         .map(|device| {
-            let status = tenant.autopilot_profile_status(device);
+            let status = tenant.autopilot_profile_status(device, now, pacing.import_delay);
             Value::Object(device.render(ApiVersion::Beta, &status).default)
         })
         .collect();
@@ -166,7 +188,7 @@ fn objects(tenant: &Tenant) -> Value {
 }
 
 /// `POST /_emulator/devices/{id}/enroll?tenant=T`.
-async fn enroll(emulator: &Emulator, id: &str, query: &str) -> Response {
+async fn enroll(emulator: &Emulator, now: Now, id: &str, query: &str) -> Response {
     let params = urlencoding::parse_pairs(query);
     let Some(tenant_id) = params
         .iter()
@@ -180,8 +202,8 @@ async fn enroll(emulator: &Emulator, id: &str, query: &str) -> Response {
     };
     let (result, snapshot) = {
         let mut store = lock(&emulator.store);
-        let tenant = store.tenant_mut(&tenant_id);
-        let result = tenant.enroll_autopilot_device(id, &emulator.random, &odata::now());
+        let tenant = store.tenant_at(&tenant_id, now, emulator.pacing);
+        let result = tenant.enroll_autopilot_device(id, &emulator.random, &now.timestamp());
         let snapshot = result.is_ok().then(|| emulator.snapshot(&store)).flatten();
         (result, snapshot)
     };

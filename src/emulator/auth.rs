@@ -8,7 +8,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::odata::GraphError;
+use super::odata::ErrorReply;
 use super::prng::Random;
 
 /// Token lifetime, as Entra reports it for app-only tokens.
@@ -222,7 +222,7 @@ fn default_scope_resource(scope: &str) -> Option<String> {
 }
 
 /// The bearer token of a Graph request, or the gateway's 401 when there is none.
-pub fn bearer_token(headers: &HeaderMap) -> Result<&str, GraphError> {
+pub fn bearer_token(headers: &HeaderMap) -> Result<&str, ErrorReply> {
     let value = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -233,7 +233,7 @@ pub fn bearer_token(headers: &HeaderMap) -> Result<&str, GraphError> {
         _ => "",
     };
     if token.is_empty() {
-        return Err(GraphError::invalid_token("Access token is empty."));
+        return Err(ErrorReply::invalid_token("Access token is empty."));
     }
     Ok(token)
 }
@@ -243,18 +243,18 @@ pub fn validate(
     token: &str,
     issued: Option<&IssuedToken>,
     now_unix: i64,
-) -> Result<IssuedToken, GraphError> {
+) -> Result<IssuedToken, ErrorReply> {
     if token.split('.').count() != 3 {
-        return Err(GraphError::invalid_token(
+        return Err(ErrorReply::invalid_token(
             "IDX14100: JWT is not well formed, there are no dots (.). The token needs to be in JWS or JWE Compact \
              Serialization Format.",
         ));
     }
     let issued = issued.ok_or_else(|| {
-        GraphError::invalid_token("Access token validation failure. Invalid signature.")
+        ErrorReply::invalid_token("Access token validation failure. Invalid signature.")
     })?;
     if issued.expires_at <= now_unix {
-        return Err(GraphError::invalid_token(
+        return Err(ErrorReply::invalid_token(
             "Lifetime validation failed, the token is expired.",
         ));
     }

@@ -3,7 +3,8 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::time::{SystemTime, UNIX_EPOCH};
+
+use super::clock::entropy_seed;
 
 /// The client secret the token endpoint accepts unless `--client-secret` says otherwise.
 pub const DEFAULT_CLIENT_SECRET: &str = "emulator-secret";
@@ -54,7 +55,7 @@ impl Default for Config {
                 .expect("the default listen address parses"),
             state_file: None,
             client_secret: DEFAULT_CLIENT_SECRET.to_string(),
-            seed: clock_seed(),
+            seed: entropy_seed(),
             latency_ms: 0,
             fault_rate: 0.0,
             consistency_lag_ms: 0,
@@ -144,14 +145,6 @@ fn parse_number(flag: &str, value: &str) -> Result<u64, String> {
     value
         .parse()
         .map_err(|_| format!("{flag}: {value:?} is not a non-negative whole number"))
-}
-
-/// A seed for runs without `--seed`: different every start, which is what "not repeatable" should mean.
-fn clock_seed() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64)
-        .unwrap_or(0x5eed)
 }
 
 #[cfg(test)]

@@ -4,11 +4,11 @@
 
 use axum::http::StatusCode;
 
-use super::odata::GraphError;
+use super::odata::ErrorReply;
 use super::prng::Random;
 
 /// A fault to answer with, or `None` to process the request.
-pub fn draw(random: &Random, rate: f64) -> Option<GraphError> {
+pub fn draw(random: &Random, rate: f64) -> Option<ErrorReply> {
     if rate <= 0.0 {
         return None;
     }
@@ -17,18 +17,18 @@ pub fn draw(random: &Random, rate: f64) -> Option<GraphError> {
             return None;
         }
         Some(match rng.next_u64() % 3 {
-            0 => GraphError::new(
+            0 => ErrorReply::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "TooManyRequests",
                 "Too many requests. Retry after 1 second.",
             )
             .with_retry_after(1),
-            1 => GraphError::new(
+            1 => ErrorReply::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "ServiceUnavailable",
                 "The service is temporarily unavailable. Please retry.",
             ),
-            _ => GraphError::new(
+            _ => ErrorReply::new(
                 StatusCode::GATEWAY_TIMEOUT,
                 "GatewayTimeout",
                 "The gateway did not receive a response from the service in time.",
@@ -44,7 +44,7 @@ mod tests {
     #[test]
     fn the_share_of_faults_follows_the_rate_and_covers_every_kind() {
         let random = Random::new(3);
-        let faults: Vec<GraphError> = (0..4_000).filter_map(|_| draw(&random, 0.25)).collect();
+        let faults: Vec<ErrorReply> = (0..4_000).filter_map(|_| draw(&random, 0.25)).collect();
         assert!(
             (850..1_150).contains(&faults.len()),
             "{} faults in 4000",

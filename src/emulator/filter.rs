@@ -1,11 +1,30 @@
-//! The `$filter` forms directory collections support: `prop eq 'x'`, `startsWith(prop,'x')`, `prop in ('a','b')`,
-//! `collection/any(c:c eq 'x')`, combined with `and`/`or` and parentheses. `ne`, `not` and `endsWith` are Entra
-//! "advanced queries": they need `ConsistencyLevel: eventual`, and without it Graph answers 400
-//! `Request_UnsupportedQuery`, so the emulator does too. Comparisons are case-insensitive, as in Entra.
+//! The one `$filter` parser and evaluator. Every collection gets `prop eq 'x'`, `ne`, `and`/`or`, parentheses and
+//! `startsWith(prop,'x')`/`endsWith(prop,'x')`; a collection's [`FilterForms`] (part of its query rules) says which
+//! of the rest it supports:
+//! - directory collections (Entra): `prop in ('a','b')`, `collection/any(c:c eq 'x')`, `not`. `ne`, `not` and
+//!   `endsWith` are "advanced queries" that need `ConsistencyLevel: eventual`; the parser reports the first one used
+//!   and the query engine decides, by the collection's rules, whether that matters;
+//! - the Autopilot collections (Intune): `contains(prop,'x')`, and no `eq` on properties Intune cannot compare
+//!   (`serialNumber`: only `contains` works there).
+//!
+//! Comparisons are case-insensitive, as in Graph. Refusals are worded the way the collection's service words them.
 
 use serde_json::{Map, Value};
 
-use super::odata::GraphError;
+use super::odata::ErrorReply;
+use super::query::Wording;
+
+/// Which `$filter` forms beyond the common ones a collection supports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FilterForms {
+    /// `prop in (...)`, `prop/any(...)` and `not`.
+    pub lists_and_negation: bool,
+    /// `contains(prop,'x')`.
+    pub contains: bool,
+    /// Properties `eq`/`ne` may not compare (the service answers 400).
+    pub no_equality_on: &'static [&'static str],
+    pub wording: Wording,
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Literal {
@@ -22,11 +41,12 @@ pub enum Operand {
     Item,
 }
 
+/// A parsed `$filter` expression.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Filter {
-    And(Box<Filter>, Box<Filter>),
-    Or(Box<Filter>, Box<Filter>),
-    Not(Box<Filter>),
+pub enum FilterExpr {
+    And(Box<FilterExpr>, Box<FilterExpr>),
+    Or(Box<FilterExpr>, Box<FilterExpr>),
+    Not(Box<FilterExpr>),
     Equals {
         operand: Operand,
         value: Literal,
@@ -40,20 +60,24 @@ pub enum Filter {
         operand: Operand,
         prefix: String,
     },
+    Contains {
+        operand: Operand,
+        infix: String,
+    },
     EndsWith {
         operand: Operand,
         suffix: String,
     },
     Any {
         property: String,
-        predicate: Box<Filter>,
+        predicate: Box<FilterExpr>,
     },
 }
 
 /// A parsed filter and whether it uses advanced-query operators.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParsedFilter {
-    pub filter: Filter,
+    pub filter: FilterExpr,
     /// The first advanced operator used (`ne`, `not`, `endsWith`), if any.
     pub advanced_operator: Option<&'static str>,
 }
@@ -64,37 +88,33 @@ impl ParsedFilter {
     }
 }
 
-/// Parses `text`, checking property names against `known_properties` (named in errors as `type_name`).
+/// Parses `text` in the forms `forms` allows, checking property names against `known_properties` (named in errors
+/// as `type_name`).
 pub fn parse(
     text: &str,
+    forms: FilterForms,
     known_properties: &[String],
     type_name: &str,
-) -> Result<ParsedFilter, GraphError> {
-    let tokens = tokenize(text)?;
+) -> Result<ParsedFilter, ErrorReply> {
     let mut parser = Parser {
-        tokens,
+        tokens: Vec::new(),
         position: 0,
+        text,
+        forms,
         known_properties,
         type_name,
         lambda_variable: None,
         advanced: None,
     };
+    parser.tokens = tokenize(text).map_err(|()| parser.invalid())?;
     let filter = parser.or()?;
     if parser.position != parser.tokens.len() {
-        return Err(invalid_clause());
+        return Err(parser.invalid());
     }
     Ok(ParsedFilter {
         filter,
         advanced_operator: parser.advanced,
     })
-}
-
-fn invalid_clause() -> GraphError {
-    GraphError::bad_request("Invalid filter clause")
-}
-
-fn unsupported() -> GraphError {
-    GraphError::unsupported_query("Unsupported Query.")
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -109,7 +129,7 @@ enum Token {
     Slash,
 }
 
-fn tokenize(text: &str) -> Result<Vec<Token>, GraphError> {
+fn tokenize(text: &str) -> Result<Vec<Token>, ()> {
     let chars: Vec<char> = text.chars().collect();
     let mut tokens = Vec::new();
     let mut i = 0;
@@ -142,7 +162,7 @@ fn tokenize(text: &str) -> Result<Vec<Token>, GraphError> {
                 i += 1;
                 loop {
                     match chars.get(i) {
-                        None => return Err(invalid_clause()),
+                        None => return Err(()),
                         Some('\'') if chars.get(i + 1) == Some(&'\'') => {
                             value.push('\'');
                             i += 2;
@@ -181,7 +201,7 @@ fn tokenize(text: &str) -> Result<Vec<Token>, GraphError> {
                 }
                 tokens.push(Token::Word(chars[start..i].iter().collect()));
             }
-            _ => return Err(invalid_clause()),
+            _ => return Err(()),
         }
     }
     Ok(tokens)
@@ -190,6 +210,8 @@ fn tokenize(text: &str) -> Result<Vec<Token>, GraphError> {
 struct Parser<'a> {
     tokens: Vec<Token>,
     position: usize,
+    text: &'a str,
+    forms: FilterForms,
     known_properties: &'a [String],
     type_name: &'a str,
     lambda_variable: Option<String>,
@@ -197,6 +219,15 @@ struct Parser<'a> {
 }
 
 impl Parser<'_> {
+    fn invalid(&self) -> ErrorReply {
+        self.forms.wording.invalid_filter(self.text)
+    }
+
+    /// A form the grammar knows but this collection does not support.
+    fn unsupported(&self) -> ErrorReply {
+        self.forms.wording.unsupported_filter(self.text)
+    }
+
     fn peek(&self) -> Option<&Token> {
         self.tokens.get(self.position)
     }
@@ -207,11 +238,11 @@ impl Parser<'_> {
         token
     }
 
-    fn expect(&mut self, expected: Token) -> Result<(), GraphError> {
+    fn expect(&mut self, expected: Token) -> Result<(), ErrorReply> {
         if self.next() == Some(expected) {
             Ok(())
         } else {
-            Err(invalid_clause())
+            Err(self.invalid())
         }
     }
 
@@ -223,36 +254,36 @@ impl Parser<'_> {
         self.advanced.get_or_insert(operator);
     }
 
-    fn or(&mut self) -> Result<Filter, GraphError> {
+    fn or(&mut self) -> Result<FilterExpr, ErrorReply> {
         let mut left = self.and()?;
         while self.peek_keyword("or") {
             self.position += 1;
             let right = self.and()?;
-            left = Filter::Or(Box::new(left), Box::new(right));
+            left = FilterExpr::Or(Box::new(left), Box::new(right));
         }
         Ok(left)
     }
 
-    fn and(&mut self) -> Result<Filter, GraphError> {
+    fn and(&mut self) -> Result<FilterExpr, ErrorReply> {
         let mut left = self.unary()?;
         while self.peek_keyword("and") {
             self.position += 1;
             let right = self.unary()?;
-            left = Filter::And(Box::new(left), Box::new(right));
+            left = FilterExpr::And(Box::new(left), Box::new(right));
         }
         Ok(left)
     }
 
-    fn unary(&mut self) -> Result<Filter, GraphError> {
-        if self.peek_keyword("not") {
+    fn unary(&mut self) -> Result<FilterExpr, ErrorReply> {
+        if self.forms.lists_and_negation && self.peek_keyword("not") {
             self.position += 1;
             self.mark_advanced("not");
-            return Ok(Filter::Not(Box::new(self.unary()?)));
+            return Ok(FilterExpr::Not(Box::new(self.unary()?)));
         }
         self.primary()
     }
 
-    fn primary(&mut self) -> Result<Filter, GraphError> {
+    fn primary(&mut self) -> Result<FilterExpr, ErrorReply> {
         match self.next() {
             Some(Token::Open) => {
                 let inner = self.or()?;
@@ -260,23 +291,27 @@ impl Parser<'_> {
                 Ok(inner)
             }
             Some(Token::Word(word)) if self.peek() == Some(&Token::Open) => self.function(&word),
-            Some(Token::Word(word)) if self.peek() == Some(&Token::Slash) => self.lambda(&word),
+            Some(Token::Word(word))
+                if self.forms.lists_and_negation && self.peek() == Some(&Token::Slash) =>
+            {
+                self.lambda(&word)
+            }
             Some(Token::Word(word)) => {
                 let operand = self.operand(&word)?;
                 self.comparison(operand)
             }
-            _ => Err(invalid_clause()),
+            _ => Err(self.invalid()),
         }
     }
 
-    fn operand(&self, name: &str) -> Result<Operand, GraphError> {
+    fn operand(&self, name: &str) -> Result<Operand, ErrorReply> {
         if self.lambda_variable.as_deref() == Some(name) {
             return Ok(Operand::Item);
         }
         if self.known_properties.iter().any(|known| known == name) {
             return Ok(Operand::Property(name.to_string()));
         }
-        Err(GraphError::new(
+        Err(ErrorReply::new(
             axum::http::StatusCode::BAD_REQUEST,
             "BadRequest",
             format!(
@@ -286,25 +321,32 @@ impl Parser<'_> {
         ))
     }
 
-    fn comparison(&mut self, operand: Operand) -> Result<Filter, GraphError> {
+    fn comparison(&mut self, operand: Operand) -> Result<FilterExpr, ErrorReply> {
         let Some(Token::Word(operator)) = self.next() else {
-            return Err(invalid_clause());
+            return Err(self.invalid());
         };
-        match operator.to_ascii_lowercase().as_str() {
-            "eq" => Ok(Filter::Equals {
+        let operator = operator.to_ascii_lowercase();
+        if let Operand::Property(name) = &operand
+            && matches!(operator.as_str(), "eq" | "ne")
+            && self.forms.no_equality_on.contains(&name.as_str())
+        {
+            return Err(self.forms.wording.cannot_compare());
+        }
+        match operator.as_str() {
+            "eq" => Ok(FilterExpr::Equals {
                 operand,
                 value: self.literal()?,
                 negated: false,
             }),
             "ne" => {
                 self.mark_advanced("ne");
-                Ok(Filter::Equals {
+                Ok(FilterExpr::Equals {
                     operand,
                     value: self.literal()?,
                     negated: true,
                 })
             }
-            "in" => {
+            "in" if self.forms.lists_and_negation => {
                 self.expect(Token::Open)?;
                 let mut values = vec![self.literal()?];
                 while self.peek() == Some(&Token::Comma) {
@@ -312,66 +354,78 @@ impl Parser<'_> {
                     values.push(self.literal()?);
                 }
                 self.expect(Token::Close)?;
-                Ok(Filter::In { operand, values })
+                Ok(FilterExpr::In { operand, values })
             }
-            "gt" | "ge" | "lt" | "le" => Err(unsupported()),
-            _ => Err(invalid_clause()),
+            "gt" | "ge" | "lt" | "le" => Err(self.unsupported()),
+            _ => Err(self.invalid()),
         }
     }
 
-    fn literal(&mut self) -> Result<Literal, GraphError> {
+    fn literal(&mut self) -> Result<Literal, ErrorReply> {
         match self.next() {
             Some(Token::Text(text)) => Ok(Literal::String(text)),
             Some(Token::Number(number)) => Ok(Literal::Number(number)),
             Some(Token::Word(word)) if word == "true" => Ok(Literal::Bool(true)),
             Some(Token::Word(word)) if word == "false" => Ok(Literal::Bool(false)),
             Some(Token::Word(word)) if word == "null" => Ok(Literal::Null),
-            _ => Err(invalid_clause()),
+            _ => Err(self.invalid()),
         }
     }
 
-    fn function(&mut self, name: &str) -> Result<Filter, GraphError> {
+    fn function(&mut self, name: &str) -> Result<FilterExpr, ErrorReply> {
+        let function = name.to_ascii_lowercase();
+        let known = match function.as_str() {
+            "startswith" | "endswith" => true,
+            "contains" => self.forms.contains,
+            _ => false,
+        };
+        if !known {
+            return Err(self.forms.wording.unsupported_function(name, self.text));
+        }
         self.expect(Token::Open)?;
         let Some(Token::Word(property)) = self.next() else {
-            return Err(invalid_clause());
+            return Err(self.invalid());
         };
         let operand = self.operand(&property)?;
         self.expect(Token::Comma)?;
         let Some(Token::Text(argument)) = self.next() else {
-            return Err(invalid_clause());
+            return Err(self.invalid());
         };
         self.expect(Token::Close)?;
-        match name.to_ascii_lowercase().as_str() {
-            "startswith" => Ok(Filter::StartsWith {
+        Ok(match function.as_str() {
+            "startswith" => FilterExpr::StartsWith {
                 operand,
                 prefix: argument,
-            }),
+            },
             "endswith" => {
                 self.mark_advanced("endsWith");
-                Ok(Filter::EndsWith {
+                FilterExpr::EndsWith {
                     operand,
                     suffix: argument,
-                })
+                }
             }
-            _ => Err(unsupported()),
-        }
+            _ => FilterExpr::Contains {
+                operand,
+                infix: argument,
+            },
+        })
     }
 
-    fn lambda(&mut self, property: &str) -> Result<Filter, GraphError> {
+    fn lambda(&mut self, property: &str) -> Result<FilterExpr, ErrorReply> {
         let Operand::Property(property) = self.operand(property)? else {
-            return Err(invalid_clause());
+            return Err(self.invalid());
         };
         self.expect(Token::Slash)?;
         let quantifier = match self.next() {
             Some(Token::Word(word)) => word.to_ascii_lowercase(),
-            _ => return Err(invalid_clause()),
+            _ => return Err(self.invalid()),
         };
         if quantifier != "any" {
-            return Err(unsupported());
+            return Err(self.unsupported());
         }
         self.expect(Token::Open)?;
         let Some(Token::Word(variable)) = self.next() else {
-            return Err(invalid_clause());
+            return Err(self.invalid());
         };
         self.expect(Token::Colon)?;
         let outer = self.lambda_variable.replace(variable);
@@ -379,7 +433,7 @@ impl Parser<'_> {
         self.lambda_variable = outer;
         let predicate = predicate?;
         self.expect(Token::Close)?;
-        Ok(Filter::Any {
+        Ok(FilterExpr::Any {
             property,
             predicate: Box::new(predicate),
         })
@@ -413,25 +467,31 @@ fn text_of(value: &Value) -> Option<String> {
     value.as_str().map(str::to_lowercase)
 }
 
-fn evaluate(filter: &Filter, object: &Map<String, Value>, item: Option<&Value>) -> bool {
+fn evaluate(filter: &FilterExpr, object: &Map<String, Value>, item: Option<&Value>) -> bool {
     match filter {
-        Filter::And(left, right) => evaluate(left, object, item) && evaluate(right, object, item),
-        Filter::Or(left, right) => evaluate(left, object, item) || evaluate(right, object, item),
-        Filter::Not(inner) => !evaluate(inner, object, item),
-        Filter::Equals {
+        FilterExpr::And(left, right) => {
+            evaluate(left, object, item) && evaluate(right, object, item)
+        }
+        FilterExpr::Or(left, right) => {
+            evaluate(left, object, item) || evaluate(right, object, item)
+        }
+        FilterExpr::Not(inner) => !evaluate(inner, object, item),
+        FilterExpr::Equals {
             operand,
             value,
             negated,
         } => equals(resolve(operand, object, item), value) != *negated,
-        Filter::In { operand, values } => {
+        FilterExpr::In { operand, values } => {
             let actual = resolve(operand, object, item);
             values.iter().any(|value| equals(actual, value))
         }
-        Filter::StartsWith { operand, prefix } => text_of(resolve(operand, object, item))
+        FilterExpr::StartsWith { operand, prefix } => text_of(resolve(operand, object, item))
             .is_some_and(|text| text.starts_with(&prefix.to_lowercase())),
-        Filter::EndsWith { operand, suffix } => text_of(resolve(operand, object, item))
+        FilterExpr::EndsWith { operand, suffix } => text_of(resolve(operand, object, item))
             .is_some_and(|text| text.ends_with(&suffix.to_lowercase())),
-        Filter::Any {
+        FilterExpr::Contains { operand, infix } => text_of(resolve(operand, object, item))
+            .is_some_and(|text| text.contains(&infix.to_lowercase())),
+        FilterExpr::Any {
             property,
             predicate,
         } => match object.get(property) {
@@ -446,6 +506,7 @@ fn evaluate(filter: &Filter, object: &Map<String, Value>, item: Option<&Value>) 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::emulator::query::ENTRA_DIRECTORY;
     use serde_json::json;
 
     fn known() -> Vec<String> {
@@ -471,9 +532,14 @@ mod tests {
     }
 
     fn check(text: &str) -> bool {
-        parse(text, &known(), "microsoft.graph.group")
-            .unwrap()
-            .matches(&group())
+        parse(
+            text,
+            ENTRA_DIRECTORY.filter,
+            &known(),
+            "microsoft.graph.group",
+        )
+        .unwrap()
+        .matches(&group())
     }
 
     #[test]
@@ -493,23 +559,33 @@ mod tests {
 
     #[test]
     fn advanced_operators_are_flagged() {
-        let parsed = parse("displayName ne 'x'", &known(), "g").unwrap();
+        let parsed = parse("displayName ne 'x'", ENTRA_DIRECTORY.filter, &known(), "g").unwrap();
         assert_eq!(parsed.advanced_operator, Some("ne"));
         assert!(parsed.matches(&group()));
         assert_eq!(
-            parse("not(displayName eq 'x')", &known(), "g")
-                .unwrap()
-                .advanced_operator,
+            parse(
+                "not(displayName eq 'x')",
+                ENTRA_DIRECTORY.filter,
+                &known(),
+                "g"
+            )
+            .unwrap()
+            .advanced_operator,
             Some("not")
         );
         assert_eq!(
-            parse("endsWith(displayName,'ices')", &known(), "g")
-                .unwrap()
-                .advanced_operator,
+            parse(
+                "endsWith(displayName,'ices')",
+                ENTRA_DIRECTORY.filter,
+                &known(),
+                "g"
+            )
+            .unwrap()
+            .advanced_operator,
             Some("endsWith")
         );
         assert_eq!(
-            parse("displayName eq 'x'", &known(), "g")
+            parse("displayName eq 'x'", ENTRA_DIRECTORY.filter, &known(), "g")
                 .unwrap()
                 .advanced_operator,
             None
@@ -518,32 +594,101 @@ mod tests {
 
     #[test]
     fn errors_name_the_problem() {
-        let error = parse("displayname eq 'x'", &known(), "microsoft.graph.group").unwrap_err();
+        let error = parse(
+            "displayname eq 'x'",
+            ENTRA_DIRECTORY.filter,
+            &known(),
+            "microsoft.graph.group",
+        )
+        .unwrap_err();
         assert_eq!(
             error.message,
             "Could not find a property named 'displayname' on type 'microsoft.graph.group'."
         );
         assert_eq!(
-            parse("contains(displayName,'x')", &known(), "g")
-                .unwrap_err()
-                .code,
+            parse(
+                "contains(displayName,'x')",
+                ENTRA_DIRECTORY.filter,
+                &known(),
+                "g"
+            )
+            .unwrap_err()
+            .code,
             "Request_UnsupportedQuery"
         );
         assert_eq!(
-            parse("displayName eq", &known(), "g").unwrap_err().message,
-            "Invalid filter clause"
-        );
-        assert_eq!(
-            parse("displayName eq 'x' junk", &known(), "g")
+            parse("displayName eq", ENTRA_DIRECTORY.filter, &known(), "g")
                 .unwrap_err()
                 .message,
             "Invalid filter clause"
         );
         assert_eq!(
-            parse("displayName eq 'unterminated", &known(), "g")
-                .unwrap_err()
-                .message,
+            parse(
+                "displayName eq 'x' junk",
+                ENTRA_DIRECTORY.filter,
+                &known(),
+                "g"
+            )
+            .unwrap_err()
+            .message,
             "Invalid filter clause"
         );
+        assert_eq!(
+            parse(
+                "displayName eq 'unterminated",
+                ENTRA_DIRECTORY.filter,
+                &known(),
+                "g"
+            )
+            .unwrap_err()
+            .message,
+            "Invalid filter clause"
+        );
+    }
+
+    /// The Autopilot collections' forms (Intune): `contains`, no lists or negation, no `eq` on serial numbers.
+    fn autopilot(text: &str) -> Result<ParsedFilter, ErrorReply> {
+        let known: Vec<String> = ["id", "serialNumber", "groupTag", "enrollmentState"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        parse(
+            text,
+            crate::emulator::query::INTUNE_AUTOPILOT.filter,
+            &known,
+            "microsoft.graph.windowsAutopilotDeviceIdentity",
+        )
+    }
+
+    #[test]
+    fn autopilot_forms_match_case_insensitively_and_refuse_what_intune_refuses() {
+        let pc = json!({"id": "1", "serialNumber": "ABC-123", "groupTag": "Sales"})
+            .as_object()
+            .unwrap()
+            .clone();
+        let matches = |text: &str| autopilot(text).unwrap().matches(&pc);
+        assert!(matches("contains(serialNumber,'c-1')"));
+        assert!(matches("contains(serialNumber, 'abc')"));
+        assert!(!matches("contains(serialNumber,'xyz')"));
+        assert!(matches(
+            "startswith(serialNumber,'ABC') and groupTag eq 'sales'"
+        ));
+        assert!(matches(
+            "groupTag eq 'HR' or (groupTag ne 'HR' and endswith(serialNumber,'23'))"
+        ));
+        let refused = autopilot("serialNumber eq 'ABC-123'").unwrap_err();
+        assert_eq!(refused.message, "An error has occurred");
+        let error = autopilot("colour eq 'red'").unwrap_err();
+        assert!(error.message.contains("'colour'"), "{}", error.message);
+        for bad in [
+            "groupTag eq",
+            "contains(serialNumber,'x'",
+            "substringof('x',serialNumber)",
+            "groupTag eq 'unterminated",
+            "groupTag in ('a')",
+            "not(groupTag eq 'a')",
+        ] {
+            assert_eq!(autopilot(bad).unwrap_err().code, "BadRequest", "{bad}");
+        }
     }
 }

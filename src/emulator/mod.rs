@@ -5,11 +5,12 @@
 //!
 //! Layout: [`config`] (flags), `server` (the request pipeline), `routes` (Graph's URL space, one module per
 //! collection), `store` (per-tenant state, one module per collection), plus one module per cross-cutting concern
-//! (`auth`, `odata`, `query`, `filter`, `faults`, `throttle`, `persist`, `stats`, `admin`). It knows nothing of the
+//! (`clock`, `auth`, `odata`, `query`, `filter`, `faults`, `throttle`, `persist`, `stats`, `admin`). It knows nothing of the
 //! provider or the Graph client; it shares only `crate::rules` with them.
 
 mod admin;
 pub mod auth;
+pub mod clock;
 pub mod config;
 mod faults;
 mod filter;

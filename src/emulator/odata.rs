@@ -1,12 +1,12 @@
 //! The shape of Graph's answers: the OData error envelope, the headers every response carries, and the JSON
-//! annotations (`@odata.context`). Handlers return a [`Reply`] or a [`GraphError`]; [`finish`] turns either into an
+//! annotations (`@odata.context`). Handlers return a [`Reply`] or an [`ErrorReply`]; [`finish`] turns either into an
 //! HTTP response with the request ids Graph always sends, so no handler can forget them.
 
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use serde_json::{Value, json};
-use time::OffsetDateTime;
-use time::macros::format_description;
+
+use super::clock::Now;
 
 /// Graph's JSON content type, parameters and all, as real responses carry it.
 pub const JSON_CONTENT_TYPE: &str = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
@@ -37,8 +37,8 @@ impl ApiVersion {
 }
 
 /// The message Entra uses for any by-id miss, including objects that exist but have not replicated yet.
-pub fn resource_not_found(id: &str) -> GraphError {
-    GraphError::new(
+pub fn resource_not_found(id: &str) -> ErrorReply {
+    ErrorReply::new(
         StatusCode::NOT_FOUND,
         "Request_ResourceNotFound",
         format!(
@@ -47,9 +47,10 @@ pub fn resource_not_found(id: &str) -> GraphError {
     )
 }
 
-/// An error as Graph reports it: status, code, message; rendered in the OData envelope.
+/// An error answer as Graph sends it (status, code, message), rendered in the OData envelope: the failing
+/// counterpart of [`Reply`]. Not the provider's `graph::error::ErrorReply`, which is what a client makes of one.
 #[derive(Debug, Clone, PartialEq)]
-pub struct GraphError {
+pub struct ErrorReply {
     pub status: StatusCode,
     pub code: String,
     pub message: String,
@@ -59,9 +60,9 @@ pub struct GraphError {
     pub challenge: bool,
 }
 
-impl GraphError {
+impl ErrorReply {
     pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
-        GraphError {
+        ErrorReply {
             status,
             code: code.to_string(),
             message: message.into(),
@@ -72,19 +73,19 @@ impl GraphError {
 
     /// Entra's generic 400 for invalid input.
     pub fn bad_request(message: impl Into<String>) -> Self {
-        GraphError::new(StatusCode::BAD_REQUEST, "Request_BadRequest", message)
+        ErrorReply::new(StatusCode::BAD_REQUEST, "Request_BadRequest", message)
     }
 
     /// Entra's 400 for query forms it does not support (or supports only as advanced queries).
     pub fn unsupported_query(message: impl Into<String>) -> Self {
-        GraphError::new(StatusCode::BAD_REQUEST, "Request_UnsupportedQuery", message)
+        ErrorReply::new(StatusCode::BAD_REQUEST, "Request_UnsupportedQuery", message)
     }
 
     /// The gateway's 401 for a missing, unknown or expired bearer token.
     pub fn invalid_token(message: impl Into<String>) -> Self {
-        GraphError {
+        ErrorReply {
             challenge: true,
-            ..GraphError::new(
+            ..ErrorReply::new(
                 StatusCode::UNAUTHORIZED,
                 "InvalidAuthenticationToken",
                 message,
@@ -137,16 +138,17 @@ impl Reply {
     }
 }
 
-/// The ids a response is labelled with: Graph's own `request-id` and the caller's `client-request-id` echoed back
-/// (or, like Graph, a generated one when the caller sent none).
+/// What a response is labelled with: Graph's own `request-id`, the caller's `client-request-id` echoed back (or, like
+/// Graph, a generated one when the caller sent none), and when the request arrived (an error's `innerError.date`).
 #[derive(Debug, Clone)]
 pub struct RequestIds {
     pub request_id: String,
     pub client_request_id: String,
+    pub received: Now,
 }
 
 /// Builds the HTTP response for a Graph request (not the token endpoint, which speaks Entra's own error format).
-pub fn finish(result: Result<Reply, GraphError>, ids: &RequestIds) -> Response {
+pub fn finish(result: Result<Reply, ErrorReply>, ids: &RequestIds) -> Response {
     let (status, body, extra_headers, content_type) = match result {
         Ok(Reply::Json {
             status,
@@ -212,44 +214,18 @@ pub fn add_request_ids(headers: &mut HeaderMap, ids: &RequestIds) {
 }
 
 /// The OData error envelope with `innerError{date, request-id, client-request-id}`.
-pub fn error_body(error: &GraphError, ids: &RequestIds) -> Value {
+pub fn error_body(error: &ErrorReply, ids: &RequestIds) -> Value {
     json!({
         "error": {
             "code": error.code,
             "message": error.message,
             "innerError": {
-                "date": inner_error_date(OffsetDateTime::now_utc()),
+                "date": ids.received.inner_error_date(),
                 "request-id": ids.request_id,
                 "client-request-id": ids.client_request_id,
             }
         }
     })
-}
-
-/// Graph's timestamp form for directory properties: UTC, whole seconds, `Z`.
-pub fn timestamp(at: OffsetDateTime) -> String {
-    at.format(format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
-    ))
-    .unwrap_or_default()
-}
-
-/// `innerError.date` is UTC without an offset.
-fn inner_error_date(at: OffsetDateTime) -> String {
-    at.format(format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second]"
-    ))
-    .unwrap_or_default()
-}
-
-/// The current time in Graph's timestamp form.
-pub fn now() -> String {
-    timestamp(OffsetDateTime::now_utc())
-}
-
-/// Parses a timestamp written by [`timestamp`].
-pub fn parse_timestamp(text: &str) -> Option<OffsetDateTime> {
-    OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()
 }
 
 /// Intune's internal service path for enrollment objects, as its URLs and routing errors name it.
@@ -264,7 +240,7 @@ pub fn intune_error(
     text: &str,
     path: &str,
     activity_id: &str,
-) -> GraphError {
+) -> ErrorReply {
     let full = format!(
         "{text} - Operation ID (for customer support): 00000000-0000-0000-0000-000000000000 - Activity ID: \
          {activity_id} - Url: https://fef.msub06.manage.microsoft.com{INTUNE_SERVICE_PATH}{path}\
@@ -291,18 +267,5 @@ pub fn intune_error(
     ]
     .map(field)
     .join(",\r\n");
-    GraphError::new(status, code, format!("{{\r\n{body}\r\n}}"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn timestamps_round_trip_in_graph_form() {
-        let at = OffsetDateTime::from_unix_timestamp(1_739_441_825).unwrap();
-        assert_eq!(timestamp(at), "2025-02-13T10:17:05Z");
-        assert_eq!(inner_error_date(at), "2025-02-13T10:17:05");
-        assert_eq!(parse_timestamp("2025-02-13T10:17:05Z"), Some(at));
-    }
+    ErrorReply::new(status, code, format!("{{\r\n{body}\r\n}}"))
 }

@@ -1,18 +1,139 @@
-//! OData query options on collections and entities: `$top` (1..999, default 100), opaque `$skiptoken` cursors in
-//! absolute `@odata.nextLink`s, `$select`, `$filter`, `$orderby`, `$count` and `$search`, with Entra's rules on which
-//! of them need `ConsistencyLevel: eventual`.
+//! The one query engine for every collection: `$top`, opaque `$skiptoken` cursors in absolute `@odata.nextLink`s,
+//! `$select`, `$filter`, `$orderby`, `$count` and `$search`. What a collection supports, its page size and how its
+//! service words a refusal are its [`QueryRules`]: Entra's directory collections ([`ENTRA_DIRECTORY`]: advanced
+//! queries need `ConsistencyLevel: eventual`), Intune's enrollment and profile collections ([`INTUNE_CONFIGURATION`]:
+//! the header is ignored) and Intune's Autopilot collections ([`INTUNE_AUTOPILOT`]: larger `$top`, `contains`, no
+//! `eq` on serial numbers).
 
+use axum::http::StatusCode;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value, json};
 
-use super::filter::{self, ParsedFilter};
-use super::odata::{ApiVersion, GraphError};
+use super::filter::{self, FilterForms, ParsedFilter};
+use super::odata::{ApiVersion, ErrorReply};
 use super::store::Rendered;
 use super::urlencoding;
 
-pub const DEFAULT_PAGE_SIZE: usize = 100;
-pub const MAX_PAGE_SIZE: usize = 999;
+/// How a service words the refusals the query engine gives. Entra's directory front end and the Intune front end
+/// for Autopilot collections answer the same mistakes with different codes and messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wording {
+    Entra,
+    Intune,
+}
+
+impl Wording {
+    fn bad_request(self, message: impl Into<String>) -> ErrorReply {
+        match self {
+            Wording::Entra => ErrorReply::bad_request(message),
+            Wording::Intune => ErrorReply::new(StatusCode::BAD_REQUEST, "BadRequest", message),
+        }
+    }
+
+    fn invalid_top(self, text: &str, max: usize) -> ErrorReply {
+        match self {
+            Wording::Entra => ErrorReply::bad_request(format!(
+                "Invalid page size specified: '{text}'. Must be between 1 and {max} inclusive."
+            )),
+            Wording::Intune => self.bad_request(format!(
+                "Invalid $top value '{text}': it must be between 1 and {max}."
+            )),
+        }
+    }
+
+    fn expired_cursor(self) -> ErrorReply {
+        match self {
+            Wording::Entra => ErrorReply::bad_request(
+                "The specified page token value has expired and can no longer be included in your request.",
+            )
+            .with_code("Directory_ExpiredPageToken"),
+            Wording::Intune => self.bad_request("The $skiptoken is not valid."),
+        }
+    }
+
+    pub fn invalid_filter(self, text: &str) -> ErrorReply {
+        match self {
+            Wording::Entra => ErrorReply::bad_request("Invalid filter clause"),
+            Wording::Intune => self.bad_request(format!("Invalid filter clause: '{text}'.")),
+        }
+    }
+
+    /// A filter form the grammar knows (`gt`, `all`, ...) that the collection does not support.
+    pub fn unsupported_filter(self, text: &str) -> ErrorReply {
+        match self {
+            Wording::Entra => ErrorReply::unsupported_query("Unsupported Query."),
+            Wording::Intune => self.invalid_filter(text),
+        }
+    }
+
+    pub fn unsupported_function(self, name: &str, text: &str) -> ErrorReply {
+        match self {
+            Wording::Entra => self.unsupported_filter(text),
+            Wording::Intune => self.bad_request(format!(
+                "The function '{name}' is not supported in $filter on this collection."
+            )),
+        }
+    }
+
+    /// `eq`/`ne` on a property the service cannot compare: Intune's bare "An error has occurred" for
+    /// `serialNumber eq '...'` on Autopilot devices (only `contains` works there).
+    pub fn cannot_compare(self) -> ErrorReply {
+        self.bad_request("An error has occurred")
+    }
+}
+
+/// What one collection's list requests support.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueryRules {
+    /// Items per page when no `$top` is given.
+    pub page_size: usize,
+    /// The largest `$top` accepted.
+    pub max_top: usize,
+    /// Entra's advanced queries: `$count`, `$search`, `ne`/`not`/`endsWith` and `$orderby` with `$filter` need
+    /// `ConsistencyLevel: eventual`. Intune ignores the header, so all of them just work there.
+    pub advanced_queries_need_eventual: bool,
+    pub filter: FilterForms,
+}
+
+impl QueryRules {
+    fn wording(&self) -> Wording {
+        self.filter.wording
+    }
+}
+
+/// `/groups`, `/devices`, member lists, `deletedItems`.
+pub const ENTRA_DIRECTORY: QueryRules = QueryRules {
+    page_size: 100,
+    max_top: 999,
+    advanced_queries_need_eventual: true,
+    filter: FilterForms {
+        lists_and_negation: true,
+        contains: false,
+        no_equality_on: &[],
+        wording: Wording::Entra,
+    },
+};
+
+/// `deviceEnrollmentConfigurations` and `windowsAutopilotDeploymentProfiles` (and their assignments): the OData
+/// layer in front of Intune, worded as Entra's.
+pub const INTUNE_CONFIGURATION: QueryRules = QueryRules {
+    advanced_queries_need_eventual: false,
+    ..ENTRA_DIRECTORY
+};
+
+/// `importedWindowsAutopilotDeviceIdentities` and `windowsAutopilotDeviceIdentities`.
+pub const INTUNE_AUTOPILOT: QueryRules = QueryRules {
+    page_size: 100,
+    max_top: 1000,
+    advanced_queries_need_eventual: false,
+    filter: FilterForms {
+        lists_and_negation: false,
+        contains: true,
+        no_equality_on: &["serialNumber"],
+        wording: Wording::Intune,
+    },
+};
 
 /// Options Graph accepts with or without the `$` prefix.
 const SYSTEM_OPTIONS: &[&str] = &[
@@ -68,19 +189,19 @@ impl QueryContext<'_> {
     }
 
     /// Refuses system options that the route does not support (Graph answers 400 rather than ignoring them).
-    pub fn reject_options_except(&self, allowed: &[&str]) -> Result<(), GraphError> {
+    pub fn reject_options_except(&self, allowed: &[&str]) -> Result<(), ErrorReply> {
         for (key, _) in self.params {
             let bare = key.strip_prefix('$').unwrap_or(key);
             let is_system = key.starts_with('$') || SYSTEM_OPTIONS.contains(&bare);
             if is_system && !allowed.contains(&bare) {
                 if !SYSTEM_OPTIONS.contains(&bare) {
-                    return Err(GraphError::new(
+                    return Err(ErrorReply::new(
                         axum::http::StatusCode::BAD_REQUEST,
                         "BadRequest",
                         format!("The query parameter '{key}' is not supported."),
                     ));
                 }
-                return Err(GraphError::bad_request(format!(
+                return Err(ErrorReply::bad_request(format!(
                     "The query option '${bare}' is not supported on this request."
                 )));
             }
@@ -100,6 +221,7 @@ pub struct Collection {
     pub properties: Vec<String>,
     /// Whether `$filter` is supported at all (member lists need advanced queries for it).
     pub filterable: bool,
+    pub rules: QueryRules,
 }
 
 impl Collection {
@@ -116,7 +238,13 @@ impl Collection {
             context: context.into(),
             properties,
             filterable: true,
+            rules: ENTRA_DIRECTORY,
         }
+    }
+
+    /// The same collection, served under other rules.
+    pub fn with_rules(self, rules: QueryRules) -> Self {
+        Collection { rules, ..self }
     }
 }
 
@@ -141,7 +269,7 @@ pub fn select(rendered: &Rendered, selection: Option<&[String]>) -> Map<String, 
 pub fn parse_select(
     ctx: &QueryContext,
     collection: &Collection,
-) -> Result<Option<Vec<String>>, GraphError> {
+) -> Result<Option<Vec<String>>, ErrorReply> {
     let Some(text) = ctx.option("select") else {
         return Ok(None);
     };
@@ -158,8 +286,8 @@ pub fn parse_select(
     Ok(Some(names))
 }
 
-pub fn unknown_property(name: &str, type_name: &str) -> GraphError {
-    GraphError::new(
+pub fn unknown_property(name: &str, type_name: &str) -> ErrorReply {
+    ErrorReply::new(
         axum::http::StatusCode::BAD_REQUEST,
         "BadRequest",
         format!("Could not find a property named '{name}' on type '{type_name}'."),
@@ -172,7 +300,7 @@ pub fn entity(
     collection: &Collection,
     rendered: &Rendered,
     odata_type: Option<&str>,
-) -> Result<Value, GraphError> {
+) -> Result<Value, ErrorReply> {
     let selection = parse_select(ctx, collection)?;
     let fragment = match &selection {
         Some(names) => format!("{}({})/$entity", collection.context, names.join(",")),
@@ -218,13 +346,8 @@ fn encode_cursor(key: &(String, String)) -> String {
     URL_SAFE_NO_PAD.encode(json!([key.0, key.1]).to_string())
 }
 
-fn decode_cursor(token: &str) -> Result<(String, String), GraphError> {
-    let expired = || {
-        GraphError::bad_request(
-            "The specified page token value has expired and can no longer be included in your request.",
-        )
-        .with_code("Directory_ExpiredPageToken")
-    };
+fn decode_cursor(token: &str, wording: Wording) -> Result<(String, String), ErrorReply> {
+    let expired = || wording.expired_cursor();
     let bytes = URL_SAFE_NO_PAD
         .decode(token.trim())
         .map_err(|_| expired())?;
@@ -295,8 +418,8 @@ fn split_search(search: &str) -> Vec<String> {
 }
 
 /// The `Request_UnsupportedQuery` Entra gives for an advanced query without the header.
-fn needs_eventual(operator: &str) -> GraphError {
-    GraphError::unsupported_query(format!(
+fn needs_eventual(operator: &str) -> ErrorReply {
+    ErrorReply::unsupported_query(format!(
         "Operator '{operator}' is not supported because the 'ConsistencyLevel:eventual' header is missing. Refer to https://aka.ms/graph-docs/advanced-queries for more information"
     ))
 }
@@ -314,36 +437,42 @@ pub struct ListQuery {
 }
 
 impl ListQuery {
-    pub fn parse(ctx: &QueryContext, collection: &Collection) -> Result<Self, GraphError> {
+    pub fn parse(ctx: &QueryContext, collection: &Collection) -> Result<Self, ErrorReply> {
+        let rules = &collection.rules;
+        let wording = rules.wording();
+        // Whether Entra's advanced-query rules hold back this request: only where they apply and the header is absent.
+        let held_back = rules.advanced_queries_need_eventual && !ctx.eventual;
         if ctx.option("skip").is_some() {
-            return Err(GraphError::bad_request(
-                "'$skip' is not supported by the service.",
-            ));
+            return Err(wording.bad_request("'$skip' is not supported by the service."));
         }
         let top = match ctx.option("top") {
-            None => DEFAULT_PAGE_SIZE,
+            None => rules.page_size,
             Some(text) => match text.trim().parse::<usize>() {
-                Ok(top) if (1..=MAX_PAGE_SIZE).contains(&top) => top,
-                _ => {
-                    return Err(GraphError::bad_request(format!(
-                        "Invalid page size specified: '{text}'. Must be between 1 and {MAX_PAGE_SIZE} inclusive."
-                    )));
-                }
+                Ok(top) if (1..=rules.max_top).contains(&top) => top,
+                _ => return Err(wording.invalid_top(text, rules.max_top)),
             },
         };
-        let cursor = ctx.option("skiptoken").map(decode_cursor).transpose()?;
+        let cursor = ctx
+            .option("skiptoken")
+            .map(|token| decode_cursor(token, wording))
+            .transpose()?;
         let selection = parse_select(ctx, collection)?;
         let filter = match ctx.option("filter").filter(|text| !text.trim().is_empty()) {
             None => None,
             Some(_) if !collection.filterable && !ctx.eventual => {
-                return Err(GraphError::unsupported_query(
+                return Err(ErrorReply::unsupported_query(
                     "Filtering this collection requires the 'ConsistencyLevel:eventual' header.",
                 ));
             }
             Some(text) => {
-                let parsed = filter::parse(text, &collection.properties, collection.type_name)?;
+                let parsed = filter::parse(
+                    text,
+                    rules.filter,
+                    &collection.properties,
+                    collection.type_name,
+                )?;
                 if let Some(operator) = parsed.advanced_operator
-                    && !ctx.eventual
+                    && held_back
                 {
                     return Err(needs_eventual(operator));
                 }
@@ -353,8 +482,8 @@ impl ListQuery {
         let count = match ctx.option("count") {
             None => false,
             Some(value) if value.eq_ignore_ascii_case("true") => {
-                if !ctx.eventual {
-                    return Err(GraphError::bad_request(
+                if held_back {
+                    return Err(ErrorReply::bad_request(
                         "$count is not currently supported.",
                     ));
                 }
@@ -362,9 +491,7 @@ impl ListQuery {
             }
             Some(value) if value.eq_ignore_ascii_case("false") => false,
             Some(value) => {
-                return Err(GraphError::bad_request(format!(
-                    "Invalid value '{value}' for $count."
-                )));
+                return Err(wording.bad_request(format!("Invalid value '{value}' for $count.")));
             }
         };
         let order = match ctx
@@ -382,13 +509,13 @@ impl ListQuery {
                     None | Some("asc") => false,
                     Some("desc") => true,
                     Some(_) => {
-                        return Err(GraphError::unsupported_query(
+                        return Err(ErrorReply::unsupported_query(
                             "Sorting not supported for current query.",
                         ));
                     }
                 };
-                if !sortable || (filter.is_some() && !ctx.eventual) {
-                    return Err(GraphError::unsupported_query(
+                if !sortable || (filter.is_some() && held_back) {
+                    return Err(ErrorReply::unsupported_query(
                         "Sorting not supported for current query.",
                     ));
                 }
@@ -397,8 +524,8 @@ impl ListQuery {
         };
         let search = match ctx.option("search") {
             None => None,
-            Some(_) if !ctx.eventual => {
-                return Err(GraphError::unsupported_query(
+            Some(_) if held_back => {
+                return Err(ErrorReply::unsupported_query(
                     "Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'",
                 ));
             }
@@ -425,16 +552,7 @@ impl ListQuery {
     ) -> Value {
         let mut matched: Vec<((String, String), Rendered)> = items
             .into_iter()
-            .filter(|item| {
-                self.filter
-                    .as_ref()
-                    .is_none_or(|filter| filter.matches(&item.default))
-            })
-            .filter(|item| {
-                self.search
-                    .as_deref()
-                    .is_none_or(|search| search_matches(search, &item.default))
-            })
+            .filter(|item| self.matches(item))
             .map(|item| (sort_key(&self.order, &item.default), item))
             .collect();
         matched.sort_by(|a, b| a.0.cmp(&b.0));
@@ -487,19 +605,18 @@ impl ListQuery {
 
     /// How many objects match (for `/$count`).
     pub fn count_matching(&self, items: &[Rendered]) -> usize {
-        items
-            .iter()
-            .filter(|item| {
-                self.filter
-                    .as_ref()
-                    .is_none_or(|filter| filter.matches(&item.default))
-            })
-            .filter(|item| {
-                self.search
-                    .as_deref()
-                    .is_none_or(|search| search_matches(search, &item.default))
-            })
-            .count()
+        items.iter().filter(|item| self.matches(item)).count()
+    }
+
+    /// Whether `item` passes the request's `$filter` and `$search`.
+    fn matches(&self, item: &Rendered) -> bool {
+        self.filter
+            .as_ref()
+            .is_none_or(|filter| filter.matches(&item.default))
+            && self
+                .search
+                .as_deref()
+                .is_none_or(|search| search_matches(search, &item.default))
     }
 }
 
@@ -528,9 +645,14 @@ mod tests {
     #[test]
     fn cursors_round_trip_and_garbage_expires() {
         let key = ("name".to_string(), "id-1".to_string());
-        assert_eq!(decode_cursor(&encode_cursor(&key)).unwrap(), key);
-        let error = decode_cursor("garbage!").unwrap_err();
+        assert_eq!(
+            decode_cursor(&encode_cursor(&key), Wording::Entra).unwrap(),
+            key
+        );
+        let error = decode_cursor("garbage!", Wording::Entra).unwrap_err();
         assert_eq!(error.code, "Directory_ExpiredPageToken");
+        let error = decode_cursor("garbage!", Wording::Intune).unwrap_err();
+        assert_eq!(error.message, "The $skiptoken is not valid.");
     }
 
     #[test]

@@ -6,30 +6,29 @@ use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::Mutex;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
-use time::OffsetDateTime;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use super::admin;
 use super::auth::{self, IssuedToken};
+use super::clock::{Clock, Now, Pacing};
 use super::config::Config;
 use super::faults;
-use super::odata::{self, ApiVersion, GraphError, RequestIds};
+use super::odata::{self, ApiVersion, ErrorReply, RequestIds};
 use super::persist::StateFile;
 use super::prng::Random;
 use super::query::QueryContext;
 use super::routes::{self, Miss, RequestContext};
 use super::stats::Stats;
 use super::store::Store;
-use super::store::autopilot_devices::wall_clock_ms;
 use super::throttle::{Service, Throttle};
 use super::urlencoding;
 
@@ -39,6 +38,10 @@ const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 /// The shared state of one running emulator.
 pub struct Emulator {
     pub config: Config,
+    /// The one clock every request is stamped from; tests advance it.
+    pub clock: Arc<Clock>,
+    /// The delays from the command line, handed to each request rather than copied into the store.
+    pub pacing: Pacing,
     pub random: Random,
     pub store: Mutex<Store>,
     /// Bumped on every change to the store, so the state file never goes back in time.
@@ -58,15 +61,18 @@ pub fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 impl Emulator {
     fn new(config: Config) -> io::Result<Self> {
-        let lag = Duration::from_millis(config.consistency_lag_ms);
         let state_file = config.state_file.clone().map(StateFile::new);
         let mut store = match &state_file {
             Some(file) => file.load()?.unwrap_or_default(),
             None => Store::default(),
         };
-        store.consistency_lag = lag;
-        store.import_delay = Duration::from_millis(config.import_delay_ms);
+        store.after_load();
         Ok(Emulator {
+            clock: Arc::new(Clock::default()),
+            pacing: Pacing {
+                lag: Duration::from_millis(config.consistency_lag_ms),
+                import_delay: Duration::from_millis(config.import_delay_ms),
+            },
             random: Random::new(config.seed),
             store: Mutex::new(store),
             generation: Mutex::new(0),
@@ -104,6 +110,7 @@ impl Emulator {
 /// An emulator serving in the background (for in-process tests).
 pub struct RunningEmulator {
     address: SocketAddr,
+    clock: Arc<Clock>,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<io::Result<()>>>,
 }
@@ -116,6 +123,11 @@ impl RunningEmulator {
 
     pub fn local_addr(&self) -> SocketAddr {
         self.address
+    }
+
+    /// The emulator's clock, for in-process tests that move time forward instead of sleeping.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     /// Stops accepting connections, lets requests in flight finish, and waits for the server to end.
@@ -143,6 +155,7 @@ pub async fn start(config: Config) -> io::Result<RunningEmulator> {
     let emulator = Arc::new(Emulator::new(config)?);
     let listener = TcpListener::bind(emulator.config.listen).await?;
     let address = listener.local_addr()?;
+    let clock = emulator.clock.clone();
     let router = Router::new().fallback(handle).with_state(emulator);
     let (sender, receiver) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
@@ -154,6 +167,7 @@ pub async fn start(config: Config) -> io::Result<RunningEmulator> {
     });
     Ok(RunningEmulator {
         address,
+        clock,
         shutdown: Some(sender),
         task: Some(task),
     })
@@ -190,22 +204,17 @@ async fn wait_for_signal() -> io::Result<()> {
     }
 }
 
-fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
-
 /// The one handler: everything goes through here.
 async fn handle(State(emulator): State<Arc<Emulator>>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
+    // Stamped once: everything this request does happens at this instant.
+    let now = emulator.clock.now();
     let method = parts.method.clone();
     let path = parts.uri.path().to_string();
     let query = parts.uri.query().unwrap_or("").to_string();
     if path == "/_emulator" || path.starts_with("/_emulator/") {
         let body = to_bytes(body, MAX_BODY_BYTES).await.unwrap_or_default();
-        let response = admin::handle(&emulator, &method, &path, &query, &body).await;
+        let response = admin::handle(&emulator, now, &method, &path, &query, &body).await;
         eprintln!("{method} {path} {} -", response.status().as_u16());
         return response;
     }
@@ -218,6 +227,7 @@ async fn handle(State(emulator): State<Arc<Emulator>>, request: Request) -> Resp
             .filter(|v| !v.is_empty())
             .map(str::to_string)
             .unwrap_or_else(|| emulator.random.guid()),
+        received: now,
     };
     let segments: Vec<String> = path
         .split('/')
@@ -233,7 +243,7 @@ async fn handle(State(emulator): State<Arc<Emulator>>, request: Request) -> Resp
     let body = match to_bytes(body, MAX_BODY_BYTES).await {
         Ok(bytes) => bytes,
         Err(_) => {
-            let error = GraphError::new(
+            let error = ErrorReply::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "Request_EntityTooLarge",
                 "The request body is too large.",
@@ -296,11 +306,8 @@ async fn token(
     body: &[u8],
     ids: &RequestIds,
 ) -> Response {
-    let timestamp = OffsetDateTime::now_utc()
-        .format(time::macros::format_description!(
-            "[year]-[month]-[day] [hour]:[minute]:[second]Z"
-        ))
-        .unwrap_or_default();
+    let now = ids.received;
+    let timestamp = now.entra_timestamp();
     let outcome = if *method != Method::POST {
         Err(auth::TokenError {
             status: StatusCode::BAD_REQUEST,
@@ -315,14 +322,14 @@ async fn token(
             &form,
             &emulator.config.client_secret,
             &emulator.random,
-            unix_now(),
+            now.unix_seconds(),
         )
     };
     let (status, json, snapshot) = match outcome {
         Ok((token, issued)) => {
             let snapshot = {
                 let mut store = lock(&emulator.store);
-                let now = unix_now();
+                let now = now.unix_seconds();
                 store
                     .tokens
                     .retain(|_, known: &mut IssuedToken| known.expires_at > now);
@@ -388,7 +395,8 @@ async fn graph(
     };
     lock(&emulator.stats).count(&route_key);
 
-    let token = match authenticate(emulator, request.headers) {
+    let now = ids.received;
+    let token = match authenticate(emulator, request.headers, now) {
         Ok(token) => token,
         Err(error) => return odata::finish(Err(error), ids),
     };
@@ -402,11 +410,11 @@ async fn graph(
             &token.tenant,
             &token.app_id,
             routes::is_write(method),
-            Instant::now(),
+            now,
         );
         if let Err(seconds) = admitted {
             lock(&emulator.stats).throttled += 1;
-            let error = GraphError::new(
+            let error = ErrorReply::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "TooManyRequests",
                 "Too many requests from this application to this tenant. Retry after the interval in the Retry-After header.",
@@ -418,7 +426,7 @@ async fn graph(
     let (version, route) = match (version, recognized) {
         (Some(version), Some(Ok((route, _)))) => (version, route),
         (Some(_), Some(Err(Miss::UnknownSegment(segment)))) => {
-            let error = GraphError::new(
+            let error = ErrorReply::new(
                 StatusCode::BAD_REQUEST,
                 "BadRequest",
                 format!("Resource not found for the segment '{segment}'."),
@@ -427,7 +435,7 @@ async fn graph(
         }
         _ => {
             let segment = segments.first().cloned().unwrap_or_default();
-            let error = GraphError::new(
+            let error = ErrorReply::new(
                 StatusCode::BAD_REQUEST,
                 "BadRequest",
                 format!("Invalid version: {segment}"),
@@ -441,7 +449,6 @@ async fn graph(
         .get("consistencylevel")
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.eq_ignore_ascii_case("eventual"));
-    let now = Instant::now();
     let ctx = RequestContext {
         method,
         query: QueryContext {
@@ -454,16 +461,14 @@ async fn graph(
         tenant_id: &token.tenant,
         app_id: &token.app_id,
         now,
-        timestamp: odata::now(),
+        pacing: emulator.pacing,
+        timestamp: now.timestamp(),
         random: &emulator.random,
         body: request.body,
     };
     let (result, snapshot) = {
         let mut store = lock(&emulator.store);
-        // Autopilot imports finish and deletions complete on the clock, whichever route is asked.
-        store.settle_autopilot(wall_clock_ms(), &ctx.timestamp);
-        let tenant = store.tenant_mut(&token.tenant);
-        tenant.expire_deleted_groups(OffsetDateTime::now_utc());
+        let tenant = store.tenant_at(&token.tenant, now, emulator.pacing);
         let result = routes::dispatch(&route, &ctx, tenant);
         let snapshot = if result.is_ok() && routes::is_write(method) {
             emulator.snapshot(&store)
@@ -484,8 +489,12 @@ async fn graph(
 }
 
 /// The caller's token, checked against those issued.
-fn authenticate(emulator: &Emulator, headers: &HeaderMap) -> Result<IssuedToken, GraphError> {
+fn authenticate(
+    emulator: &Emulator,
+    headers: &HeaderMap,
+    now: Now,
+) -> Result<IssuedToken, ErrorReply> {
     let token = auth::bearer_token(headers)?;
     let store = lock(&emulator.store);
-    auth::validate(token, store.tokens.get(token), unix_now())
+    auth::validate(token, store.tokens.get(token), now.unix_seconds())
 }

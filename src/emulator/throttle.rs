@@ -9,7 +9,9 @@
 //!   budget, one unit per request), and writes 3,000 per 150 s per app and tenant, 18,000 per 300 s per tenant.
 
 use std::collections::{HashMap, VecDeque};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use super::clock::Now;
 
 /// Which service's limits a request falls under.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -75,7 +77,7 @@ pub const DOCUMENTED_LIMITS: &[Limit] = &[
 #[derive(Debug)]
 pub struct Throttle {
     limits: Vec<Limit>,
-    windows: HashMap<(Limit, String), VecDeque<Instant>>,
+    windows: HashMap<(Limit, String), VecDeque<Now>>,
 }
 
 impl Default for Throttle {
@@ -99,7 +101,7 @@ impl Throttle {
         tenant: &str,
         app: &str,
         is_write: bool,
-        now: Instant,
+        now: Now,
     ) -> Result<(), u64> {
         let applicable: Vec<(Limit, String)> = self
             .limits
@@ -118,15 +120,15 @@ impl Throttle {
             let window = self.windows.entry(key.clone()).or_default();
             while window
                 .front()
-                .is_some_and(|at| now.duration_since(*at) >= key.0.window)
+                .is_some_and(|at| now.since(*at) >= key.0.window)
             {
                 window.pop_front();
             }
             if window.len() >= key.0.requests as usize {
                 // The request fits once enough of the oldest entries have aged out of the window.
                 let excess = window.len() + 1 - key.0.requests as usize;
-                let frees_at = window[excess - 1] + key.0.window;
-                wait = wait.max(frees_at.saturating_duration_since(now));
+                let frees_at = window[excess - 1].plus(key.0.window);
+                wait = wait.max(frees_at.since(now));
             }
         }
         if !wait.is_zero() {
@@ -153,7 +155,7 @@ mod tests {
     #[test]
     fn writes_beyond_the_window_wait_until_the_oldest_ages_out() {
         let mut throttle = small();
-        let start = Instant::now();
+        let start = Now(1_000_000);
         for second in 0..3 {
             throttle
                 .admit(
@@ -161,7 +163,7 @@ mod tests {
                     "t",
                     "a",
                     true,
-                    start + Duration::from_secs(second),
+                    start.plus(Duration::from_secs(second)),
                 )
                 .unwrap();
         }
@@ -170,7 +172,7 @@ mod tests {
             "t",
             "a",
             true,
-            start + Duration::from_secs(5),
+            start.plus(Duration::from_secs(5)),
         );
         assert_eq!(refused, Err(15));
         // Reads still fit the per-app budget of 5 (3 used).
@@ -180,7 +182,7 @@ mod tests {
                 "t",
                 "a",
                 false,
-                start + Duration::from_secs(5),
+                start.plus(Duration::from_secs(5)),
             )
             .unwrap();
         throttle
@@ -189,7 +191,7 @@ mod tests {
                 "t",
                 "a",
                 true,
-                start + Duration::from_secs(20),
+                start.plus(Duration::from_secs(20)),
             )
             .unwrap();
     }
@@ -197,7 +199,7 @@ mod tests {
     #[test]
     fn tenants_and_services_have_separate_budgets() {
         let mut throttle = small();
-        let now = Instant::now();
+        let now = Now(1_000_000);
         for _ in 0..3 {
             throttle
                 .admit(Service::Intune, "t1", "a", true, now)
@@ -219,7 +221,7 @@ mod tests {
     #[test]
     fn refused_requests_use_no_budget() {
         let mut throttle = small();
-        let now = Instant::now();
+        let now = Now(1_000_000);
         for _ in 0..5 {
             throttle
                 .admit(Service::Intune, "t", "a", false, now)
@@ -238,7 +240,7 @@ mod tests {
                 "t",
                 "a",
                 false,
-                now + Duration::from_secs(20),
+                now.plus(Duration::from_secs(20)),
             )
             .unwrap();
     }
@@ -246,7 +248,7 @@ mod tests {
     #[test]
     fn the_documented_per_app_intune_write_limit_is_100_per_20_seconds() {
         let mut throttle = Throttle::default();
-        let now = Instant::now();
+        let now = Now(1_000_000);
         for _ in 0..100 {
             throttle
                 .admit(Service::Intune, "t", "a", true, now)

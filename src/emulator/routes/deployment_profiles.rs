@@ -9,7 +9,7 @@ use axum::http::Method;
 use serde_json::{Map, Value, json};
 
 use super::{Miss, RequestContext};
-use crate::emulator::odata::{ApiVersion, GraphError, Reply};
+use crate::emulator::odata::{ApiVersion, ErrorReply, Reply};
 use crate::emulator::query::{self, Collection, ListQuery};
 use crate::emulator::store::deployment_profiles::{
     AssignmentTarget, DeploymentProfile, Failure, JoinType, ProfileAssignment, profile_not_found,
@@ -62,7 +62,7 @@ pub fn handle(
     route: &ProfileRoute,
     ctx: &RequestContext,
     tenant: &mut Tenant,
-) -> Result<Reply, GraphError> {
+) -> Result<Reply, ErrorReply> {
     answer(route, ctx, tenant).map_err(|error| intune_error(error, ctx))
 }
 
@@ -327,7 +327,7 @@ fn list_assignments(ctx: &RequestContext, tenant: &mut Tenant, id: &str) -> Resu
 }
 
 /// An Entra-shaped error from the shared body and query parsers, re-labelled as Intune reports it.
-fn from_graph(error: GraphError) -> Failure {
+fn from_graph(error: ErrorReply) -> Failure {
     Failure::Intune {
         status: error.status,
         code: if error.status == axum::http::StatusCode::NOT_FOUND {
@@ -340,7 +340,7 @@ fn from_graph(error: GraphError) -> Failure {
 }
 
 /// Intune's error shape around the profile store's error.
-fn intune_error(error: Failure, ctx: &RequestContext) -> GraphError {
+fn intune_error(error: Failure, ctx: &RequestContext) -> ErrorReply {
     let path = ctx
         .query
         .path

@@ -5,7 +5,7 @@ use axum::http::Method;
 use serde_json::{Map, Value, json};
 
 use super::{RequestContext, Route, method_not_allowed, object_id, require_eventual_for_count};
-use crate::emulator::odata::{GraphError, Reply, resource_not_found};
+use crate::emulator::odata::{ErrorReply, Reply, resource_not_found};
 use crate::emulator::query::{self, Collection, ListQuery};
 use crate::emulator::store::input::object_body;
 use crate::emulator::store::replication::{Snapshot, View};
@@ -23,7 +23,7 @@ pub fn handle(
     route: &Route,
     ctx: &RequestContext,
     tenant: &mut Tenant,
-) -> Result<Reply, GraphError> {
+) -> Result<Reply, ErrorReply> {
     let method = ctx.method;
     match route {
         Route::Devices if method == Method::GET => {

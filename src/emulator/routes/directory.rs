@@ -4,7 +4,7 @@ use axum::http::Method;
 use serde_json::{Map, Value, json};
 
 use super::{RequestContext, Route, method_not_allowed, object_id};
-use crate::emulator::odata::{GraphError, Reply, resource_not_found};
+use crate::emulator::odata::{ErrorReply, Reply, resource_not_found};
 use crate::emulator::query::{self, Collection, ListQuery};
 use crate::emulator::store::replication::View;
 use crate::emulator::store::{Device, Group, MemberKind, Rendered, Tenant};
@@ -16,10 +16,10 @@ pub fn handle(
     route: &Route,
     ctx: &RequestContext,
     tenant: &mut Tenant,
-) -> Result<Reply, GraphError> {
+) -> Result<Reply, ErrorReply> {
     let method = ctx.method;
     match route {
-        Route::DeletedItems if method == Method::GET => Err(GraphError::bad_request(
+        Route::DeletedItems if method == Method::GET => Err(ErrorReply::bad_request(
             "Listing deleted items needs a type cast: use /directory/deletedItems/microsoft.graph.group.",
         )),
         Route::DeletedGroups if method == Method::GET => {

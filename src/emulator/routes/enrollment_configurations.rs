@@ -8,8 +8,8 @@ use axum::http::{Method, StatusCode};
 use serde_json::{Map, Value, json};
 
 use super::{RequestContext, is_action};
-use crate::emulator::odata::{GraphError, INTUNE_SERVICE_PATH, Reply};
-use crate::emulator::query::{self, Collection, ListQuery, QueryContext};
+use crate::emulator::odata::{ErrorReply, INTUNE_SERVICE_PATH, Reply};
+use crate::emulator::query::{self, Collection, INTUNE_CONFIGURATION, ListQuery, QueryContext};
 use crate::emulator::store::enrollment_configurations::{self, EnrollmentConfiguration, Failure};
 use crate::emulator::store::input::object_body;
 use crate::emulator::store::replication::{Snapshot, View};
@@ -95,12 +95,12 @@ fn intune_path<'a>(ctx: &'a RequestContext) -> &'a str {
     }
 }
 
-fn graph_error(ctx: &RequestContext, failure: Failure) -> GraphError {
+fn render_failure(ctx: &RequestContext, failure: Failure) -> ErrorReply {
     failure.into_graph(intune_path(ctx), &ctx.random.guid())
 }
 
 /// Intune's answer to a verb its OData routing has no method for. The template names the shape of the path.
-fn no_route(ctx: &RequestContext, route: &EnrollmentRoute) -> GraphError {
+fn no_route(ctx: &RequestContext, route: &EnrollmentRoute) -> ErrorReply {
     let (template, path) = match route {
         EnrollmentRoute::Collection => ("~/singleton/navigation", String::new()),
         EnrollmentRoute::Count => ("~/singleton/navigation/$count", "/$count".to_string()),
@@ -126,7 +126,7 @@ fn no_route(ctx: &RequestContext, route: &EnrollmentRoute) -> GraphError {
             format!("('{id}')/assignments('{assignment}')"),
         ),
     };
-    GraphError::new(
+    ErrorReply::new(
         StatusCode::BAD_REQUEST,
         "No method match route template",
         format!(
@@ -142,12 +142,12 @@ fn configurations_collection(ctx: &RequestContext) -> Collection {
         COLLECTION,
         &enrollment_configurations::sample(ctx.version()),
     )
+    .with_rules(INTUNE_CONFIGURATION)
 }
 
-/// Intune ignores `ConsistencyLevel`: `$count`, `ne`, `not` and `endsWith` work without it.
-fn intune_query<'a>(ctx: &RequestContext<'a>, params: &'a [(String, String)]) -> QueryContext<'a> {
+/// The request's query with `params` (rewritten from the request's own) in place of its parameters.
+fn with_params<'a>(ctx: &RequestContext<'a>, params: &'a [(String, String)]) -> QueryContext<'a> {
     QueryContext {
-        eventual: true,
         params,
         ..ctx.query.clone()
     }
@@ -157,11 +157,11 @@ pub fn handle(
     route: &EnrollmentRoute,
     ctx: &RequestContext,
     tenant: &mut Tenant,
-) -> Result<Reply, GraphError> {
+) -> Result<Reply, ErrorReply> {
     let method = ctx.method;
     let version = ctx.version();
     let write = ctx.write();
-    let fail = |failure: Failure| graph_error(ctx, failure);
+    let fail = |failure: Failure| render_failure(ctx, failure);
     if let Some(id) = route.configuration_id()
         && tenant
             .enrollment_configurations
@@ -197,7 +197,7 @@ pub fn handle(
         }
         EnrollmentRoute::Count if method == Method::GET => {
             let params = rewrite_isof(ctx.query.params)?;
-            let query_ctx = intune_query(ctx, &params);
+            let query_ctx = with_params(ctx, &params);
             let query = ListQuery::parse(&query_ctx, &configurations_collection(ctx))?;
             Ok(Reply::Text(
                 query.count_matching(&rendered_all(ctx, tenant)).to_string(),
@@ -278,8 +278,8 @@ fn visible(
     ctx: &RequestContext,
     tenant: &mut Tenant,
     id: &str,
-) -> Result<EnrollmentConfiguration, GraphError> {
-    let not_found = || graph_error(ctx, Failure::not_found("DeviceEnrollmentConfiguration", id));
+) -> Result<EnrollmentConfiguration, ErrorReply> {
+    let not_found = || render_failure(ctx, Failure::not_found("DeviceEnrollmentConfiguration", id));
     let config = match tenant.replication.view(id, ctx.now) {
         View::NotYetVisible => return Err(not_found()),
         View::Stale(Snapshot::EnrollmentConfiguration(config))
@@ -299,11 +299,11 @@ fn visible(
 }
 
 /// `$expand=assignments` is the only expansion configurations support.
-fn parse_expand(ctx: &RequestContext) -> Result<bool, GraphError> {
+fn parse_expand(ctx: &RequestContext) -> Result<bool, ErrorReply> {
     match ctx.query.option("expand").map(str::trim) {
         None | Some("") => Ok(false),
         Some("assignments") => Ok(true),
-        Some(other) => Err(GraphError::new(
+        Some(other) => Err(ErrorReply::new(
             StatusCode::BAD_REQUEST,
             "BadRequest",
             format!(
@@ -333,7 +333,7 @@ fn rendered_all(ctx: &RequestContext, tenant: &Tenant) -> Vec<Rendered> {
         .collect()
 }
 
-fn get(ctx: &RequestContext, tenant: &mut Tenant, id: &str) -> Result<Reply, GraphError> {
+fn get(ctx: &RequestContext, tenant: &mut Tenant, id: &str) -> Result<Reply, ErrorReply> {
     ctx.query.reject_options_except(&["select", "expand"])?;
     let expand = parse_expand(ctx)?;
     let config = visible(ctx, tenant, id)?;
@@ -353,7 +353,7 @@ fn get(ctx: &RequestContext, tenant: &mut Tenant, id: &str) -> Result<Reply, Gra
     Ok(Reply::ok(body))
 }
 
-fn list(ctx: &RequestContext, tenant: &Tenant) -> Result<Reply, GraphError> {
+fn list(ctx: &RequestContext, tenant: &Tenant) -> Result<Reply, ErrorReply> {
     ctx.query.reject_options_except(&[
         "top",
         "skiptoken",
@@ -364,7 +364,7 @@ fn list(ctx: &RequestContext, tenant: &Tenant) -> Result<Reply, GraphError> {
         "expand",
     ])?;
     let params = rewrite_isof(ctx.query.params)?;
-    let query_ctx = intune_query(ctx, &params);
+    let query_ctx = with_params(ctx, &params);
     let collection = configurations_collection(ctx);
     let query = ListQuery::parse(&query_ctx, &collection)?;
     let expand = parse_expand(ctx)?;
@@ -403,7 +403,7 @@ fn list(ctx: &RequestContext, tenant: &Tenant) -> Result<Reply, GraphError> {
 fn list_assignments(
     ctx: &RequestContext,
     config: &EnrollmentConfiguration,
-) -> Result<Reply, GraphError> {
+) -> Result<Reply, ErrorReply> {
     ctx.query.reject_options_except(&[
         "top",
         "skiptoken",
@@ -431,9 +431,9 @@ fn list_assignments(
             default: sample,
             on_select: Map::new(),
         },
-    );
-    let query_ctx = intune_query(ctx, ctx.query.params);
-    let query = ListQuery::parse(&query_ctx, &collection)?;
+    )
+    .with_rules(INTUNE_CONFIGURATION);
+    let query = ListQuery::parse(&ctx.query, &collection)?;
     let items = config
         .assignments
         .iter()
@@ -442,12 +442,12 @@ fn list_assignments(
             on_select: Map::new(),
         })
         .collect();
-    Ok(Reply::ok(query.page(&query_ctx, &collection, items, None)))
+    Ok(Reply::ok(query.page(&ctx.query, &collection, items, None)))
 }
 
 /// `isof('microsoft.graph.T')` becomes `@odata.type eq '#microsoft.graph.T'`, which the shared filter evaluator
 /// understands, since every rendered configuration carries its `@odata.type`.
-fn rewrite_isof(params: &[(String, String)]) -> Result<Vec<(String, String)>, GraphError> {
+fn rewrite_isof(params: &[(String, String)]) -> Result<Vec<(String, String)>, ErrorReply> {
     params
         .iter()
         .map(|(key, value)| {
@@ -460,9 +460,9 @@ fn rewrite_isof(params: &[(String, String)]) -> Result<Vec<(String, String)>, Gr
         .collect()
 }
 
-fn rewrite_isof_text(text: &str) -> Result<String, GraphError> {
+fn rewrite_isof_text(text: &str) -> Result<String, ErrorReply> {
     let invalid = || {
-        GraphError::new(
+        ErrorReply::new(
             StatusCode::BAD_REQUEST,
             "BadRequest",
             "Invalid filter clause: isof takes one quoted type name, e.g. isof('microsoft.graph.windows10EnrollmentCompletionPageConfiguration').",

@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 use super::{
     MemberFilter, RequestContext, Route, method_not_allowed, object_id, require_eventual_for_count,
 };
-use crate::emulator::odata::{GraphError, Reply, resource_not_found};
+use crate::emulator::odata::{ErrorReply, Reply, resource_not_found};
 use crate::emulator::query::{self, Collection, ListQuery};
 use crate::emulator::store::input::{Body, object_body, object_id_from_url};
 use crate::emulator::store::replication::{Snapshot, View};
@@ -50,7 +50,7 @@ pub fn handle(
     route: &Route,
     ctx: &RequestContext,
     tenant: &mut Tenant,
-) -> Result<Reply, GraphError> {
+) -> Result<Reply, ErrorReply> {
     let method = ctx.method;
     match route {
         Route::Groups if method == Method::GET => list(ctx, tenant),
@@ -110,10 +110,10 @@ pub fn handle(
                 }
                 Method::DELETE => {
                     let url = ctx.query.param("@id").ok_or_else(|| {
-                        GraphError::bad_request("The @id query parameter with the URL of the member to remove is required.")
+                        ErrorReply::bad_request("The @id query parameter with the URL of the member to remove is required.")
                     })?;
                     let member = object_id_from_url(url).ok_or_else(|| {
-                        GraphError::bad_request(format!(
+                        ErrorReply::bad_request(format!(
                             "Invalid URL format specified in @id: '{url}'."
                         ))
                     })?;
@@ -136,7 +136,7 @@ pub fn handle(
     }
 }
 
-fn list(ctx: &RequestContext, tenant: &Tenant) -> Result<Reply, GraphError> {
+fn list(ctx: &RequestContext, tenant: &Tenant) -> Result<Reply, ErrorReply> {
     ctx.query.reject_options_except(&[
         "top",
         "skiptoken",
@@ -164,7 +164,7 @@ fn list(ctx: &RequestContext, tenant: &Tenant) -> Result<Reply, GraphError> {
     Ok(Reply::ok(query.page(&ctx.query, &collection, items, None)))
 }
 
-fn create(ctx: &RequestContext, tenant: &mut Tenant) -> Result<Reply, GraphError> {
+fn create(ctx: &RequestContext, tenant: &mut Tenant) -> Result<Reply, ErrorReply> {
     let body = object_body(ctx.body)?;
     let group = tenant.create_group(&body, &ctx.write())?;
     let location = format!(
@@ -181,7 +181,7 @@ fn create(ctx: &RequestContext, tenant: &mut Tenant) -> Result<Reply, GraphError
 }
 
 /// The group as a GET by id sees it, lag included.
-fn visible_group(ctx: &RequestContext, tenant: &mut Tenant, id: &str) -> Result<Group, GraphError> {
+fn visible_group(ctx: &RequestContext, tenant: &mut Tenant, id: &str) -> Result<Group, ErrorReply> {
     let id = object_id(id)?;
     match tenant.replication.view(&id, ctx.now) {
         View::NotYetVisible => Err(resource_not_found(&id)),
@@ -197,7 +197,7 @@ fn visible_group(ctx: &RequestContext, tenant: &mut Tenant, id: &str) -> Result<
     }
 }
 
-fn get(ctx: &RequestContext, tenant: &mut Tenant, id: &str) -> Result<Reply, GraphError> {
+fn get(ctx: &RequestContext, tenant: &mut Tenant, id: &str) -> Result<Reply, ErrorReply> {
     ctx.query.reject_options_except(&["select", "expand"])?;
     let group = visible_group(ctx, tenant, id)?;
     let mut rendered = group.render(ctx.version());
@@ -214,11 +214,11 @@ fn get(ctx: &RequestContext, tenant: &mut Tenant, id: &str) -> Result<Reply, Gra
 }
 
 /// `$expand=members` is the only expansion groups support here.
-fn parse_expand(ctx: &RequestContext) -> Result<bool, GraphError> {
+fn parse_expand(ctx: &RequestContext) -> Result<bool, ErrorReply> {
     match ctx.query.option("expand").map(str::trim) {
         None | Some("") => Ok(false),
         Some("members") => Ok(true),
-        Some(other) => Err(GraphError::bad_request(format!(
+        Some(other) => Err(ErrorReply::bad_request(format!(
             "Expanding '{other}' is not supported; only 'members' is."
         ))),
     }
@@ -270,7 +270,7 @@ fn list_members(
     tenant: &Tenant,
     members: &[String],
     filter: MemberFilter,
-) -> Result<Reply, GraphError> {
+) -> Result<Reply, ErrorReply> {
     ctx.query.reject_options_except(&[
         "top",
         "skiptoken",
@@ -327,7 +327,7 @@ fn list_member_refs(
     ctx: &RequestContext,
     tenant: &Tenant,
     group: &Group,
-) -> Result<Reply, GraphError> {
+) -> Result<Reply, ErrorReply> {
     ctx.query.reject_options_except(&["top", "skiptoken"])?;
     let collection = Collection {
         filterable: false,
@@ -371,17 +371,17 @@ fn list_member_refs(
 }
 
 /// The member id in a `$ref` body: `{"@odata.id": "https://graph.microsoft.com/v1.0/directoryObjects/{id}"}`.
-fn reference_target(body: &Map<String, Value>) -> Result<String, GraphError> {
+fn reference_target(body: &Map<String, Value>) -> Result<String, ErrorReply> {
     let url = Body::new(body, "Reference")
         .raw("@odata.id")
         .and_then(Value::as_str)
         .ok_or_else(|| {
-            GraphError::bad_request(
+            ErrorReply::bad_request(
                 "The request body must contain an '@odata.id' with the URL of the object to add.",
             )
         })?;
     object_id_from_url(url).ok_or_else(|| {
-        GraphError::bad_request(format!(
+        ErrorReply::bad_request(format!(
             "Invalid URL format specified in @odata.id: '{url}'."
         ))
     })
@@ -408,13 +408,13 @@ fn evaluate(
     ctx: &RequestContext,
     tenant: &Tenant,
     group_id: Option<&String>,
-) -> Result<Reply, GraphError> {
+) -> Result<Reply, ErrorReply> {
     let body = object_body(ctx.body)?;
     let input = Body::new(&body, "evaluateDynamicMembership");
     let member_id = match input.raw("memberId").and_then(Value::as_str) {
         Some(id) => object_id(id)?,
         None => {
-            return Err(GraphError::bad_request(
+            return Err(ErrorReply::bad_request(
                 "The memberId parameter is required.",
             ));
         }
@@ -426,17 +426,17 @@ fn evaluate(
                 .get(&object_id(group_id)?)
                 .ok_or_else(|| resource_not_found(group_id))?;
             group.membership_rule.clone().ok_or_else(|| {
-                GraphError::bad_request("The group does not have dynamic membership.")
+                ErrorReply::bad_request("The group does not have dynamic membership.")
             })?
         }
         None => input
             .raw("membershipRule")
             .and_then(Value::as_str)
             .map(str::to_string)
-            .ok_or_else(|| GraphError::bad_request("The membershipRule parameter is required."))?,
+            .ok_or_else(|| ErrorReply::bad_request("The membershipRule parameter is required."))?,
     };
     let rule = membership::parse(&rule_text).map_err(|error| {
-        GraphError::bad_request(format!(
+        ErrorReply::bad_request(format!(
             "Dynamic membership rule validation error: {error}."
         ))
     })?;

@@ -10,11 +10,10 @@ mod directory;
 mod enrollment_configurations;
 mod groups;
 
-use std::time::Instant;
-
 use axum::http::{Method, StatusCode};
 
-use super::odata::{ApiVersion, GraphError, Reply};
+use super::clock::{Now, Pacing};
+use super::odata::{ApiVersion, ErrorReply, Reply};
 use super::prng::Random;
 use super::query::QueryContext;
 use super::store::Tenant;
@@ -29,8 +28,11 @@ pub struct RequestContext<'a> {
     pub query: QueryContext<'a>,
     pub tenant_id: &'a str,
     pub app_id: &'a str,
-    pub now: Instant,
-    /// The request time in Graph's timestamp form.
+    /// When the request arrived, on the emulator clock: the one time its handler sees.
+    pub now: Now,
+    /// How long Graph's asynchronous work takes (`--consistency-lag-ms`, `--import-delay-ms`).
+    pub pacing: Pacing,
+    /// `now` in Graph's timestamp form.
     pub timestamp: String,
     pub random: &'a Random,
     pub body: &'a [u8],
@@ -40,6 +42,7 @@ impl RequestContext<'_> {
     pub fn write(&self) -> WriteContext<'_> {
         WriteContext {
             now: self.now,
+            pacing: self.pacing,
             timestamp: self.timestamp.clone(),
             app_id: self.app_id,
             random: self.random,
@@ -225,7 +228,7 @@ pub fn dispatch(
     route: &Route,
     ctx: &RequestContext,
     tenant: &mut Tenant,
-) -> Result<Reply, GraphError> {
+) -> Result<Reply, ErrorReply> {
     match route {
         Route::Groups
         | Route::GroupsCount
@@ -254,8 +257,8 @@ pub fn dispatch(
 }
 
 /// The 405 Entra gives for a method the resource does not support.
-pub fn method_not_allowed() -> GraphError {
-    GraphError::new(
+pub fn method_not_allowed() -> ErrorReply {
+    ErrorReply::new(
         StatusCode::METHOD_NOT_ALLOWED,
         "Request_BadRequest",
         "Specified HTTP method is not allowed for the request target.",
@@ -263,18 +266,18 @@ pub fn method_not_allowed() -> GraphError {
 }
 
 /// Directory object ids are GUIDs; anything else is refused before lookup, as Entra does.
-pub fn object_id(text: &str) -> Result<String, GraphError> {
+pub fn object_id(text: &str) -> Result<String, ErrorReply> {
     uuid::Uuid::parse_str(text)
         .map(|uuid| uuid.hyphenated().to_string())
-        .map_err(|_| GraphError::bad_request(format!("Invalid object identifier '{text}'.")))
+        .map_err(|_| ErrorReply::bad_request(format!("Invalid object identifier '{text}'.")))
 }
 
 /// Reads `$count` for `/$count` routes, which need `ConsistencyLevel: eventual` on directory objects.
-pub fn require_eventual_for_count(ctx: &RequestContext) -> Result<(), GraphError> {
+pub fn require_eventual_for_count(ctx: &RequestContext) -> Result<(), ErrorReply> {
     if ctx.query.eventual {
         Ok(())
     } else {
-        Err(GraphError::bad_request(
+        Err(ErrorReply::bad_request(
             "$count is not currently supported.",
         ))
     }

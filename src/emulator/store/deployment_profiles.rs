@@ -17,11 +17,9 @@ pub mod status;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
-use time::OffsetDateTime;
-use time::macros::format_description;
 
 use super::groups::WriteContext;
-use super::input::{Body, Field};
+use super::input::{Body, BodyProperty};
 use super::replication::Snapshot;
 use super::{Rendered, Tenant};
 use crate::rules::{device_name_template, device_type, guid, locale, scope_tags};
@@ -307,7 +305,7 @@ impl DeploymentProfile {
             }
         }
         let body = Body::new(map, "windowsAutopilotDeploymentProfile");
-        let entra = |error: crate::emulator::odata::GraphError| Failure::bad_request(error.message);
+        let entra = |error: crate::emulator::odata::ErrorReply| Failure::bad_request(error.message);
         if let Some(value) = body.string("displayName").map_err(entra)?.into_update() {
             self.display_name = value.unwrap_or_default();
         }
@@ -343,10 +341,10 @@ impl DeploymentProfile {
             ),
         ] {
             match body.bool(name).map_err(entra)? {
-                Field::Absent => {}
+                BodyProperty::Absent => {}
                 // These read back false when never set, so clearing them is setting them false.
-                Field::Null => *target = false,
-                Field::Value(flag) => *target = flag,
+                BodyProperty::Null => *target = false,
+                BodyProperty::Value(flag) => *target = flag,
             }
         }
         if let Some(value) = body
@@ -474,14 +472,6 @@ pub(crate) fn profile_not_found(id: &str) -> Failure {
     Failure::not_found("windowsAutopilotDeploymentProfile", id)
 }
 
-/// Intune's timestamp form: UTC with 7 fractional digits.
-pub fn precise_timestamp(at: OffsetDateTime) -> String {
-    at.format(format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:7]Z"
-    ))
-    .unwrap_or_default()
-}
-
 impl Tenant {
     /// `POST .../windowsAutopilotDeploymentProfiles`.
     pub fn create_deployment_profile(
@@ -516,11 +506,12 @@ impl Tenant {
         let mut profile = DeploymentProfile::new(join_type);
         profile.apply(map)?;
         profile.validate()?;
-        let timestamp = precise_timestamp(OffsetDateTime::now_utc());
+        let timestamp = ctx.now.precise_timestamp();
         profile.id = ctx.random.guid();
         profile.created_date_time = timestamp.clone();
         profile.last_modified_date_time = timestamp;
-        self.replication.created(&profile.id, ctx.now);
+        self.replication
+            .created(&profile.id, ctx.now, ctx.pacing.lag);
         self.deployment_profiles
             .insert(profile.id.clone(), profile.clone());
         Ok(profile)
@@ -554,9 +545,13 @@ impl Tenant {
         profile.apply(map)?;
         profile.validate()?;
         if profile != previous {
-            profile.last_modified_date_time = precise_timestamp(OffsetDateTime::now_utc());
-            self.replication
-                .updated(id, Snapshot::DeploymentProfile(Box::new(previous)), ctx.now);
+            profile.last_modified_date_time = ctx.now.precise_timestamp();
+            self.replication.updated(
+                id,
+                Snapshot::DeploymentProfile(Box::new(previous)),
+                ctx.now,
+                ctx.pacing.lag,
+            );
             self.deployment_profiles.insert(id.to_string(), profile);
         }
         Ok(())
@@ -583,8 +578,12 @@ impl Tenant {
             .deployment_profiles
             .remove(id)
             .ok_or_else(|| profile_not_found(id))?;
-        self.replication
-            .deleted(id, Snapshot::DeploymentProfile(Box::new(profile)), ctx.now);
+        self.replication.deleted(
+            id,
+            Snapshot::DeploymentProfile(Box::new(profile)),
+            ctx.now,
+            ctx.pacing.lag,
+        );
         Ok(())
     }
 }
@@ -609,13 +608,5 @@ mod tests {
         assert_eq!(rendered["extractHardwareHash"], true);
         assert_eq!(rendered["language"], "en-US");
         assert!(!rendered.contains_key(HYBRID_ONLY));
-    }
-
-    #[test]
-    fn precise_timestamps_sort_in_time_order() {
-        let early = OffsetDateTime::from_unix_timestamp_nanos(1_700_000_000_000_000_100).unwrap();
-        let late = OffsetDateTime::from_unix_timestamp_nanos(1_700_000_000_000_000_900).unwrap();
-        assert_eq!(precise_timestamp(early), "2023-11-14T22:13:20.0000001Z");
-        assert!(precise_timestamp(early) < precise_timestamp(late));
     }
 }

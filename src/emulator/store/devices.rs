@@ -8,10 +8,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::groups::WriteContext;
-use super::input::{Body, Field, invalid_value, value_required};
+use super::input::{Body, BodyProperty, invalid_value, value_required};
 use super::replication::Snapshot;
 use super::{Rendered, Tenant};
-use crate::emulator::odata::{ApiVersion, GraphError, resource_not_found};
+use crate::emulator::odata::{ApiVersion, ErrorReply, resource_not_found};
 use crate::emulator::prng::Random;
 use crate::rules::guid;
 
@@ -141,7 +141,7 @@ impl Device {
     }
 
     /// Applies a create or update body.
-    fn apply(&mut self, body: &Body) -> Result<(), GraphError> {
+    fn apply(&mut self, body: &Body) -> Result<(), ErrorReply> {
         if let Some(value) = body.string("displayName")?.into_update() {
             self.display_name = value.ok_or_else(|| invalid_value("displayName", RESOURCE))?;
         }
@@ -154,11 +154,11 @@ impl Device {
             .filter(|name| **name != "displayName")
         {
             match body.string(name)? {
-                Field::Absent => {}
-                Field::Null => {
+                BodyProperty::Absent => {}
+                BodyProperty::Null => {
                     self.strings.remove(*name);
                 }
-                Field::Value(value) => {
+                BodyProperty::Value(value) => {
                     self.strings.insert((*name).to_string(), value);
                 }
             }
@@ -168,11 +168,11 @@ impl Device {
             .filter(|name| **name != "accountEnabled")
         {
             match body.bool(name)? {
-                Field::Absent => {}
-                Field::Null => {
+                BodyProperty::Absent => {}
+                BodyProperty::Null => {
                     self.flags.remove(*name);
                 }
-                Field::Value(value) => {
+                BodyProperty::Value(value) => {
                     self.flags.insert((*name).to_string(), value);
                 }
             }
@@ -234,7 +234,7 @@ impl Device {
     }
 }
 
-fn check_known_properties(body: &Body) -> Result<(), GraphError> {
+fn check_known_properties(body: &Body) -> Result<(), ErrorReply> {
     let known: Vec<&str> = STRING_PROPERTIES
         .iter()
         .chain(BOOL_PROPERTIES)
@@ -267,7 +267,7 @@ impl Tenant {
         &mut self,
         map: &Map<String, Value>,
         ctx: &WriteContext,
-    ) -> Result<Device, GraphError> {
+    ) -> Result<Device, ErrorReply> {
         let body = Body::new(map, RESOURCE);
         check_known_properties(&body)?;
         for name in [
@@ -282,7 +282,7 @@ impl Tenant {
             }
         }
         let device_id = match body.string("deviceId")? {
-            Field::Value(text) => {
+            BodyProperty::Value(text) => {
                 guid::canonical(&text).map_err(|_| invalid_value("deviceId", RESOURCE))?
             }
             _ => return Err(value_required("deviceId", RESOURCE)),
@@ -292,7 +292,7 @@ impl Tenant {
             .values()
             .any(|device| device.device_id == device_id)
         {
-            return Err(GraphError::bad_request(
+            return Err(ErrorReply::bad_request(
                 "Another object with the same value for property deviceId already exists.",
             ));
         }
@@ -304,7 +304,8 @@ impl Tenant {
             ..Device::default()
         };
         device.apply(&body)?;
-        self.replication.created(&device.id, ctx.now);
+        self.replication
+            .created(&device.id, ctx.now, ctx.pacing.lag);
         self.devices.insert(device.id.clone(), device.clone());
         self.refresh_dynamic_groups(&ctx.timestamp);
         Ok(device)
@@ -316,7 +317,7 @@ impl Tenant {
         id: &str,
         map: &Map<String, Value>,
         ctx: &WriteContext,
-    ) -> Result<(), GraphError> {
+    ) -> Result<(), ErrorReply> {
         let previous = self
             .devices
             .get(id)
@@ -324,18 +325,22 @@ impl Tenant {
             .ok_or_else(|| resource_not_found(id))?;
         let body = Body::new(map, RESOURCE);
         check_known_properties(&body)?;
-        if let Field::Value(device_id) = body.string("deviceId")?
+        if let BodyProperty::Value(device_id) = body.string("deviceId")?
             && !device_id.eq_ignore_ascii_case(&previous.device_id)
         {
-            return Err(GraphError::bad_request(
+            return Err(ErrorReply::bad_request(
                 "Property 'deviceId' is read-only and cannot be changed.",
             ));
         }
         let mut device = previous.clone();
         device.apply(&body)?;
         if device != previous {
-            self.replication
-                .updated(id, Snapshot::Device(Box::new(previous)), ctx.now);
+            self.replication.updated(
+                id,
+                Snapshot::Device(Box::new(previous)),
+                ctx.now,
+                ctx.pacing.lag,
+            );
             self.devices.insert(id.to_string(), device);
             self.refresh_dynamic_groups(&ctx.timestamp);
         }
@@ -343,13 +348,17 @@ impl Tenant {
     }
 
     /// `DELETE /devices/{id}`: device objects are deleted at once (they have no recycle bin).
-    pub fn delete_device(&mut self, id: &str, ctx: &WriteContext) -> Result<(), GraphError> {
+    pub fn delete_device(&mut self, id: &str, ctx: &WriteContext) -> Result<(), ErrorReply> {
         let device = self
             .devices
             .remove(id)
             .ok_or_else(|| resource_not_found(id))?;
-        self.replication
-            .deleted(id, Snapshot::Device(Box::new(device)), ctx.now);
+        self.replication.deleted(
+            id,
+            Snapshot::Device(Box::new(device)),
+            ctx.now,
+            ctx.pacing.lag,
+        );
         self.forget_member(id);
         self.refresh_dynamic_groups(&ctx.timestamp);
         Ok(())
@@ -415,7 +424,7 @@ impl Tenant {
         id: &str,
         group_tag: Option<&str>,
         timestamp: &str,
-    ) -> Result<(), GraphError> {
+    ) -> Result<(), ErrorReply> {
         let device = self
             .devices
             .get_mut(id)

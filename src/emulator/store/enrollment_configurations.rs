@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::groups::WriteContext;
-use super::input::Field;
+use super::input::BodyProperty;
 use super::replication::Snapshot;
 use super::{Rendered, Tenant};
 use crate::emulator::odata::ApiVersion;
@@ -121,9 +121,9 @@ pub fn sample(version: ApiVersion) -> Rendered {
 struct Input {
     /// The type `@odata.type` names; `None` for the (abstract) base type or no `@odata.type` at all.
     kind: Option<Kind>,
-    display_name: Field<String>,
-    description: Field<String>,
-    role_scope_tag_ids: Field<Vec<String>>,
+    display_name: BodyProperty<String>,
+    description: BodyProperty<String>,
+    role_scope_tag_ids: BodyProperty<Vec<String>>,
     settings: Vec<(&'static str, Value)>,
 }
 
@@ -184,9 +184,9 @@ impl Input {
         };
         let mut input = Input {
             kind,
-            display_name: Field::Absent,
-            description: Field::Absent,
-            role_scope_tag_ids: Field::Absent,
+            display_name: BodyProperty::Absent,
+            description: BodyProperty::Absent,
+            role_scope_tag_ids: BodyProperty::Absent,
             settings: Vec::new(),
         };
         let beta = version == ApiVersion::Beta;
@@ -200,8 +200,8 @@ impl Input {
             }
             if BASE_WRITABLE.contains(&key) {
                 let field = match value {
-                    Value::Null => Field::Null,
-                    Value::String(text) => Field::Value(text.clone()),
+                    Value::Null => BodyProperty::Null,
+                    Value::String(text) => BodyProperty::Value(text.clone()),
                     _ => return Err(wrong_type(key, "Edm.String")),
                 };
                 if key == "displayName" {
@@ -214,7 +214,7 @@ impl Input {
             {
                 continue;
             } else if beta && key == "roleScopeTagIds" {
-                input.role_scope_tag_ids = Field::Value(read_scope_tags(value)?);
+                input.role_scope_tag_ids = BodyProperty::Value(read_scope_tags(value)?);
             } else if key == "assignments" {
                 // A client serialising a whole object may send an empty navigation; anything in it is refused.
                 if value.as_array().is_some_and(Vec::is_empty) {
@@ -237,18 +237,18 @@ impl Input {
     /// Sets the body's base properties on `config`; Intune requires a display name.
     fn apply_base(&self, config: &mut EnrollmentConfiguration) -> Result<(), Failure> {
         match &self.display_name {
-            Field::Absent => {}
-            Field::Value(name) if !name.trim().is_empty() => {
+            BodyProperty::Absent => {}
+            BodyProperty::Value(name) if !name.trim().is_empty() => {
                 config.display_name = Some(name.clone());
             }
             _ => return Err(Failure::bad_request("displayName is required.")),
         }
         match &self.description {
-            Field::Absent => {}
-            Field::Null => config.description = None,
-            Field::Value(text) => config.description = Some(text.clone()),
+            BodyProperty::Absent => {}
+            BodyProperty::Null => config.description = None,
+            BodyProperty::Value(text) => config.description = Some(text.clone()),
         }
-        if let Field::Value(tags) = &self.role_scope_tag_ids {
+        if let BodyProperty::Value(tags) = &self.role_scope_tag_ids {
             config.role_scope_tag_ids = scope_tags::stored(tags);
         }
         for (name, value) in &self.settings {
@@ -425,6 +425,7 @@ impl Tenant {
                     id,
                     Snapshot::EnrollmentConfiguration(Box::new(previous)),
                     ctx.now,
+                    ctx.pacing.lag,
                 );
             }
         }
@@ -449,7 +450,7 @@ impl Tenant {
                 kind.type_name()
             )));
         }
-        if !matches!(&input.display_name, Field::Value(name) if !name.trim().is_empty()) {
+        if !matches!(&input.display_name, BodyProperty::Value(name) if !name.trim().is_empty()) {
             return Err(Failure::bad_request("displayName is required."));
         }
         let mut config = EnrollmentConfiguration {
@@ -469,7 +470,8 @@ impl Tenant {
         // New configurations go to the end of their type's sequence.
         config.priority =
             i32::try_from(self.custom_by_priority(kind).len() + 1).unwrap_or(i32::MAX);
-        self.replication.created(&config.id, ctx.now);
+        self.replication
+            .created(&config.id, ctx.now, ctx.pacing.lag);
         self.enrollment_configurations
             .insert(config.id.clone(), config.clone());
         Ok(config)
@@ -503,6 +505,7 @@ impl Tenant {
                 id,
                 Snapshot::EnrollmentConfiguration(Box::new(previous)),
                 ctx.now,
+                ctx.pacing.lag,
             );
             self.enrollment_configurations
                 .insert(id.to_string(), config);
@@ -528,6 +531,7 @@ impl Tenant {
                 id,
                 Snapshot::EnrollmentConfiguration(Box::new(removed)),
                 ctx.now,
+                ctx.pacing.lag,
             );
         }
         let order = self.custom_by_priority(kind);
@@ -568,6 +572,7 @@ impl Tenant {
                 id,
                 Snapshot::EnrollmentConfiguration(Box::new(previous)),
                 ctx.now,
+                ctx.pacing.lag,
             );
             self.enrollment_configurations
                 .insert(id.to_string(), config);

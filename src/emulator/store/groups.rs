@@ -1,15 +1,15 @@
 //! Entra ID groups: the model, Graph's validation of create and update bodies, member references, soft delete and
 //! restore, and the group's Graph JSON. Dynamic membership itself is computed in `dynamic`.
 
-use std::time::Instant;
+use crate::emulator::clock::{Now, Pacing};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use super::input::{Body, Field, invalid_value, value_required};
+use super::input::{Body, BodyProperty, invalid_value, value_required};
 use super::replication::Snapshot;
 use super::{MemberKind, Rendered, Tenant};
-use crate::emulator::odata::{ApiVersion, GraphError, resource_not_found};
+use crate::emulator::odata::{ApiVersion, ErrorReply, resource_not_found};
 use crate::emulator::prng::Random;
 use crate::rules::{mail_nickname, membership};
 
@@ -195,9 +195,12 @@ impl Group {
     }
 }
 
-/// What a write needs besides the body: the clock, the caller and the id source.
+/// What a write needs besides the body: the request's time and the delays that run from it, the caller and the id
+/// source.
 pub struct WriteContext<'a> {
-    pub now: Instant,
+    pub now: Now,
+    pub pacing: Pacing,
+    /// `now` in Graph's timestamp form.
     pub timestamp: String,
     pub app_id: &'a str,
     pub random: &'a Random,
@@ -205,26 +208,26 @@ pub struct WriteContext<'a> {
 
 /// The writable properties of one group body, type-checked.
 struct GroupInput {
-    display_name: Field<String>,
-    description: Field<String>,
-    mail_nickname: Field<String>,
-    mail_enabled: Field<bool>,
-    security_enabled: Field<bool>,
-    group_types: Field<Vec<String>>,
-    membership_rule: Field<String>,
-    processing_state: Field<String>,
-    visibility: Field<String>,
-    is_assignable_to_role: Field<bool>,
-    classification: Field<String>,
-    preferred_data_location: Field<String>,
-    preferred_language: Field<String>,
-    theme: Field<String>,
+    display_name: BodyProperty<String>,
+    description: BodyProperty<String>,
+    mail_nickname: BodyProperty<String>,
+    mail_enabled: BodyProperty<bool>,
+    security_enabled: BodyProperty<bool>,
+    group_types: BodyProperty<Vec<String>>,
+    membership_rule: BodyProperty<String>,
+    processing_state: BodyProperty<String>,
+    visibility: BodyProperty<String>,
+    is_assignable_to_role: BodyProperty<bool>,
+    classification: BodyProperty<String>,
+    preferred_data_location: BodyProperty<String>,
+    preferred_language: BodyProperty<String>,
+    theme: BodyProperty<String>,
     member_binds: Vec<String>,
     owner_binds: Vec<String>,
 }
 
 impl GroupInput {
-    fn read(map: &Map<String, Value>) -> Result<Self, GraphError> {
+    fn read(map: &Map<String, Value>) -> Result<Self, ErrorReply> {
         let body = Body::new(map, RESOURCE);
         let known: Vec<&str> = WRITABLE.iter().chain(READ_ONLY).copied().collect();
         body.reject_unknown(&known)?;
@@ -234,7 +237,7 @@ impl GroupInput {
                 "members@odata.bind" | "owners@odata.bind" | "@odata.type" | "@odata.context"
             );
             if !allowed {
-                return Err(GraphError::bad_request(format!(
+                return Err(ErrorReply::bad_request(format!(
                     "Invalid property '{key}'."
                 )));
             }
@@ -245,7 +248,7 @@ impl GroupInput {
                 Some("#microsoft.graph.group") | Some("microsoft.graph.group")
             )
         {
-            return Err(GraphError::bad_request(format!(
+            return Err(ErrorReply::bad_request(format!(
                 "A type named '{}' could not be resolved by the model. When a model is available, each type name must resolve to a valid type.",
                 odata_type.as_str().unwrap_or_default()
             )));
@@ -269,7 +272,7 @@ impl GroupInput {
             owner_binds: body.binds("owners")?,
         };
         if input.member_binds.len() + input.owner_binds.len() > MAX_BINDS_PER_REQUEST {
-            return Err(GraphError::bad_request(format!(
+            return Err(ErrorReply::bad_request(format!(
                 "The request contains {} object references to add; at most {MAX_BINDS_PER_REQUEST} members@odata.bind and owners@odata.bind references are allowed in one request.",
                 input.member_binds.len() + input.owner_binds.len()
             )));
@@ -278,7 +281,7 @@ impl GroupInput {
     }
 
     /// Sets every property the body carries on `group`; `null` clears optional ones.
-    fn apply(self, group: &mut Group) -> Result<(), GraphError> {
+    fn apply(self, group: &mut Group) -> Result<(), ErrorReply> {
         if let Some(value) = self.display_name.into_update() {
             group.display_name = value.ok_or_else(|| invalid_value("displayName", RESOURCE))?;
         }
@@ -324,7 +327,7 @@ impl GroupInput {
 }
 
 /// Graph's rules on a group as a whole, checked after a create or update body is applied.
-fn validate(group: &mut Group) -> Result<(), GraphError> {
+fn validate(group: &mut Group) -> Result<(), ErrorReply> {
     let name_length = group.display_name.chars().count();
     if name_length == 0 || name_length > MAX_DISPLAY_NAME_LENGTH {
         return Err(invalid_value("displayName", RESOURCE));
@@ -337,13 +340,13 @@ fn validate(group: &mut Group) -> Result<(), GraphError> {
         .iter()
         .find(|t| *t != UNIFIED && *t != DYNAMIC_MEMBERSHIP)
     {
-        return Err(GraphError::bad_request(format!(
+        return Err(ErrorReply::bad_request(format!(
             "Invalid value specified for property 'groupTypes' of resource 'Group'. '{unknown}' is not a group type; use 'Unified' or 'DynamicMembership'."
         )));
     }
     group.group_types.dedup();
     if group.mail_enabled && !group.is_unified() {
-        return Err(GraphError::bad_request(
+        return Err(ErrorReply::bad_request(
             "Mail-enabled security groups and distribution groups can't be created or managed through Microsoft Graph; only Microsoft 365 groups (groupTypes 'Unified') are mail-enabled.",
         ));
     }
@@ -358,19 +361,19 @@ fn validate(group: &mut Group) -> Result<(), GraphError> {
     validate_dynamic(group)?;
     if group.is_assignable_to_role == Some(true) {
         if !group.security_enabled {
-            return Err(GraphError::bad_request(
+            return Err(ErrorReply::bad_request(
                 "A group with isAssignableToRole set to true must have securityEnabled set to true.",
             ));
         }
         if group.is_dynamic() {
-            return Err(GraphError::bad_request(
+            return Err(ErrorReply::bad_request(
                 "A group with isAssignableToRole set to true can't have dynamic membership.",
             ));
         }
         match group.visibility.as_deref() {
             None | Some("Private") => group.visibility = Some("Private".to_string()),
             Some(_) => {
-                return Err(GraphError::bad_request(
+                return Err(ErrorReply::bad_request(
                     "A group with isAssignableToRole set to true must have visibility 'Private'.",
                 ));
             }
@@ -380,15 +383,15 @@ fn validate(group: &mut Group) -> Result<(), GraphError> {
 }
 
 /// DynamicMembership needs a valid rule, a rule needs DynamicMembership, and the processing state is On or Paused.
-fn validate_dynamic(group: &mut Group) -> Result<(), GraphError> {
+fn validate_dynamic(group: &mut Group) -> Result<(), ErrorReply> {
     if !group.is_dynamic() {
         if group.membership_rule.is_some() {
-            return Err(GraphError::bad_request(
+            return Err(ErrorReply::bad_request(
                 "The membershipRule property can only be set on a group whose groupTypes include 'DynamicMembership'.",
             ));
         }
         if group.membership_rule_processing_state.is_some() {
-            return Err(GraphError::bad_request(
+            return Err(ErrorReply::bad_request(
                 "The membershipRuleProcessingState property can only be set on a group whose groupTypes include 'DynamicMembership'.",
             ));
         }
@@ -400,24 +403,24 @@ fn validate_dynamic(group: &mut Group) -> Result<(), GraphError> {
         .as_deref()
         .filter(|rule| !rule.trim().is_empty())
         .ok_or_else(|| {
-            GraphError::bad_request(
+            ErrorReply::bad_request(
                 "A group whose groupTypes include 'DynamicMembership' must have a membershipRule.",
             )
         })?;
     let length = rule_text.chars().count();
     if length > membership::MAX_RULE_LENGTH {
-        return Err(GraphError::bad_request(format!(
+        return Err(ErrorReply::bad_request(format!(
             "Dynamic membership rule validation error: the rule is {length} characters long; the limit is {}.",
             membership::MAX_RULE_LENGTH
         )));
     }
     let rule = membership::parse(rule_text).map_err(|error| {
-        GraphError::bad_request(format!(
+        ErrorReply::bad_request(format!(
             "Dynamic membership rule validation error: {error}."
         ))
     })?;
     if group.is_unified() && rule.subject_kind() == membership::SubjectKind::Device {
-        return Err(GraphError::bad_request(
+        return Err(ErrorReply::bad_request(
             "Dynamic membership rule validation error: Microsoft 365 groups can only contain users; device rules need a security group.",
         ));
     }
@@ -447,24 +450,36 @@ impl Tenant {
         &mut self,
         body: &Map<String, Value>,
         ctx: &WriteContext,
-    ) -> Result<Group, GraphError> {
+    ) -> Result<Group, ErrorReply> {
         let input = GroupInput::read(body)?;
         for (name, missing) in [
             (
                 "displayName",
-                matches!(input.display_name, Field::Absent | Field::Null),
+                matches!(
+                    input.display_name,
+                    BodyProperty::Absent | BodyProperty::Null
+                ),
             ),
             (
                 "mailEnabled",
-                matches!(input.mail_enabled, Field::Absent | Field::Null),
+                matches!(
+                    input.mail_enabled,
+                    BodyProperty::Absent | BodyProperty::Null
+                ),
             ),
             (
                 "mailNickname",
-                matches!(input.mail_nickname, Field::Absent | Field::Null),
+                matches!(
+                    input.mail_nickname,
+                    BodyProperty::Absent | BodyProperty::Null
+                ),
             ),
             (
                 "securityEnabled",
-                matches!(input.security_enabled, Field::Absent | Field::Null),
+                matches!(
+                    input.security_enabled,
+                    BodyProperty::Absent | BodyProperty::Null
+                ),
             ),
         ] {
             if missing {
@@ -494,7 +509,7 @@ impl Tenant {
         }
         self.check_owner_binds(&owner_binds, ctx.now)?;
         group.members = self.checked_new_members(&group, &member_binds, ctx.now)?;
-        self.replication.created(&group.id, ctx.now);
+        self.replication.created(&group.id, ctx.now, ctx.pacing.lag);
         self.groups.insert(group.id.clone(), group.clone());
         self.refresh_dynamic_groups(&ctx.timestamp);
         Ok(self.groups.get(&group.id).cloned().unwrap_or(group))
@@ -506,17 +521,17 @@ impl Tenant {
         id: &str,
         body: &Map<String, Value>,
         ctx: &WriteContext,
-    ) -> Result<(), GraphError> {
+    ) -> Result<(), ErrorReply> {
         let previous = self
             .groups
             .get(id)
             .cloned()
             .ok_or_else(|| resource_not_found(id))?;
         let input = GroupInput::read(body)?;
-        if let Field::Value(wanted) = &input.is_assignable_to_role
+        if let BodyProperty::Value(wanted) = &input.is_assignable_to_role
             && previous.is_assignable_to_role.unwrap_or(false) != *wanted
         {
-            return Err(GraphError::bad_request(
+            return Err(ErrorReply::bad_request(
                 "Property 'isAssignableToRole' can only be set when the group is created.",
             ));
         }
@@ -525,7 +540,7 @@ impl Tenant {
         let mut group = previous.clone();
         input.apply(&mut group)?;
         if group.is_unified() != previous.is_unified() {
-            return Err(GraphError::bad_request(
+            return Err(ErrorReply::bad_request(
                 "The 'Unified' group type can't be added or removed after creation.",
             ));
         }
@@ -553,8 +568,12 @@ impl Tenant {
         let added = self.checked_new_members(&group, &member_binds, ctx.now)?;
         group.members.extend(added);
         if group != previous {
-            self.replication
-                .updated(id, Snapshot::Group(Box::new(previous)), ctx.now);
+            self.replication.updated(
+                id,
+                Snapshot::Group(Box::new(previous)),
+                ctx.now,
+                ctx.pacing.lag,
+            );
         }
         self.groups.insert(id.to_string(), group);
         self.refresh_dynamic_groups(&ctx.timestamp);
@@ -562,13 +581,17 @@ impl Tenant {
     }
 
     /// `DELETE /groups/{id}`: security and Microsoft 365 groups go to `deletedItems` for 30 days.
-    pub fn delete_group(&mut self, id: &str, ctx: &WriteContext) -> Result<(), GraphError> {
+    pub fn delete_group(&mut self, id: &str, ctx: &WriteContext) -> Result<(), ErrorReply> {
         let mut group = self
             .groups
             .remove(id)
             .ok_or_else(|| resource_not_found(id))?;
-        self.replication
-            .deleted(id, Snapshot::Group(Box::new(group.clone())), ctx.now);
+        self.replication.deleted(
+            id,
+            Snapshot::Group(Box::new(group.clone())),
+            ctx.now,
+            ctx.pacing.lag,
+        );
         self.forget_member(id);
         group.deleted_date_time = Some(ctx.timestamp.clone());
         self.deleted_groups.insert(id.to_string(), group);
@@ -577,7 +600,7 @@ impl Tenant {
     }
 
     /// `POST /directory/deletedItems/{id}/restore`.
-    pub fn restore_group(&mut self, id: &str, ctx: &WriteContext) -> Result<Group, GraphError> {
+    pub fn restore_group(&mut self, id: &str, ctx: &WriteContext) -> Result<Group, ErrorReply> {
         let mut group = self
             .deleted_groups
             .remove(id)
@@ -590,14 +613,14 @@ impl Tenant {
         group
             .members
             .retain(|member| self.member_kind(member).is_some());
-        self.replication.restored(id);
+        self.replication.forget(id);
         self.groups.insert(id.to_string(), group);
         self.refresh_dynamic_groups(&ctx.timestamp);
         Ok(self.groups[id].clone())
     }
 
     /// `DELETE /directory/deletedItems/{id}`: gone for good.
-    pub fn purge_group(&mut self, id: &str) -> Result<(), GraphError> {
+    pub fn purge_group(&mut self, id: &str) -> Result<(), ErrorReply> {
         self.deleted_groups
             .remove(id)
             .map(|_| ())
@@ -610,7 +633,7 @@ impl Tenant {
         group_id: &str,
         member_id: &str,
         ctx: &WriteContext,
-    ) -> Result<(), GraphError> {
+    ) -> Result<(), ErrorReply> {
         let group = self
             .groups
             .get(group_id)
@@ -629,18 +652,18 @@ impl Tenant {
         group_id: &str,
         member_id: &str,
         ctx: &WriteContext,
-    ) -> Result<(), GraphError> {
+    ) -> Result<(), ErrorReply> {
         let group = self
             .groups
             .get_mut(group_id)
             .ok_or_else(|| resource_not_found(group_id))?;
         if group.is_dynamic() {
-            return Err(GraphError::bad_request(DYNAMIC_MEMBERS_MESSAGE));
+            return Err(ErrorReply::bad_request(DYNAMIC_MEMBERS_MESSAGE));
         }
         let before = group.members.len();
         group.members.retain(|member| member != member_id);
         if group.members.len() == before {
-            return Err(GraphError::new(
+            return Err(ErrorReply::new(
                 axum::http::StatusCode::NOT_FOUND,
                 "Request_ResourceNotFound",
                 MISSING_MEMBER_MESSAGE,
@@ -656,24 +679,24 @@ impl Tenant {
         &mut self,
         group: &Group,
         ids: &[String],
-        now: Instant,
-    ) -> Result<Vec<String>, GraphError> {
+        now: Now,
+    ) -> Result<Vec<String>, ErrorReply> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
         if group.is_dynamic() {
-            return Err(GraphError::bad_request(DYNAMIC_MEMBERS_MESSAGE));
+            return Err(ErrorReply::bad_request(DYNAMIC_MEMBERS_MESSAGE));
         }
         let mut added: Vec<String> = Vec::new();
         for id in ids {
             if id == &group.id {
-                return Err(GraphError::bad_request(
+                return Err(ErrorReply::bad_request(
                     "A group can't be added as a member of itself.",
                 ));
             }
             self.visible_member(id, now)?;
             if group.members.contains(id) || added.contains(id) {
-                return Err(GraphError::bad_request(DUPLICATE_MEMBER_MESSAGE));
+                return Err(ErrorReply::bad_request(DUPLICATE_MEMBER_MESSAGE));
             }
             added.push(id.clone());
         }
@@ -681,11 +704,11 @@ impl Tenant {
     }
 
     /// Owners are users or service principals, which the emulator does not model: any owner reference is unknown.
-    fn check_owner_binds(&mut self, ids: &[String], now: Instant) -> Result<(), GraphError> {
+    fn check_owner_binds(&mut self, ids: &[String], now: Now) -> Result<(), ErrorReply> {
         match ids.first() {
             None => Ok(()),
             Some(id) => match self.visible_member(id, now) {
-                Ok(MemberKind::Group | MemberKind::Device) => Err(GraphError::bad_request(
+                Ok(MemberKind::Group | MemberKind::Device) => Err(ErrorReply::bad_request(
                     "Only users and service principals can be owners of a group.",
                 )),
                 Err(error) => Err(error),
@@ -694,7 +717,7 @@ impl Tenant {
     }
 
     /// Microsoft 365 groups need a tenant-unique mailNickname (security groups may share one).
-    fn check_unique_nickname(&self, group: &Group) -> Result<(), GraphError> {
+    fn check_unique_nickname(&self, group: &Group) -> Result<(), ErrorReply> {
         if !group.is_unified() {
             return Ok(());
         }
@@ -706,7 +729,7 @@ impl Tenant {
                     .eq_ignore_ascii_case(&group.mail_nickname)
         });
         if taken {
-            return Err(GraphError::bad_request(
+            return Err(ErrorReply::bad_request(
                 "Another object with the same value for property mailNickname already exists.",
             ));
         }
@@ -714,13 +737,14 @@ impl Tenant {
     }
 
     /// Drops soft-deleted groups older than 30 days, as Entra purges them.
-    pub fn expire_deleted_groups(&mut self, now: time::OffsetDateTime) {
+    pub fn expire_deleted_groups(&mut self, now: Now) {
+        let now = now.date_time();
         let retention = time::Duration::days(30);
         self.deleted_groups.retain(|_, group| {
             group
                 .deleted_date_time
                 .as_deref()
-                .and_then(crate::emulator::odata::parse_timestamp)
+                .and_then(crate::emulator::clock::parse_timestamp)
                 .is_none_or(|deleted| now - deleted < retention)
         });
     }

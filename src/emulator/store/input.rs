@@ -3,50 +3,51 @@
 
 use serde_json::{Map, Value};
 
-use crate::emulator::odata::GraphError;
+use crate::emulator::odata::ErrorReply;
 use crate::rules::guid;
 
-/// One property of a request body.
+/// One property of a request body as sent: absent, null or a value. (Not a Terraform attribute:
+/// `tfplugin::model::BodyProperty` is the provider's.)
 #[derive(Debug, Clone, PartialEq)]
-pub enum Field<T> {
+pub enum BodyProperty<T> {
     Absent,
     Null,
     Value(T),
 }
 
-impl<T> Field<T> {
+impl<T> BodyProperty<T> {
     pub fn is_absent(&self) -> bool {
-        matches!(self, Field::Absent)
+        matches!(self, BodyProperty::Absent)
     }
 
     /// `Some(new value)` when the property was sent (`Some(None)` for null).
     pub fn into_update(self) -> Option<Option<T>> {
         match self {
-            Field::Absent => None,
-            Field::Null => Some(None),
-            Field::Value(value) => Some(Some(value)),
+            BodyProperty::Absent => None,
+            BodyProperty::Null => Some(None),
+            BodyProperty::Value(value) => Some(Some(value)),
         }
     }
 }
 
 /// The 400 Entra gives for a value it cannot use.
-pub fn invalid_value(property: &str, resource: &str) -> GraphError {
-    GraphError::bad_request(format!(
+pub fn invalid_value(property: &str, resource: &str) -> ErrorReply {
+    ErrorReply::bad_request(format!(
         "Invalid value specified for property '{property}' of resource '{resource}'."
     ))
 }
 
 /// The 400 Entra gives for a missing required property.
-pub fn value_required(property: &str, resource: &str) -> GraphError {
-    GraphError::bad_request(format!(
+pub fn value_required(property: &str, resource: &str) -> ErrorReply {
+    ErrorReply::bad_request(format!(
         "A value is required for property '{property}' of resource '{resource}'."
     ))
 }
 
 /// A JSON object body, or Graph's 400 for anything else.
-pub fn object_body(body: &[u8]) -> Result<Map<String, Value>, GraphError> {
+pub fn object_body(body: &[u8]) -> Result<Map<String, Value>, ErrorReply> {
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(GraphError::new(
+        return Err(ErrorReply::new(
             axum::http::StatusCode::BAD_REQUEST,
             "BadRequest",
             "Empty Payload. JSON content expected.",
@@ -54,12 +55,12 @@ pub fn object_body(body: &[u8]) -> Result<Map<String, Value>, GraphError> {
     }
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(GraphError::new(
+        Ok(_) => Err(ErrorReply::new(
             axum::http::StatusCode::BAD_REQUEST,
             "BadRequest",
             "Invalid request body: a JSON object was expected.",
         )),
-        Err(error) => Err(GraphError::new(
+        Err(error) => Err(ErrorReply::new(
             axum::http::StatusCode::BAD_REQUEST,
             "BadRequest",
             format!(
@@ -80,28 +81,28 @@ impl<'a> Body<'a> {
         Body { map, resource }
     }
 
-    pub fn string(&self, name: &str) -> Result<Field<String>, GraphError> {
+    pub fn string(&self, name: &str) -> Result<BodyProperty<String>, ErrorReply> {
         match self.map.get(name) {
-            None => Ok(Field::Absent),
-            Some(Value::Null) => Ok(Field::Null),
-            Some(Value::String(text)) => Ok(Field::Value(text.clone())),
+            None => Ok(BodyProperty::Absent),
+            Some(Value::Null) => Ok(BodyProperty::Null),
+            Some(Value::String(text)) => Ok(BodyProperty::Value(text.clone())),
             Some(_) => Err(invalid_value(name, self.resource)),
         }
     }
 
-    pub fn bool(&self, name: &str) -> Result<Field<bool>, GraphError> {
+    pub fn bool(&self, name: &str) -> Result<BodyProperty<bool>, ErrorReply> {
         match self.map.get(name) {
-            None => Ok(Field::Absent),
-            Some(Value::Null) => Ok(Field::Null),
-            Some(Value::Bool(flag)) => Ok(Field::Value(*flag)),
+            None => Ok(BodyProperty::Absent),
+            Some(Value::Null) => Ok(BodyProperty::Null),
+            Some(Value::Bool(flag)) => Ok(BodyProperty::Value(*flag)),
             Some(_) => Err(invalid_value(name, self.resource)),
         }
     }
 
-    pub fn strings(&self, name: &str) -> Result<Field<Vec<String>>, GraphError> {
+    pub fn strings(&self, name: &str) -> Result<BodyProperty<Vec<String>>, ErrorReply> {
         match self.map.get(name) {
-            None => Ok(Field::Absent),
-            Some(Value::Null) => Ok(Field::Null),
+            None => Ok(BodyProperty::Absent),
+            Some(Value::Null) => Ok(BodyProperty::Null),
             Some(Value::Array(items)) => items
                 .iter()
                 .map(|item| {
@@ -110,7 +111,7 @@ impl<'a> Body<'a> {
                         .ok_or_else(|| invalid_value(name, self.resource))
                 })
                 .collect::<Result<Vec<_>, _>>()
-                .map(Field::Value),
+                .map(BodyProperty::Value),
             Some(_) => Err(invalid_value(name, self.resource)),
         }
     }
@@ -121,12 +122,12 @@ impl<'a> Body<'a> {
 
     /// Refuses properties the resource does not have. `known` lists writable and read-only-but-tolerated names;
     /// OData annotations (`x@odata.bind`, `@odata.type`) are checked by the caller.
-    pub fn reject_unknown(&self, known: &[&str]) -> Result<(), GraphError> {
+    pub fn reject_unknown(&self, known: &[&str]) -> Result<(), ErrorReply> {
         for key in self.map.keys() {
             if key.contains('@') || known.contains(&key.as_str()) {
                 continue;
             }
-            return Err(GraphError::bad_request(format!(
+            return Err(ErrorReply::bad_request(format!(
                 "Invalid property '{key}'."
             )));
         }
@@ -135,13 +136,13 @@ impl<'a> Body<'a> {
 
     /// The object ids referenced by `{navigation}@odata.bind`: absent is empty; each entry must be a URL ending in
     /// `/directoryObjects/{id}` (or `/groups/{id}`, `/devices/{id}`, `/users/{id}`), as Graph's binds are.
-    pub fn binds(&self, navigation: &str) -> Result<Vec<String>, GraphError> {
+    pub fn binds(&self, navigation: &str) -> Result<Vec<String>, ErrorReply> {
         let key = format!("{navigation}@odata.bind");
         let Some(value) = self.map.get(&key) else {
             return Ok(Vec::new());
         };
         let invalid = || {
-            GraphError::bad_request(format!(
+            ErrorReply::bad_request(format!(
                 "Invalid URL format specified in @odata.bind for {navigation}"
             ))
         };
@@ -186,9 +187,12 @@ mod tests {
             .unwrap()
             .clone();
         let body = Body::new(&map, "Group");
-        assert_eq!(body.string("a").unwrap(), Field::Value("x".to_string()));
-        assert_eq!(body.string("b").unwrap(), Field::Null);
-        assert_eq!(body.string("z").unwrap(), Field::Absent);
+        assert_eq!(
+            body.string("a").unwrap(),
+            BodyProperty::Value("x".to_string())
+        );
+        assert_eq!(body.string("b").unwrap(), BodyProperty::Null);
+        assert_eq!(body.string("z").unwrap(), BodyProperty::Absent);
         let error = body.string("c").unwrap_err();
         assert_eq!(
             error.message,
@@ -196,9 +200,9 @@ mod tests {
         );
         assert_eq!(
             body.strings("d").unwrap(),
-            Field::Value(vec!["p".to_string(), "q".to_string()])
+            BodyProperty::Value(vec!["p".to_string(), "q".to_string()])
         );
-        assert_eq!(body.bool("e").unwrap(), Field::Value(true));
+        assert_eq!(body.bool("e").unwrap(), BodyProperty::Value(true));
         assert!(
             body.reject_unknown(&["a", "b", "c", "d"])
                 .unwrap_err()

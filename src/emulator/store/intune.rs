@@ -5,7 +5,7 @@
 
 use axum::http::StatusCode;
 
-use crate::emulator::odata::{GraphError, INTUNE_SERVICE_PATH, intune_error};
+use crate::emulator::odata::{ErrorReply, INTUNE_SERVICE_PATH, intune_error};
 
 /// Why a request failed, before it is rendered for a particular request path.
 #[derive(Debug, Clone, PartialEq)]
@@ -59,13 +59,13 @@ impl Failure {
 
     /// The Graph error for a request to `path` (the path after the version, e.g.
     /// `/deviceManagement/windowsAutopilotDeviceIdentities/x`).
-    pub fn into_graph(self, path: &str, activity_id: &str) -> GraphError {
+    pub fn into_graph(self, path: &str, activity_id: &str) -> ErrorReply {
         match self {
             Failure::OData {
                 status,
                 code,
                 message,
-            } => GraphError::new(status, code, message),
+            } => ErrorReply::new(status, code, message),
             Failure::Intune { status, code, text } => {
                 intune_error(status, code, &text, path, activity_id)
             }

@@ -12,15 +12,16 @@ pub mod groups;
 pub mod input;
 pub mod intune;
 pub mod replication;
+mod upkeep;
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::auth::IssuedToken;
-use super::odata::{GraphError, resource_not_found};
+use super::clock::Now;
+use super::odata::{ErrorReply, resource_not_found};
 pub use deployment_profiles::DeploymentProfile;
 pub use devices::{AutopilotDeviceRegistration, Device};
 pub use enrollment_configurations::EnrollmentConfiguration;
@@ -34,33 +35,14 @@ pub struct Store {
     pub tenants: BTreeMap<String, Tenant>,
     /// Tokens survive `/_emulator/reset` and restarts with `--state`, as a real token outlives a tenant's data.
     pub tokens: BTreeMap<String, IssuedToken>,
-    /// How long new objects stay invisible and updates stay stale (`--consistency-lag-ms`); not persisted.
-    #[serde(skip)]
-    pub consistency_lag: Duration,
-    /// How long an Autopilot import stays pending (`--import-delay-ms`); not persisted.
-    #[serde(skip)]
-    pub import_delay: Duration,
 }
 
 impl Store {
-    pub fn new(consistency_lag: Duration) -> Self {
-        Store {
-            consistency_lag,
-            ..Store::default()
-        }
-    }
-
-    /// The tenant's store, created on first use with the default enrollment configurations every Intune tenant has.
+    /// The tenant's store as it is, created on first use (see [`Store::tenant_at`] for one brought up to date).
     pub fn tenant_mut(&mut self, tenant_id: &str) -> &mut Tenant {
-        let lag = self.consistency_lag;
-        let tenant = self.tenants.entry(tenant_id.to_string()).or_default();
-        tenant.replication.set_window(lag);
-        tenant.seed_enrollment_defaults(tenant_id);
-        tenant.autopilot.timing = autopilot_devices::AutopilotTiming {
-            import_delay_ms: self.import_delay.as_millis() as u64,
-            lag_ms: lag.as_millis() as u64,
-        };
-        tenant
+        self.tenants
+            .entry(tenant_id.to_string())
+            .or_insert_with(|| Tenant::new(tenant_id))
     }
 
     /// Forgets every tenant (tokens stay valid).
@@ -89,8 +71,8 @@ pub struct Tenant {
     /// Autopilot hardware-hash imports and the device identities they registered.
     #[serde(default)]
     pub autopilot: autopilot_devices::AutopilotState,
-    /// Replication lag bookkeeping: short-lived and tied to this process's clock, so never persisted.
-    #[serde(skip)]
+    /// Replication lag bookkeeping for every collection. Times are on the emulator clock, so it persists.
+    #[serde(default)]
     pub replication: Replication,
 }
 
@@ -121,7 +103,7 @@ impl Tenant {
     }
 
     /// Resolves an object referenced as a member: it must exist and be visible (replicated) already.
-    pub fn visible_member(&mut self, id: &str, now: Instant) -> Result<MemberKind, GraphError> {
+    pub fn visible_member(&self, id: &str, now: Now) -> Result<MemberKind, ErrorReply> {
         let kind = self.member_kind(id).ok_or_else(|| resource_not_found(id))?;
         if self.replication.is_hidden(id, now) {
             return Err(resource_not_found(id));

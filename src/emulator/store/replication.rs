@@ -1,31 +1,42 @@
-//! Directory replication lag (`--consistency-lag-ms`). Real Entra ID answers a GET by id from a replica that may not
-//! have seen a write yet: a new object 404s, a GET after PATCH returns the previous version, a deleted object still
-//! reads. Lists are served as current (the brief's choice; it keeps paging deterministic). Clients must retry through
-//! this, and the provider's tests run with it on.
+//! Replication lag (`--consistency-lag-ms`), the one mechanism for every collection. Real Graph answers a GET by
+//! id from a replica that may not have seen a write yet: a new object 404s, a GET after a change returns the previous
+//! version, a deleted object still reads. Lists are served as current (it keeps paging deterministic). Clients must
+//! retry through this, and the provider's tests run with it on.
+//!
+//! Times are on the emulator clock ([`Now`]), so the bookkeeping is persisted with the tenant and a test can advance
+//! through a lag instead of sleeping. Expired entries are dropped by the store's upkeep ([`Replication::prune`]);
+//! reads only compare times, so they need no `&mut`.
 
-use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::collections::BTreeMap;
+use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
+
+use super::autopilot_devices::AutopilotDevice;
 use super::{DeploymentProfile, Device, EnrollmentConfiguration, Group};
+use crate::emulator::clock::Now;
 
 /// A copy of an object as a lagging replica still sees it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum Snapshot {
     Group(Box<Group>),
     Device(Box<Device>),
     EnrollmentConfiguration(Box<EnrollmentConfiguration>),
     DeploymentProfile(Box<DeploymentProfile>),
+    AutopilotDevice(Box<AutopilotDevice>),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", tag = "kind")]
 enum Pending {
-    Created { until: Instant },
-    Updated { until: Instant, previous: Snapshot },
-    Deleted { until: Instant, last: Snapshot },
+    Created { until: Now },
+    Updated { until: Now, previous: Snapshot },
+    Deleted { until: Now, last: Snapshot },
 }
 
 impl Pending {
-    fn until(&self) -> Instant {
+    fn until(&self) -> Now {
         match self {
             Pending::Created { until }
             | Pending::Updated { until, .. }
@@ -41,102 +52,92 @@ pub enum View {
     Current,
     /// Created too recently: 404.
     NotYetVisible,
-    /// Updated recently: this older version.
+    /// Changed recently: this older version.
     Stale(Snapshot),
     /// Deleted recently: still this version.
     StillPresent(Snapshot),
 }
 
-/// Per-tenant lag bookkeeping.
-#[derive(Debug, Default)]
+/// Per-tenant lag bookkeeping, by object id.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Replication {
-    window: Duration,
-    pending: HashMap<String, Pending>,
+    pending: BTreeMap<String, Pending>,
 }
 
 impl Replication {
-    pub fn set_window(&mut self, window: Duration) {
-        self.window = window;
+    /// The entry for `id` that is still lagging at `now`.
+    fn lagging(&self, id: &str, now: Now) -> Option<&Pending> {
+        self.pending.get(id).filter(|pending| pending.until() > now)
     }
 
-    pub fn created(&mut self, id: &str, now: Instant) {
-        if self.window.is_zero() {
+    /// `id` was created at `now`: it 404s on GET by id for `lag`.
+    pub fn created(&mut self, id: &str, now: Now, lag: Duration) {
+        if lag.is_zero() {
             return;
         }
-        self.pending.insert(
-            id.to_string(),
-            Pending::Created {
-                until: now + self.window,
-            },
-        );
+        let until = now.plus(lag);
+        self.pending
+            .insert(id.to_string(), Pending::Created { until });
     }
 
-    pub fn updated(&mut self, id: &str, previous: Snapshot, now: Instant) {
-        if self.window.is_zero() {
+    /// `id` changed at `now` from `previous`. A replica that is still behind keeps showing the oldest version it has
+    /// not caught up from, for `lag` after this latest change (never sooner fresh than Graph would be).
+    pub fn updated(&mut self, id: &str, previous: Snapshot, now: Now, lag: Duration) {
+        if lag.is_zero() {
             return;
         }
-        // An object that has not appeared yet stays invisible; an update does not make it appear sooner.
-        if let Some(Pending::Created { until }) = self.pending.get(id)
-            && *until > now
-        {
-            return;
-        }
-        self.pending.insert(
-            id.to_string(),
-            Pending::Updated {
-                until: now + self.window,
-                previous,
-            },
-        );
+        let until = now.plus(lag);
+        let previous = match self.lagging(id, now) {
+            // An object that has not appeared yet stays invisible; a change does not make it appear sooner.
+            Some(Pending::Created { .. }) => return,
+            Some(Pending::Updated { previous, .. }) => previous.clone(),
+            _ => previous,
+        };
+        self.pending
+            .insert(id.to_string(), Pending::Updated { until, previous });
     }
 
-    pub fn deleted(&mut self, id: &str, last: Snapshot, now: Instant) {
-        if self.window.is_zero() {
+    /// `id` was deleted at `now`; `last` is its final version.
+    pub fn deleted(&mut self, id: &str, last: Snapshot, now: Now, lag: Duration) {
+        if lag.is_zero() {
             return;
         }
-        if let Some(Pending::Created { until }) = self.pending.get(id)
-            && *until > now
-        {
+        let until = now.plus(lag);
+        let last = match self.lagging(id, now) {
             // Never seen by the replica, and gone again: it simply stays absent.
-            self.pending.remove(id);
-            return;
-        }
-        let last = match self.pending.remove(id) {
-            Some(Pending::Updated { until, previous }) if until > now => previous,
+            Some(Pending::Created { .. }) => {
+                self.pending.remove(id);
+                return;
+            }
+            Some(Pending::Updated { previous, .. }) => previous.clone(),
             _ => last,
         };
-        self.pending.insert(
-            id.to_string(),
-            Pending::Deleted {
-                until: now + self.window,
-                last,
-            },
-        );
+        self.pending
+            .insert(id.to_string(), Pending::Deleted { until, last });
     }
 
-    /// Forgets a pending deletion, e.g. when the object is restored.
-    pub fn restored(&mut self, id: &str) {
+    /// Forgets what is pending for `id`, e.g. when it is restored or a test says the replica has caught up.
+    pub fn forget(&mut self, id: &str) {
         self.pending.remove(id);
     }
 
-    pub fn view(&mut self, id: &str, now: Instant) -> View {
-        let Some(pending) = self.pending.get(id) else {
-            return View::Current;
-        };
-        if pending.until() <= now {
-            self.pending.remove(id);
-            return View::Current;
-        }
-        match pending {
-            Pending::Created { .. } => View::NotYetVisible,
-            Pending::Updated { previous, .. } => View::Stale(previous.clone()),
-            Pending::Deleted { last, .. } => View::StillPresent(last.clone()),
+    pub fn view(&self, id: &str, now: Now) -> View {
+        match self.lagging(id, now) {
+            None => View::Current,
+            Some(Pending::Created { .. }) => View::NotYetVisible,
+            Some(Pending::Updated { previous, .. }) => View::Stale(previous.clone()),
+            Some(Pending::Deleted { last, .. }) => View::StillPresent(last.clone()),
         }
     }
 
     /// Whether a reference to `id` (e.g. adding it as a member) should fail as if it did not exist yet.
-    pub fn is_hidden(&mut self, id: &str, now: Instant) -> bool {
-        matches!(self.view(id, now), View::NotYetVisible)
+    pub fn is_hidden(&self, id: &str, now: Now) -> bool {
+        matches!(self.lagging(id, now), Some(Pending::Created { .. }))
+    }
+
+    /// Drops what has caught up by `now`, so the state file does not grow.
+    pub fn prune(&mut self, now: Now) {
+        self.pending.retain(|_, pending| pending.until() > now);
     }
 }
 
@@ -151,56 +152,58 @@ mod tests {
         }))
     }
 
+    const LAG: Duration = Duration::from_secs(2);
+    const T0: Now = Now(1_000_000);
+
+    fn at(seconds: u64) -> Now {
+        T0.plus(Duration::from_secs(seconds))
+    }
+
     #[test]
     fn nothing_lags_without_a_window() {
         let mut replication = Replication::default();
-        let now = Instant::now();
-        replication.created("a", now);
-        assert_eq!(replication.view("a", now), View::Current);
+        replication.created("a", T0, Duration::ZERO);
+        assert_eq!(replication.view("a", T0), View::Current);
     }
 
     #[test]
     fn created_then_visible_after_the_window() {
         let mut replication = Replication::default();
-        replication.set_window(Duration::from_secs(2));
-        let now = Instant::now();
-        replication.created("a", now);
-        assert_eq!(
-            replication.view("a", now + Duration::from_secs(1)),
-            View::NotYetVisible
-        );
-        assert!(replication.is_hidden("a", now));
-        assert_eq!(
-            replication.view("a", now + Duration::from_secs(2)),
-            View::Current
-        );
+        replication.created("a", T0, LAG);
+        assert_eq!(replication.view("a", at(1)), View::NotYetVisible);
+        assert!(replication.is_hidden("a", T0));
+        assert_eq!(replication.view("a", at(2)), View::Current);
     }
 
     #[test]
     fn updates_read_stale_and_deletes_linger_with_the_oldest_visible_version() {
         let mut replication = Replication::default();
-        replication.set_window(Duration::from_secs(2));
-        let now = Instant::now();
-        replication.updated("a", device("v1"), now);
-        assert_eq!(replication.view("a", now), View::Stale(device("v1")));
-        replication.deleted("a", device("v2"), now);
+        replication.updated("a", device("v1"), T0, LAG);
+        replication.updated("a", device("v2"), at(1), LAG);
+        assert_eq!(replication.view("a", at(2)), View::Stale(device("v1")));
+        replication.deleted("a", device("v3"), at(2), LAG);
         assert_eq!(
-            replication.view("a", now + Duration::from_secs(1)),
+            replication.view("a", at(3)),
             View::StillPresent(device("v1"))
         );
-        assert_eq!(
-            replication.view("a", now + Duration::from_secs(3)),
-            View::Current
-        );
+        assert_eq!(replication.view("a", at(4)), View::Current);
     }
 
     #[test]
     fn an_object_deleted_before_it_appeared_stays_absent() {
         let mut replication = Replication::default();
-        replication.set_window(Duration::from_secs(2));
-        let now = Instant::now();
-        replication.created("a", now);
-        replication.deleted("a", device("v1"), now);
-        assert_eq!(replication.view("a", now), View::Current);
+        replication.created("a", T0, LAG);
+        replication.deleted("a", device("v1"), T0, LAG);
+        assert_eq!(replication.view("a", T0), View::Current);
+    }
+
+    #[test]
+    fn pruning_keeps_only_what_still_lags() {
+        let mut replication = Replication::default();
+        replication.created("a", T0, LAG);
+        replication.created("b", at(5), LAG);
+        replication.prune(at(3));
+        assert_eq!(replication.pending.len(), 1);
+        assert!(replication.is_hidden("b", at(6)));
     }
 }

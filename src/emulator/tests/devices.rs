@@ -95,7 +95,8 @@ fn autopilot_registration_publishes_ztd_and_order_ids_to_dynamic_groups() {
         group.insert(key.clone(), value.clone());
     }
     let ctx = crate::emulator::store::groups::WriteContext {
-        now: std::time::Instant::now(),
+        now: crate::emulator::clock::Now::from_ms(1_735_689_600_000),
+        pacing: crate::emulator::clock::Pacing::default(),
         timestamp: "2025-01-01T00:00:00Z".into(),
         app_id: "app",
         random: &random,

@@ -100,7 +100,8 @@ async fn reset_forgets_every_tenant_and_the_counters() {
 
 #[tokio::test]
 async fn with_consistency_lag_new_objects_404_then_appear_and_updates_read_stale() {
-    let lag = Duration::from_millis(400);
+    // Ten minutes of lag, and no sleeping: the test moves the emulator's clock instead.
+    let lag = Duration::from_secs(600);
     let h = harness_with(Config {
         consistency_lag_ms: lag.as_millis() as u64,
         ..config()
@@ -119,7 +120,7 @@ async fn with_consistency_lag_new_objects_404_then_appear_and_updates_read_stale
         "lists are current"
     );
     let parent = h.create_group("Parent").await;
-    tokio::time::sleep(lag).await;
+    h.emulator.clock().advance(lag);
 
     let member_ref =
         json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{id}")});
@@ -158,7 +159,7 @@ async fn with_consistency_lag_new_objects_404_then_appear_and_updates_read_stale
         StatusCode::OK,
         "a deleted group still reads"
     );
-    tokio::time::sleep(lag).await;
+    h.emulator.clock().advance(lag);
     assert_eq!(
         h.get(&format!("/v1.0/groups/{id}")).await.body["displayName"],
         "Renamed"
@@ -197,5 +198,45 @@ async fn concurrent_writes_leave_the_newest_state_on_disk() {
             .unwrap()
             .len(),
         20
+    );
+}
+
+#[tokio::test]
+async fn soft_deleted_groups_are_purged_after_thirty_days_and_tokens_expire_on_the_emulator_clock()
+{
+    let h = harness().await;
+    let id = h.create_group("Short lived").await;
+    h.delete(&format!("/v1.0/groups/{id}")).await;
+    let deleted = |token: String| {
+        let h = &h;
+        async move {
+            let answer = h
+                .call_with(
+                    Method::GET,
+                    "/v1.0/directory/deletedItems/microsoft.graph.group",
+                    None,
+                    &token,
+                    &[],
+                )
+                .await;
+            assert_eq!(answer.status, StatusCode::OK, "{:?}", answer.body);
+            answer.body["value"].as_array().unwrap().len()
+        }
+    };
+    let day = Duration::from_secs(24 * 3600);
+    h.emulator.clock().advance(29 * day);
+    assert_eq!(
+        h.get("/v1.0/groups").await.status,
+        StatusCode::UNAUTHORIZED,
+        "the harness's token expired a month ago"
+    );
+    assert_eq!(
+        deleted(fetch_token(&h.client, &h.base, TENANT).await).await,
+        1
+    );
+    h.emulator.clock().advance(2 * day);
+    assert_eq!(
+        deleted(fetch_token(&h.client, &h.base, TENANT).await).await,
+        0
     );
 }

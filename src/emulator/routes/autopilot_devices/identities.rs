@@ -4,10 +4,9 @@
 
 use axum::http::Method;
 
-use super::listing;
-use super::{AutopilotRoute, DEVICES, DeviceAction, Handled};
+use super::{AutopilotRoute, DEVICES, DeviceAction, Handled, count, list};
 use crate::emulator::odata::{ApiVersion, Reply};
-use crate::emulator::query::{self, Collection};
+use crate::emulator::query::{self, Collection, INTUNE_AUTOPILOT};
 use crate::emulator::routes::RequestContext;
 use crate::emulator::store::autopilot_devices::{AutopilotDevice, DEVICE_TYPE, ProfileStatus};
 use crate::emulator::store::input::object_body;
@@ -20,14 +19,18 @@ fn collection(version: ApiVersion) -> Collection {
         format!("deviceManagement/{DEVICES}"),
         &AutopilotDevice::default().render(version, &ProfileStatus::not_assigned()),
     )
+    .with_rules(INTUNE_AUTOPILOT)
 }
 
-fn render_all(tenant: &Tenant, version: ApiVersion) -> Vec<Rendered> {
+fn render_all(ctx: &RequestContext, tenant: &Tenant) -> Vec<Rendered> {
     tenant
         .autopilot
         .devices
         .values()
-        .map(|device| device.render(version, &tenant.autopilot_profile_status(device)))
+        .map(|device| {
+            let status = tenant.autopilot_profile_status(device, ctx.now, ctx.pacing.import_delay);
+            device.render(ctx.version(), &status)
+        })
         .collect()
 }
 
@@ -35,31 +38,22 @@ pub fn handle(
     route: &AutopilotRoute,
     ctx: &RequestContext,
     tenant: &mut Tenant,
-    now_ms: u64,
 ) -> Result<Reply, Handled> {
     let method = ctx.method;
     let version = ctx.version();
     let collection_path = format!("/deviceManagement/{DEVICES}");
     match route {
-        AutopilotRoute::Devices if method == Method::GET => {
-            let body = listing::page(
-                &ctx.query,
-                &collection(version),
-                DEVICE_TYPE,
-                render_all(tenant, version),
-            )?;
-            Ok(Reply::ok(body))
-        }
+        AutopilotRoute::Devices if method == Method::GET => list(
+            ctx,
+            &collection(version),
+            DEVICE_TYPE,
+            render_all(ctx, tenant),
+        ),
         AutopilotRoute::Devices => {
             Err(no_route("~/singleton/navigation", method.as_str(), &collection_path).into())
         }
         AutopilotRoute::DevicesCount if method == Method::GET => {
-            let count = listing::count(
-                &ctx.query,
-                &collection(version),
-                &render_all(tenant, version),
-            )?;
-            Ok(Reply::Text(count.to_string()))
+            count(ctx, &collection(version), &render_all(ctx, tenant))
         }
         AutopilotRoute::DevicesCount => Err(no_route(
             "~/singleton/navigation/$count",
@@ -70,8 +64,9 @@ pub fn handle(
         AutopilotRoute::Device(id) => match *method {
             Method::GET => {
                 ctx.query.reject_options_except(&["select"])?;
-                let device = tenant.autopilot_device(id, now_ms)?;
-                let status = tenant.autopilot_profile_status(&device);
+                let device = tenant.autopilot_device(id, ctx.now)?;
+                let status =
+                    tenant.autopilot_profile_status(&device, ctx.now, ctx.pacing.import_delay);
                 let body = query::entity(
                     &ctx.query,
                     &collection(version),
@@ -81,7 +76,7 @@ pub fn handle(
                 Ok(Reply::ok(body))
             }
             Method::DELETE => {
-                tenant.delete_autopilot_device(id, ctx.tenant_id, now_ms)?;
+                tenant.delete_autopilot_device(id, ctx.tenant_id, &ctx.write())?;
                 Ok(Reply::NoContent)
             }
             _ => Err(no_route(
@@ -95,17 +90,17 @@ pub fn handle(
             match action {
                 DeviceAction::UpdateDeviceProperties => {
                     let body = object_body(ctx.body)?;
-                    tenant.update_autopilot_device_properties(id, &body, now_ms, &ctx.timestamp)?;
+                    tenant.update_autopilot_device_properties(id, &body, &ctx.write())?;
                 }
                 DeviceAction::AssignUserToDevice => {
                     let body = object_body(ctx.body)?;
-                    tenant.assign_user_to_autopilot_device(id, &body, now_ms)?;
+                    tenant.assign_user_to_autopilot_device(id, &body, &ctx.write())?;
                 }
                 DeviceAction::UnassignUserFromDevice => {
-                    tenant.unassign_user_from_autopilot_device(id, now_ms)?;
+                    tenant.unassign_user_from_autopilot_device(id, &ctx.write())?;
                 }
                 DeviceAction::AllowNextEnrollment => {
-                    tenant.allow_next_autopilot_enrollment(id, now_ms)?;
+                    tenant.allow_next_autopilot_enrollment(id, &ctx.write())?;
                 }
             }
             Ok(Reply::NoContent)

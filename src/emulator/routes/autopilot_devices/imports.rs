@@ -4,10 +4,9 @@
 use axum::http::Method;
 use serde_json::{Map, Value, json};
 
-use super::listing;
-use super::{AutopilotRoute, Handled, IMPORTS};
+use super::{AutopilotRoute, Handled, IMPORTS, count, list};
 use crate::emulator::odata::Reply;
-use crate::emulator::query::{self, Collection};
+use crate::emulator::query::{self, Collection, INTUNE_AUTOPILOT};
 use crate::emulator::routes::RequestContext;
 use crate::emulator::store::Tenant;
 use crate::emulator::store::autopilot_devices::{IMPORTED_TYPE, ImportedDeviceIdentity, Stage};
@@ -20,6 +19,7 @@ fn collection() -> Collection {
         format!("deviceManagement/{IMPORTS}"),
         &ImportedDeviceIdentity::default().render(Stage::Read),
     )
+    .with_rules(INTUNE_AUTOPILOT)
 }
 
 fn entity_body(ctx: &RequestContext, record: &ImportedDeviceIdentity, stage: Stage) -> Value {
@@ -40,7 +40,6 @@ pub fn handle(
     route: &AutopilotRoute,
     ctx: &RequestContext,
     tenant: &mut Tenant,
-    now_ms: u64,
 ) -> Result<Reply, Handled> {
     let method = ctx.method;
     let collection_path = format!("/deviceManagement/{IMPORTS}");
@@ -52,13 +51,12 @@ pub fn handle(
                 .values()
                 .map(|record| record.render(Stage::Read))
                 .collect();
-            let body = listing::page(&ctx.query, &collection(), IMPORTED_TYPE, items)?;
-            Ok(Reply::ok(body))
+            list(ctx, &collection(), IMPORTED_TYPE, items)
         }
         AutopilotRoute::Imports if method == Method::POST => {
             let body = object_body(ctx.body)?;
             let import_id = ctx.random.guid();
-            let record = tenant.submit_autopilot_import(&body, &import_id, ctx.random, now_ms)?;
+            let record = tenant.submit_autopilot_import(&body, &import_id, &ctx.write())?;
             let location = format!(
                 "{}/{}{collection_path}('{}')",
                 ctx.query.base_url,
@@ -80,8 +78,7 @@ pub fn handle(
                 .values()
                 .map(|record| record.render(Stage::Read))
                 .collect();
-            let count = listing::count(&ctx.query, &collection(), &items)?;
-            Ok(Reply::Text(count.to_string()))
+            count(ctx, &collection(), &items)
         }
         AutopilotRoute::ImportsCount => Err(no_route(
             "~/singleton/navigation/$count",
@@ -91,7 +88,7 @@ pub fn handle(
         .into()),
         AutopilotRoute::ImportBatch if method == Method::POST => {
             let body = object_body(ctx.body)?;
-            let records = tenant.submit_autopilot_import_batch(&body, ctx.random, now_ms)?;
+            let records = tenant.submit_autopilot_import_batch(&body, &ctx.write())?;
             let value: Vec<Value> = records
                 .iter()
                 .map(|record| {
@@ -115,7 +112,7 @@ pub fn handle(
         AutopilotRoute::Import(id) => match *method {
             Method::GET => {
                 ctx.query.reject_options_except(&["select"])?;
-                let record = tenant.autopilot_import(id, now_ms)?;
+                let record = tenant.autopilot_import(id, ctx.now)?;
                 let body = query::entity(
                     &ctx.query,
                     &collection(),

@@ -1,17 +1,17 @@
 //! `/deviceManagement/importedWindowsAutopilotDeviceIdentities` and `/deviceManagement/windowsAutopilotDeviceIdentities`
 //! (v1.0 and beta): hardware-hash imports and the Autopilot devices they register. Intune serves these, so errors
-//! take Intune's shapes (see `store::autopilot_devices::intune`), lists page Intune's way (`listing`), and verbs the
+//! take Intune's shapes (see `store::intune`), lists page under Intune's rules (`query::INTUNE_AUTOPILOT`), and verbs the
 //! metadata advertises but the service never routed (PATCH on either entity, POST of a device identity) get Intune's
 //! 400 "No OData route exists…", as real tenants answer them.
 
 mod identities;
 mod imports;
-mod listing;
 
 use super::{RequestContext, is_action};
-use crate::emulator::odata::{GraphError, Reply};
-use crate::emulator::store::Tenant;
-use crate::emulator::store::autopilot_devices::{Failure, wall_clock_ms};
+use crate::emulator::odata::{ErrorReply, Reply};
+use crate::emulator::query::{Collection, ListQuery};
+use crate::emulator::store::autopilot_devices::Failure;
+use crate::emulator::store::{Rendered, Tenant};
 
 pub const IMPORTS: &str = "importedWindowsAutopilotDeviceIdentities";
 pub const DEVICES: &str = "windowsAutopilotDeviceIdentities";
@@ -126,7 +126,7 @@ fn intune_path<'a>(ctx: &'a RequestContext) -> &'a str {
     }
 }
 
-fn graph_error(ctx: &RequestContext, failure: Failure) -> GraphError {
+fn render_failure(ctx: &RequestContext, failure: Failure) -> ErrorReply {
     failure.into_graph(intune_path(ctx), &ctx.random.guid())
 }
 
@@ -134,33 +134,71 @@ pub fn handle(
     route: &AutopilotRoute,
     ctx: &RequestContext,
     tenant: &mut Tenant,
-) -> Result<Reply, GraphError> {
-    let now_ms = wall_clock_ms();
+) -> Result<Reply, ErrorReply> {
     let result = match route {
         AutopilotRoute::Imports
         | AutopilotRoute::ImportsCount
         | AutopilotRoute::ImportBatch
-        | AutopilotRoute::Import(_) => imports::handle(route, ctx, tenant, now_ms),
+        | AutopilotRoute::Import(_) => imports::handle(route, ctx, tenant),
         AutopilotRoute::Devices
         | AutopilotRoute::DevicesCount
         | AutopilotRoute::Device(_)
-        | AutopilotRoute::DeviceAction(..) => identities::handle(route, ctx, tenant, now_ms),
+        | AutopilotRoute::DeviceAction(..) => identities::handle(route, ctx, tenant),
     };
     result.map_err(|failure| match failure {
         Handled::Graph(error) => error,
-        Handled::Failure(failure) => graph_error(ctx, failure),
+        Handled::Failure(failure) => render_failure(ctx, failure),
     })
+}
+
+/// The query engine's refusals on these collections come back in Intune's envelope, like every other error here.
+fn query_failure(error: ErrorReply) -> Handled {
+    Handled::Failure(Failure::Intune {
+        status: error.status,
+        code: "BadRequest",
+        text: error.message,
+    })
+}
+
+/// One page of `items`, each labelled with its `@odata.type`.
+fn list(
+    ctx: &RequestContext,
+    collection: &Collection,
+    odata_type: &str,
+    items: Vec<Rendered>,
+) -> Result<Reply, Handled> {
+    ctx.query
+        .reject_options_except(&["top", "skiptoken", "select", "filter", "count"])?;
+    let query = ListQuery::parse(&ctx.query, collection).map_err(query_failure)?;
+    let odata_type = format!("#{odata_type}");
+    Ok(Reply::ok(query.page(
+        &ctx.query,
+        collection,
+        items,
+        Some(&odata_type),
+    )))
+}
+
+/// `/$count`: how many items match the request's `$filter`.
+fn count(
+    ctx: &RequestContext,
+    collection: &Collection,
+    items: &[Rendered],
+) -> Result<Reply, Handled> {
+    ctx.query.reject_options_except(&["filter"])?;
+    let query = ListQuery::parse(&ctx.query, collection).map_err(query_failure)?;
+    Ok(Reply::Text(query.count_matching(items).to_string()))
 }
 
 /// What a handler can fail with: an error already in Graph's form (query options) or a [`Failure`] still to be
 /// rendered for this request's path.
 pub enum Handled {
-    Graph(GraphError),
+    Graph(ErrorReply),
     Failure(Failure),
 }
 
-impl From<GraphError> for Handled {
-    fn from(error: GraphError) -> Self {
+impl From<ErrorReply> for Handled {
+    fn from(error: ErrorReply) -> Self {
         Handled::Graph(error)
     }
 }

@@ -9,9 +9,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::{EMPTY_GUID, NEVER};
-use crate::emulator::odata::{ApiVersion, timestamp};
+use crate::emulator::clock::{Now, timestamp};
+use crate::emulator::odata::ApiVersion;
 use crate::emulator::prng::Random;
+use crate::emulator::store::groups::WriteContext;
 use crate::emulator::store::intune::{Failure, not_a_string};
+use crate::emulator::store::replication::{Snapshot, View};
 use crate::emulator::store::{Rendered, Tenant};
 use crate::rules::{device_name, upn};
 
@@ -62,13 +65,8 @@ pub struct AutopilotDevice {
     pub last_contacted_date_time: String,
     pub userless_enrollment_status: String,
     pub hardware_fingerprint: u64,
-    /// GET by id 404s before this (consistency lag).
-    pub visible_after_ms: u64,
-    /// Set by DELETE: the device is removed when this passes.
+    /// Set by DELETE: the device is removed (by the store's upkeep) when this passes, in ms on the emulator clock.
     pub deleting_until_ms: Option<u64>,
-    /// What a lagging read still returns after an action, and until when.
-    #[serde(skip)]
-    pub stale: Option<(u64, Box<AutopilotDevice>)>,
 }
 
 impl Default for AutopilotDevice {
@@ -93,9 +91,7 @@ impl Default for AutopilotDevice {
             last_contacted_date_time: NEVER.to_string(),
             userless_enrollment_status: "unknown".to_string(),
             hardware_fingerprint: 0,
-            visible_after_ms: 0,
             deleting_until_ms: None,
-            stale: None,
         }
     }
 }
@@ -235,29 +231,35 @@ fn device_not_found(id: &str) -> Failure {
 
 impl Tenant {
     /// A device identity as a GET by id sees it: not before it has replicated, the version before a recent action.
-    pub fn autopilot_device(&self, id: &str, now_ms: u64) -> Result<AutopilotDevice, Failure> {
+    pub fn autopilot_device(&self, id: &str, now: Now) -> Result<AutopilotDevice, Failure> {
         let device = self
-            .autopilot
-            .devices
-            .get(id)
-            .filter(|device| device.visible_after_ms <= now_ms)
+            .visible_autopilot_device(id, now)
             .ok_or_else(|| device_not_found(id))?;
-        Ok(match &device.stale {
-            Some((until, previous)) if *until > now_ms => (**previous).clone(),
+        Ok(match self.replication.view(id, now) {
+            View::Stale(Snapshot::AutopilotDevice(previous)) => *previous,
             _ => device.clone(),
         })
+    }
+
+    /// The device, unless it is too new for the replica to have seen.
+    fn visible_autopilot_device(&self, id: &str, now: Now) -> Option<&AutopilotDevice> {
+        self.autopilot
+            .devices
+            .get(id)
+            .filter(|_| !self.replication.is_hidden(id, now))
     }
 
     /// The deployment profile status of a device, from the profiles assigned to the groups its Entra device is
     /// in. A new assignment reaches the device after the import delay (`--import-delay-ms`): the Autopilot service
     /// is the same asynchronous pipeline for both, and one knob keeps the emulator simple to drive.
-    pub fn autopilot_profile_status(&self, device: &AutopilotDevice) -> ProfileStatus {
-        let delay = std::time::Duration::from_millis(self.autopilot.timing.import_delay_ms);
-        let status = self.deployment_profile_status(
-            &device.entra_object_id,
-            time::OffsetDateTime::now_utc(),
-            delay,
-        );
+    pub fn autopilot_profile_status(
+        &self,
+        device: &AutopilotDevice,
+        now: Now,
+        delay: std::time::Duration,
+    ) -> ProfileStatus {
+        let status =
+            self.deployment_profile_status(&device.entra_object_id, now.date_time(), delay);
         ProfileStatus {
             status: status.state.as_str().to_string(),
             detailed_status: "none".to_string(),
@@ -272,30 +274,26 @@ impl Tenant {
     fn change_autopilot_device(
         &mut self,
         id: &str,
-        now_ms: u64,
+        ctx: &WriteContext,
         change: impl FnOnce(&mut AutopilotDevice) -> Result<(), Failure>,
     ) -> Result<AutopilotDevice, Failure> {
-        let lag = self.autopilot.timing.lag_ms;
-        let device = self
-            .autopilot
-            .devices
-            .get_mut(id)
-            .filter(|device| device.visible_after_ms <= now_ms)
-            .ok_or_else(|| device_not_found(id))?;
-        let lagging = device.stale.clone().filter(|(until, _)| *until > now_ms);
-        let current = AutopilotDevice {
-            stale: None,
-            ..device.clone()
-        };
+        let current = self
+            .visible_autopilot_device(id, ctx.now)
+            .ok_or_else(|| device_not_found(id))?
+            .clone();
         let mut updated = current.clone();
         change(&mut updated)?;
-        // A lagging replica keeps showing the oldest version it has not caught up from.
-        updated.stale = match lagging {
-            Some((_, oldest)) => Some((now_ms + lag, oldest)),
-            None if lag > 0 && updated != current => Some((now_ms + lag, Box::new(current))),
-            None => None,
-        };
-        *device = updated.clone();
+        if updated != current {
+            self.replication.updated(
+                id,
+                Snapshot::AutopilotDevice(Box::new(current)),
+                ctx.now,
+                ctx.pacing.lag,
+            );
+            self.autopilot
+                .devices
+                .insert(id.to_string(), updated.clone());
+        }
         Ok(updated)
     }
 
@@ -305,8 +303,7 @@ impl Tenant {
         &mut self,
         id: &str,
         body: &Map<String, Value>,
-        now_ms: u64,
-        timestamp: &str,
+        ctx: &WriteContext,
     ) -> Result<(), Failure> {
         let values = action_parameters(body, "updateDeviceProperties", UPDATE_PARAMETERS)?;
         if let Some(name) = values.get("displayName") {
@@ -319,7 +316,7 @@ impl Tenant {
             check_user_principal_name(upn)?;
         }
         let before = self.autopilot_device_group_tag(id);
-        let device = self.change_autopilot_device(id, now_ms, |device| {
+        let device = self.change_autopilot_device(id, ctx, |device| {
             for (name, value) in &values {
                 let value = value.clone();
                 match name.as_str() {
@@ -339,7 +336,7 @@ impl Tenant {
             let _ = self.set_device_order_id(
                 &device.entra_object_id,
                 Some(&device.group_tag),
-                timestamp,
+                &ctx.timestamp,
             );
         }
         Ok(())
@@ -357,7 +354,7 @@ impl Tenant {
         &mut self,
         id: &str,
         body: &Map<String, Value>,
-        now_ms: u64,
+        ctx: &WriteContext,
     ) -> Result<(), Failure> {
         let values = action_parameters(
             body,
@@ -373,7 +370,7 @@ impl Tenant {
             .clone();
         check_user_principal_name(&upn)?;
         let addressable = values.get("addressableUserName").cloned();
-        self.change_autopilot_device(id, now_ms, |device| {
+        self.change_autopilot_device(id, ctx, |device| {
             device.user_principal_name = upn;
             if let Some(name) = addressable {
                 device.addressable_user_name = name;
@@ -387,9 +384,9 @@ impl Tenant {
     pub fn unassign_user_from_autopilot_device(
         &mut self,
         id: &str,
-        now_ms: u64,
+        ctx: &WriteContext,
     ) -> Result<(), Failure> {
-        self.change_autopilot_device(id, now_ms, |device| {
+        self.change_autopilot_device(id, ctx, |device| {
             device.user_principal_name.clear();
             device.addressable_user_name.clear();
             Ok(())
@@ -401,9 +398,9 @@ impl Tenant {
     pub fn allow_next_autopilot_enrollment(
         &mut self,
         id: &str,
-        now_ms: u64,
+        ctx: &WriteContext,
     ) -> Result<(), Failure> {
-        self.change_autopilot_device(id, now_ms, |device| {
+        self.change_autopilot_device(id, ctx, |device| {
             device.userless_enrollment_status = "allowed".to_string();
             Ok(())
         })?;
@@ -416,15 +413,10 @@ impl Tenant {
         &mut self,
         id: &str,
         tenant_id: &str,
-        now_ms: u64,
+        ctx: &WriteContext,
     ) -> Result<(), Failure> {
-        let lag = self.autopilot.timing.lag_ms;
-        let Some(device) = self
-            .autopilot
-            .devices
-            .get_mut(id)
-            .filter(|device| device.visible_after_ms <= now_ms)
-        else {
+        let hidden = self.replication.is_hidden(id, ctx.now);
+        let Some(device) = self.autopilot.devices.get_mut(id).filter(|_| !hidden) else {
             return Err(Failure::bad_request(format!(
                 "Cannot find device with ztd Id {id} and accountId {tenant_id} to delete"
             )));
@@ -441,7 +433,7 @@ impl Tenant {
             });
         }
         if device.deleting_until_ms.is_none() {
-            device.deleting_until_ms = Some(now_ms + lag);
+            device.deleting_until_ms = Some(ctx.now.plus(ctx.pacing.lag).ms());
         }
         Ok(())
     }
@@ -463,7 +455,8 @@ impl Tenant {
         if device.managed_device_id == EMPTY_GUID {
             device.managed_device_id = random.guid();
         }
-        device.stale = None;
+        // The replica has caught up with the device by the time it went through OOBE.
+        self.replication.forget(id);
         Ok(())
     }
 }

@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::IMPORTED_TYPE;
-use crate::emulator::prng::Random;
+use crate::emulator::clock::{Now, Pacing};
+use crate::emulator::store::groups::WriteContext;
 use crate::emulator::store::intune::{Failure, not_a_string, unknown_property};
 use crate::emulator::store::{Rendered, Tenant};
 use crate::rules::hardware_hash;
@@ -34,8 +35,6 @@ pub struct ImportedDeviceIdentity {
     pub sequence: u64,
     /// Seeds the ids of the device this import registers.
     pub entropy: u64,
-    /// GET by id 404s before this (consistency lag).
-    pub visible_after_ms: u64,
     /// `None` while Intune is still processing it.
     pub outcome: Option<ImportOutcome>,
 }
@@ -159,15 +158,27 @@ struct ImportFields {
     assigned_user_principal_name: Option<String>,
 }
 
+impl ImportedDeviceIdentity {
+    /// When Intune decides this record: `--import-delay-ms` after it was submitted.
+    pub fn due(&self, pacing: Pacing) -> Now {
+        Now::from_ms(self.submitted_ms).plus(pacing.import_delay)
+    }
+
+    /// Whether it is still pending and Intune has decided it by `now`.
+    pub fn is_due(&self, now: Now, pacing: Pacing) -> bool {
+        self.outcome.is_none() && self.due(pacing) <= now
+    }
+}
+
 impl Tenant {
     /// Accepts one import record body (POST or one entry of `import`); `import_id` is shared by a batch.
     pub fn submit_autopilot_import(
         &mut self,
         map: &Map<String, Value>,
         import_id: &str,
-        random: &Random,
-        now_ms: u64,
+        ctx: &WriteContext,
     ) -> Result<ImportedDeviceIdentity, Failure> {
+        let random = ctx.random;
         let fields = read_import_body(map)?;
         let sequence = self.autopilot.next_sequence;
         self.autopilot.next_sequence += 1;
@@ -179,12 +190,13 @@ impl Tenant {
             hardware_identifier: fields.hardware_identifier,
             group_tag: fields.group_tag,
             assigned_user_principal_name: fields.assigned_user_principal_name,
-            submitted_ms: now_ms,
+            submitted_ms: ctx.now.ms(),
             sequence,
             entropy: random.with(|generator| generator.next_u64()),
-            visible_after_ms: now_ms + self.autopilot.timing.lag_ms,
             outcome: None,
         };
+        self.replication
+            .created(&record.id, ctx.now, ctx.pacing.lag);
         self.autopilot
             .imports
             .insert(record.id.clone(), record.clone());
@@ -195,8 +207,7 @@ impl Tenant {
     pub fn submit_autopilot_import_batch(
         &mut self,
         body: &Map<String, Value>,
-        random: &Random,
-        now_ms: u64,
+        ctx: &WriteContext,
     ) -> Result<Vec<ImportedDeviceIdentity>, Failure> {
         for name in body.keys() {
             if name != "importedWindowsAutopilotDeviceIdentities" {
@@ -231,23 +242,19 @@ impl Tenant {
         for record in &records {
             read_import_body(record)?;
         }
-        let import_id = random.guid();
+        let import_id = ctx.random.guid();
         records
             .into_iter()
-            .map(|record| self.submit_autopilot_import(record, &import_id, random, now_ms))
+            .map(|record| self.submit_autopilot_import(record, &import_id, ctx))
             .collect()
     }
 
     /// An import record as a GET by id sees it.
-    pub fn autopilot_import(
-        &self,
-        id: &str,
-        now_ms: u64,
-    ) -> Result<&ImportedDeviceIdentity, Failure> {
+    pub fn autopilot_import(&self, id: &str, now: Now) -> Result<&ImportedDeviceIdentity, Failure> {
         self.autopilot
             .imports
             .get(id)
-            .filter(|import| import.visible_after_ms <= now_ms)
+            .filter(|_| !self.replication.is_hidden(id, now))
             .ok_or_else(|| Failure::not_found("ImportedWindowsAutopilotDeviceIdentity", id))
     }
 

@@ -2,8 +2,9 @@
 //! hardware hash) and the `windowsAutopilotDeviceIdentities` it produces, with the Entra device object Intune
 //! pre-creates for each (so dynamic groups on `[ZTDId]`/`[OrderID]` see it).
 //!
-//! Time, the way Intune shows it, is evaluated lazily against the wall clock on every Graph request
-//! ([`Store::settle_autopilot`]), so no background task is needed and a run under `--seed` is repeatable:
+//! Time, the way Intune shows it, is evaluated lazily against the emulator clock before every Graph request (the
+//! store's upkeep calls [`Tenant::settle_autopilot`]), so no background task is needed and a run under `--seed` is
+//! repeatable:
 //! - An import record is `unknown` in the answer to its POST, `pending` on reads until `--import-delay-ms` after it
 //!   was submitted (0: the very next request), then `complete` or `error`. Due records are processed in submission
 //!   order, so the second of two records for the same serial (in one batch or not) gets 806.
@@ -16,23 +17,23 @@
 //! - Every id a completed import needs (ZTD id = device identity id = `deviceRegistrationId`, the Entra object id and
 //!   deviceId) comes from a generator seeded when the record was submitted, so completion never draws from the
 //!   shared generator at a time that depends on the clock.
-//! - `--consistency-lag-ms`: a new import record or device identity 404s on GET by id for that long, a device
-//!   identity reads as before an action for that long, and a DELETE is asynchronous: 204, the device still reads
-//!   (and lists) for that long, then it is gone together with its Entra device object. Lists are otherwise current,
-//!   as for directory objects.
+//! - `--consistency-lag-ms` (the tenant's [`super::replication::Replication`], as for every collection): a new
+//!   import record or device identity 404s on GET by id for that long, a device identity reads as before an action
+//!   for that long. A DELETE is asynchronous: 204, the device still reads (and lists) for that long, then it is gone
+//!   together with its Entra device object. Lists are otherwise current, as for directory objects.
 
 pub mod hardware;
 mod identities;
 mod imports;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
+use super::Tenant;
 use super::devices::AutopilotDeviceRegistration;
 pub use super::intune::Failure;
-use super::{Store, Tenant};
+use crate::emulator::clock::{Now, Pacing};
 use crate::emulator::prng::Random;
 use crate::rules::hardware_hash;
 pub use identities::{AutopilotDevice, MAX_DEVICE_NAME_LENGTH, ProfileStatus};
@@ -44,22 +45,6 @@ pub const DEVICE_TYPE: &str = "microsoft.graph.windowsAutopilotDeviceIdentity";
 pub const NEVER: &str = "0001-01-01T00:00:00Z";
 const EMPTY_GUID: &str = "00000000-0000-0000-0000-000000000000";
 
-/// Milliseconds since the Unix epoch: the clock import delays and deletions are measured on. Wall-clock rather than
-/// monotonic so that pending imports keep their due time across restarts with `--state`.
-pub fn wall_clock_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|elapsed| elapsed.as_millis() as u64)
-        .unwrap_or(0)
-}
-
-/// How long things take; from the command line, never persisted.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct AutopilotTiming {
-    pub import_delay_ms: u64,
-    pub lag_ms: u64,
-}
-
 /// One tenant's Autopilot registrations.
 #[derive(Debug, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
@@ -68,8 +53,6 @@ pub struct AutopilotState {
     pub devices: BTreeMap<String, AutopilotDevice>,
     /// Orders imports submitted in the same millisecond.
     next_sequence: u64,
-    #[serde(skip)]
-    pub timing: AutopilotTiming,
 }
 
 /// A non-empty, trimmed value.
@@ -90,7 +73,7 @@ pub struct Registrations {
 }
 
 impl Registrations {
-    fn add(&mut self, tenant: &Tenant) {
+    pub fn add(&mut self, tenant: &Tenant) {
         for device in tenant.autopilot.devices.values() {
             if !device.serial_number.is_empty() {
                 self.serial_numbers
@@ -110,65 +93,29 @@ impl Registrations {
     }
 }
 
-impl Store {
-    /// Brings every tenant's Autopilot state up to `now_ms` (see [`Tenant::settle_autopilot`]), each against what the
-    /// others have registered. Tenants are settled in id order, so the outcome is the same in every run.
-    pub fn settle_autopilot(&mut self, now_ms: u64, timestamp: &str) {
-        let timing = AutopilotTiming {
-            import_delay_ms: self.import_delay.as_millis() as u64,
-            lag_ms: self.consistency_lag.as_millis() as u64,
-        };
-        let ids: Vec<String> = self.tenants.keys().cloned().collect();
-        for id in ids {
-            let due = self.tenants.get_mut(&id).is_some_and(|tenant| {
-                tenant.autopilot.timing = timing;
-                tenant.has_autopilot_work(now_ms)
-            });
-            if !due {
-                continue;
-            }
-            let mut elsewhere = Registrations::default();
-            for (other_id, other) in &self.tenants {
-                if *other_id != id {
-                    elsewhere.add(other);
-                }
-            }
-            if let Some(tenant) = self.tenants.get_mut(&id) {
-                tenant.settle_autopilot(now_ms, timestamp, &elsewhere);
-            }
-        }
-    }
-}
-
 impl Tenant {
-    /// Whether [`Tenant::settle_autopilot`] has anything to do at `now_ms`.
-    fn has_autopilot_work(&self, now_ms: u64) -> bool {
-        let delay = self.autopilot.timing.import_delay_ms;
-        self.autopilot.imports.values().any(|import| {
-            import.outcome.is_none() && import.submitted_ms.saturating_add(delay) <= now_ms
-        }) || self.autopilot.devices.values().any(|device| {
-            device
-                .deleting_until_ms
-                .is_some_and(|until| until <= now_ms)
-                || device
-                    .stale
-                    .as_ref()
-                    .is_some_and(|(until, _)| *until <= now_ms)
-        })
+    /// Whether [`Tenant::settle_autopilot`] has anything to do at `now`.
+    pub fn has_autopilot_work(&self, now: Now, pacing: Pacing) -> bool {
+        self.autopilot
+            .imports
+            .values()
+            .any(|import| import.is_due(now, pacing))
+            || self.autopilot.devices.values().any(|device| {
+                device
+                    .deleting_until_ms
+                    .is_some_and(|until| until <= now.ms())
+            })
     }
 
-    /// Brings the tenant's Autopilot state up to `now_ms`: finishes due imports (registering their devices) in
-    /// submission order, completes due deletions, and forgets expired stale copies. `elsewhere` is what other
-    /// tenants have registered.
-    pub fn settle_autopilot(&mut self, now_ms: u64, timestamp: &str, elsewhere: &Registrations) {
-        let delay = self.autopilot.timing.import_delay_ms;
+    /// Brings the tenant's Autopilot state up to `now`: finishes due imports (registering their devices) in
+    /// submission order and completes due deletions. `elsewhere` is what other tenants have registered.
+    pub fn settle_autopilot(&mut self, now: Now, pacing: Pacing, elsewhere: &Registrations) {
+        let timestamp = now.timestamp();
         let mut due: Vec<(u64, u64, String)> = self
             .autopilot
             .imports
             .values()
-            .filter(|import| {
-                import.outcome.is_none() && import.submitted_ms.saturating_add(delay) <= now_ms
-            })
+            .filter(|import| import.is_due(now, pacing))
             .map(|import| (import.submitted_ms, import.sequence, import.id.clone()))
             .collect();
         due.sort();
@@ -176,7 +123,7 @@ impl Tenant {
             let Some(import) = self.autopilot.imports.get(&id).cloned() else {
                 continue;
             };
-            let outcome = self.finish_import(&import, timestamp, elsewhere);
+            let outcome = self.finish_import(&import, pacing, &timestamp, elsewhere);
             if let Some(record) = self.autopilot.imports.get_mut(&id) {
                 record.outcome = Some(outcome);
             }
@@ -188,25 +135,17 @@ impl Tenant {
             .filter(|device| {
                 device
                     .deleting_until_ms
-                    .is_some_and(|until| until <= now_ms)
+                    .is_some_and(|until| until <= now.ms())
             })
             .map(|device| device.id.clone())
             .collect();
         for id in gone {
+            self.replication.forget(&id);
             if let Some(device) = self.autopilot.devices.remove(&id)
                 && self.devices.remove(&device.entra_object_id).is_some()
             {
                 self.forget_member(&device.entra_object_id);
-                self.refresh_dynamic_groups(timestamp);
-            }
-        }
-        for device in self.autopilot.devices.values_mut() {
-            if device
-                .stale
-                .as_ref()
-                .is_some_and(|(until, _)| *until <= now_ms)
-            {
-                device.stale = None;
+                self.refresh_dynamic_groups(&timestamp);
             }
         }
     }
@@ -215,6 +154,7 @@ impl Tenant {
     fn finish_import(
         &mut self,
         import: &ImportedDeviceIdentity,
+        pacing: Pacing,
         timestamp: &str,
         elsewhere: &Registrations,
     ) -> ImportOutcome {
@@ -275,12 +215,12 @@ impl Tenant {
             azure_ad_device_id: entra.device_id,
             entra_object_id: entra.id,
             hardware_fingerprint: info.fingerprint,
-            visible_after_ms: import.submitted_ms
-                + self.autopilot.timing.import_delay_ms
-                + self.autopilot.timing.lag_ms,
             ..AutopilotDevice::default()
         };
         self.autopilot.devices.insert(ztd_id.clone(), device);
+        // The device was registered when the import fell due, however much later this upkeep runs.
+        self.replication
+            .created(&ztd_id, import.due(pacing), pacing.lag);
         ImportOutcome::Complete {
             device_registration_id: ztd_id,
         }
@@ -290,6 +230,7 @@ impl Tenant {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::emulator::store::groups::WriteContext;
     use serde_json::{Map, Value, json};
 
     /// A plausible hash: 2,000 bytes counting up from `seed`, base64 by hand so the test needs no encoder.
@@ -315,32 +256,47 @@ mod tests {
             .clone()
     }
 
-    fn tenant(import_delay_ms: u64, lag_ms: u64) -> Tenant {
-        let mut tenant = Tenant::default();
-        tenant.autopilot.timing = AutopilotTiming {
-            import_delay_ms,
-            lag_ms,
-        };
-        tenant
+    fn pacing(import_delay_ms: u64, lag_ms: u64) -> Pacing {
+        Pacing {
+            import_delay: std::time::Duration::from_millis(import_delay_ms),
+            lag: std::time::Duration::from_millis(lag_ms),
+        }
     }
 
-    const T: &str = "2026-01-01T00:00:00Z";
+    /// A write at `ms` on the emulator clock.
+    fn at(ms: u64, pacing: Pacing, random: &Random) -> WriteContext<'_> {
+        WriteContext {
+            now: Now::from_ms(ms),
+            pacing,
+            timestamp: Now::from_ms(ms).timestamp(),
+            app_id: "app",
+            random,
+        }
+    }
+
+    fn settle(tenant: &mut Tenant, ms: u64, pacing: Pacing) {
+        tenant.settle_autopilot(Now::from_ms(ms), pacing, &Registrations::default());
+    }
 
     #[test]
     fn imports_finish_after_the_delay_and_devices_appear_after_the_lag() {
-        let mut tenant = tenant(500, 1_000);
+        let mut tenant = Tenant::default();
+        let pacing = pacing(500, 1_000);
         let random = Random::new(1);
         let import = tenant
-            .submit_autopilot_import(&body("SN-1", 1), "batch", &random, 10_000)
+            .submit_autopilot_import(&body("SN-1", 1), "batch", &at(10_000, pacing, &random))
             .unwrap();
         assert!(
-            tenant.autopilot_import(&import.id, 10_999).is_err(),
+            tenant
+                .autopilot_import(&import.id, Now::from_ms(10_999))
+                .is_err(),
             "not replicated yet"
         );
-        tenant.settle_autopilot(10_499, T, &Registrations::default());
+        settle(&mut tenant, 10_499, pacing);
         assert_eq!(tenant.autopilot.imports[&import.id].outcome, None);
         assert!(tenant.devices.is_empty());
-        tenant.settle_autopilot(10_500, T, &Registrations::default());
+        // Settled late: the device still counts as registered when the import fell due.
+        settle(&mut tenant, 10_700, pacing);
         let Some(ImportOutcome::Complete {
             device_registration_id: id,
         }) = tenant.autopilot.imports[&import.id].outcome.clone()
@@ -348,41 +304,56 @@ mod tests {
             panic!("{:?}", tenant.autopilot.imports[&import.id]);
         };
         assert_eq!(tenant.devices.len(), 1, "the Entra device exists at once");
-        assert!(tenant.autopilot_device(&id, 11_499).is_err());
+        assert!(tenant.autopilot_device(&id, Now::from_ms(11_499)).is_err());
         assert_eq!(
-            tenant.autopilot_device(&id, 11_500).unwrap().group_tag,
+            tenant
+                .autopilot_device(&id, Now::from_ms(11_500))
+                .unwrap()
+                .group_tag,
             "Sales"
         );
     }
 
     #[test]
     fn actions_read_stale_and_deletes_linger_for_the_lag() {
-        let mut tenant = tenant(0, 1_000);
+        let mut tenant = Tenant::default();
+        let pacing = pacing(0, 1_000);
         let random = Random::new(2);
         tenant
-            .submit_autopilot_import(&body("SN-2", 2), "batch", &random, 0)
+            .submit_autopilot_import(&body("SN-2", 2), "batch", &at(0, pacing, &random))
             .unwrap();
-        tenant.settle_autopilot(0, T, &Registrations::default());
+        settle(&mut tenant, 0, pacing);
         let id = tenant.autopilot.devices.keys().next().unwrap().clone();
         let change = json!({"groupTag": "HR"}).as_object().unwrap().clone();
         tenant
-            .update_autopilot_device_properties(&id, &change, 2_000, T)
+            .update_autopilot_device_properties(&id, &change, &at(2_000, pacing, &random))
             .unwrap();
         assert_eq!(
-            tenant.autopilot_device(&id, 2_999).unwrap().group_tag,
+            tenant
+                .autopilot_device(&id, Now::from_ms(2_999))
+                .unwrap()
+                .group_tag,
             "Sales"
         );
-        assert_eq!(tenant.autopilot_device(&id, 3_000).unwrap().group_tag, "HR");
+        assert_eq!(
+            tenant
+                .autopilot_device(&id, Now::from_ms(3_000))
+                .unwrap()
+                .group_tag,
+            "HR"
+        );
 
-        tenant.delete_autopilot_device(&id, "t", 5_000).unwrap();
-        tenant.settle_autopilot(5_999, T, &Registrations::default());
+        tenant
+            .delete_autopilot_device(&id, "t", &at(5_000, pacing, &random))
+            .unwrap();
+        settle(&mut tenant, 5_999, pacing);
         assert!(
-            tenant.autopilot_device(&id, 5_999).is_ok(),
+            tenant.autopilot_device(&id, Now::from_ms(5_999)).is_ok(),
             "deletion is asynchronous"
         );
         assert_eq!(tenant.devices.len(), 1);
-        tenant.settle_autopilot(6_000, T, &Registrations::default());
-        assert!(tenant.autopilot_device(&id, 6_000).is_err());
+        settle(&mut tenant, 6_000, pacing);
+        assert!(tenant.autopilot_device(&id, Now::from_ms(6_000)).is_err());
         assert!(tenant.devices.is_empty(), "the Entra device goes with it");
     }
 
@@ -390,19 +361,16 @@ mod tests {
     fn completion_ids_do_not_depend_on_when_the_import_is_settled() {
         // Requests that happen to come before the settling one draw from the shared generator meanwhile.
         let ids = |requests_in_between: usize| {
-            let mut tenant = tenant(100, 0);
+            let mut tenant = Tenant::default();
+            let pacing = pacing(100, 0);
             let random = Random::new(3);
             tenant
-                .submit_autopilot_import(&body("SN-3", 3), "batch", &random, 0)
+                .submit_autopilot_import(&body("SN-3", 3), "batch", &at(0, pacing, &random))
                 .unwrap();
             for _ in 0..requests_in_between {
                 random.guid();
             }
-            tenant.settle_autopilot(
-                100 + requests_in_between as u64,
-                T,
-                &Registrations::default(),
-            );
+            settle(&mut tenant, 100 + requests_in_between as u64, pacing);
             let device = tenant.autopilot.devices.values().next().unwrap().clone();
             (device.id, device.entra_object_id, device.azure_ad_device_id)
         };

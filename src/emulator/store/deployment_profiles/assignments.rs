@@ -9,13 +9,12 @@
 //! only one profile per tenant may target All Devices (Graph's own message names the other profile); All Devices
 //! does not combine with exclusions.
 
-use std::time::Instant;
+use crate::emulator::clock::Now;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
-use time::OffsetDateTime;
 
-use super::{Failure, precise_timestamp, profile_not_found};
+use super::{Failure, profile_not_found};
 use crate::emulator::store::Tenant;
 use crate::emulator::store::groups::WriteContext;
 use crate::rules::guid;
@@ -265,9 +264,10 @@ impl Tenant {
             target,
             filter_id,
             filter_type,
-            created_date_time: precise_timestamp(OffsetDateTime::now_utc()),
+            created_date_time: ctx.now.precise_timestamp(),
         };
-        self.replication.created(&assignment.id, ctx.now);
+        self.replication
+            .created(&assignment.id, ctx.now, ctx.pacing.lag);
         if let Some(profile) = self.deployment_profiles.get_mut(profile_id) {
             profile.assignments.push(assignment.clone());
         }
@@ -293,12 +293,12 @@ impl Tenant {
             })?;
         let removed = profile.assignments.remove(position);
         // A lagging "not yet visible" for a removed assignment must not outlive it.
-        self.replication.restored(&removed.id);
+        self.replication.forget(&removed.id);
         Ok(())
     }
 
     /// An assignment target must be an existing (and already replicated) group.
-    fn require_group(&mut self, group_id: &str, now: Instant) -> Result<(), Failure> {
+    fn require_group(&mut self, group_id: &str, now: Now) -> Result<(), Failure> {
         if !self.groups.contains_key(group_id) || self.replication.is_hidden(group_id, now) {
             return Err(Failure::bad_request(format!(
                 "The group '{group_id}' was not found in the tenant; an assignment must target an existing group."

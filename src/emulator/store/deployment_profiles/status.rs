@@ -19,7 +19,7 @@ use std::time::Duration;
 use time::OffsetDateTime;
 
 use super::AssignmentTarget;
-use crate::emulator::odata::parse_timestamp;
+use crate::emulator::clock::parse_timestamp;
 use crate::emulator::store::{Device, Tenant};
 
 /// `deploymentProfileAssignmentStatus` values the emulator produces.
