@@ -1,8 +1,9 @@
-//! The resources: one file per portal page they replace. Shared here: what every resource receives from the
-//! configured provider, and how Graph errors become diagnostics.
+//! The resources: one file per portal page they replace, each plugged into the one lifecycle (`lifecycle.rs`);
+//! the data sources (`data_sources/`, through `lookup.rs`); and what every one of them receives from the
+//! configured provider.
 
-use crate::graph::{Deadline, GraphClient, GraphError, consistency};
-use crate::tfplugin::{Diagnostics, DynDataSource, DynResource, StopSignal};
+use crate::graph::GraphClient;
+use crate::tfplugin::{DynDataSource, DynResource};
 use std::sync::Arc;
 
 pub mod checks;
@@ -51,45 +52,4 @@ pub fn all_data_sources() -> Vec<Arc<dyn DynDataSource<ProviderData>>> {
     vec![Arc::new(lookup::Lookup(
         data_sources::device_group::DeviceGroupLookup,
     ))]
-}
-
-/// Adds a Graph failure as a diagnostic: what failed, on which object, and Graph's own code, message and
-/// request id (which Microsoft support asks for).
-pub fn graph_error(diags: &mut Diagnostics, summary: &str, action: &str, error: &GraphError) {
-    diags.error(summary, format!("{action}: {error}"));
-}
-
-/// Runs a Graph operation (typically a wait) unless Terraform asks the provider to stop first (Ctrl-C).
-pub async fn until_stopped<T>(
-    stop: &StopSignal,
-    operation: impl std::future::Future<Output = Result<T, GraphError>>,
-) -> Result<T, GraphError> {
-    tokio::select! {
-        result = operation => result,
-        _ = stop.stopped() => Err(GraphError::Cancelled),
-    }
-}
-
-/// After a delete, waits until the object no longer reads back (Graph deletes lag behind their 204), so the next
-/// Terraform step (often a create of the same name or serial) does not meet the old object. A wait that runs out
-/// becomes an error diagnostic under `summary`, naming `object`.
-pub async fn wait_until_deleted<T, F, Fut>(
-    ctx_stop: &StopSignal,
-    deadline: Deadline,
-    (summary, object): (&str, &str),
-    diags: &mut Diagnostics,
-    poll: F,
-) where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<Option<T>, GraphError>>,
-{
-    let what = format!("{object} to disappear");
-    let gone = until_stopped(
-        ctx_stop,
-        consistency::wait_until_gone(deadline, &what, poll),
-    )
-    .await;
-    if let Err(e) = gone {
-        graph_error(diags, summary, &format!("waiting for {what}"), &e);
-    }
 }

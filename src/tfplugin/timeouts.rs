@@ -116,22 +116,6 @@ impl Timeouts {
     }
 }
 
-/// Reads the timeout of `operation` from a resource's `timeouts` block value (null when the block is absent),
-/// or the default. Reads use the default: they are bounded but not separately configurable.
-pub fn timeout_for(timeouts: &Value, operation: Operation, default: Duration) -> Duration {
-    let name = match operation {
-        Operation::Create => "create",
-        Operation::Update => "update",
-        Operation::Delete => "delete",
-        Operation::Read => return default,
-    };
-    timeouts
-        .attr(name)
-        .and_then(Value::as_str)
-        .and_then(|text| parse_duration(text).ok())
-        .unwrap_or(default)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,32 +126,6 @@ mod tests {
         assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
         assert_eq!(parse_duration("1.5m"), Ok(Duration::from_secs(90)));
         assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
-    }
-
-    #[test]
-    fn the_block_sets_each_operations_timeout() {
-        let block = Value::Object(
-            [
-                ("create".to_string(), Value::string("15s")),
-                ("update".to_string(), Value::Null),
-                ("delete".to_string(), Value::string("1h")),
-            ]
-            .into(),
-        );
-        let default = Duration::from_secs(600);
-        assert_eq!(
-            timeout_for(&block, Operation::Create, default),
-            Duration::from_secs(15)
-        );
-        assert_eq!(timeout_for(&block, Operation::Update, default), default);
-        assert_eq!(
-            timeout_for(&block, Operation::Delete, default),
-            Duration::from_secs(3600)
-        );
-        assert_eq!(
-            timeout_for(&Value::Null, Operation::Create, default),
-            default
-        );
     }
 
     #[test]
