@@ -172,6 +172,19 @@ pub fn validate_block(block: &Block, value: &Value, at: &AttrPath, diags: &mut D
     }
 }
 
+/// Decodes a resource's or data source's configuration and runs its schema's validators; the caller then runs
+/// the type's own cross-attribute checks.
+fn validated_config(
+    schema: &Schema,
+    ty: &Type,
+    config: Option<&pb::DynamicValue>,
+    diags: &mut Diagnostics,
+) -> Option<Value> {
+    let config = convert::decode(config, ty, "configuration", diags)?;
+    validate_block(&schema.block, &config, &AttrPath::default(), diags);
+    Some(config)
+}
+
 fn capabilities() -> pb::ServerCapabilities {
     pb::ServerCapabilities {
         plan_destroy: true,
@@ -275,19 +288,13 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let request = request.into_inner();
         let mut diags = Diagnostics::new();
         if let Some(entry) = self.resource(&request.type_name, &mut diags)
-            && let Some(config) = convert::decode(
-                request.config.as_ref(),
+            && let Some(config) = validated_config(
+                &entry.schema,
                 &entry.ty,
-                "configuration",
+                request.config.as_ref(),
                 &mut diags,
             )
         {
-            validate_block(
-                &entry.schema.block,
-                &config,
-                &AttrPath::default(),
-                &mut diags,
-            );
             entry.resource.validate(&config, &mut diags);
         }
         Ok(Response::new(pb::validate_resource_config::Response {
@@ -302,19 +309,13 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let request = request.into_inner();
         let mut diags = Diagnostics::new();
         if let Some(entry) = self.data_source(&request.type_name, &mut diags)
-            && let Some(config) = convert::decode(
-                request.config.as_ref(),
+            && let Some(config) = validated_config(
+                &entry.schema,
                 &entry.ty,
-                "configuration",
+                request.config.as_ref(),
                 &mut diags,
             )
         {
-            validate_block(
-                &entry.schema.block,
-                &config,
-                &AttrPath::default(),
-                &mut diags,
-            );
             entry.data_source.validate(&config, &mut diags);
         }
         Ok(Response::new(pb::validate_data_resource_config::Response {
