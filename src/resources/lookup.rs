@@ -4,8 +4,8 @@
 
 use async_trait::async_trait;
 
-use crate::resources::ProviderData;
 use crate::resources::lifecycle::{Failure, GraphResource, Op};
+use crate::resources::{ProviderData, checks};
 use crate::tfplugin::model::DeclaredModel;
 use crate::tfplugin::timeouts::Operation;
 use crate::tfplugin::{AttrPath, Block, Ctx, DataSource, Diagnostics, Model, Schema, Value};
@@ -114,10 +114,11 @@ impl<F: FindByName> DataSource<ProviderData> for Lookup<F> {
         let mut block = Block::new(F::DESCRIPTION);
         for attribute in ModelOf::<F>::attributes() {
             let lookup_key = attribute.name == ID || attribute.name == DISPLAY_NAME;
-            block = block.attribute(if lookup_key {
-                attribute.as_lookup_key()
-            } else {
-                attribute.as_computed()
+            block = block.attribute(match attribute.name.as_str() {
+                // Checked at plan time, so a typo never reaches Graph as a request for a malformed id.
+                ID => attribute.as_lookup_key().validator(checks::guid()),
+                _ if lookup_key => attribute.as_lookup_key(),
+                _ => attribute.as_computed(),
             });
         }
         Schema::new(0, block)

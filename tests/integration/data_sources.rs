@@ -139,9 +139,13 @@ data "autopilot_device_group" "missing" {
 
     // Neither or both lookup attributes: refused by validate, before any Graph request.
     let before = emulator.stats()["requests"].as_u64().unwrap();
-    for body in [
-        "",
-        "id = \"0f8fad5b-d9cb-469f-a165-70867728950e\"\n  display_name = \"x\"",
+    for (body, error) in [
+        ("", "Missing Lookup Attribute"),
+        (
+            "id = \"0f8fad5b-d9cb-469f-a165-70867728950e\"\n  display_name = \"x\"",
+            "Conflicting Lookup Attributes",
+        ),
+        ("id = \"Autopilot devices\"", "Invalid Object ID"),
     ] {
         ws.write(
             "main.tf",
@@ -149,7 +153,7 @@ data "autopilot_device_group" "missing" {
         );
         let validate = ws.run(&["validate"]);
         assert_ne!(validate.status, 0, "{validate}");
-        assert!(validate.stderr.contains("Lookup Attribute"), "{validate}");
+        assert!(validate.stderr.contains(error), "{validate}");
     }
     assert_eq!(emulator.stats()["requests"].as_u64().unwrap(), before);
 }
