@@ -34,7 +34,7 @@ RELEASE_DIR := $(TARGET_DIR)/release
 MIRROR_DIR := $(CURDIR)/dist/mirror
 DEMO_EXAMPLE := examples/user-driven-entra-join
 
-.PHONY: all build test demo lint install docs bench terraform clean distclean help
+.PHONY: all build test demo lint install docs bench fuzz terraform clean distclean help
 
 all: build
 
@@ -43,6 +43,7 @@ help:
 	@echo "make test       install the pinned Terraform if needed, then run every test"
 	@echo "make demo       apply $(DEMO_EXAMPLE) with Terraform against a local graph-emulator, then destroy it"
 	@echo "make lint       cargo fmt --check and cargo clippy with warnings as errors"
+	@echo "make fuzz       the never-panic properties of the codecs and rule parsers, FUZZ_CASES=$(FUZZ_CASES) cases each"
 	@echo "make install    put the release binary into a filesystem mirror under dist/mirror"
 	@echo "make terraform  install Terraform $(TERRAFORM_VERSION) into .venv"
 	@echo "make clean      remove build output and dist/ (distclean also removes .venv)"
@@ -82,6 +83,14 @@ docs:
 # 100 device groups with their Graph request counts, peak RSS of a provider process, binary size.
 bench: build $(TERRAFORM_PREREQ)
 	BIN_DIR="$(RELEASE_DIR)" scripts/bench.sh 100
+
+# The hostile-input properties (every test module named `hostile`, see src/hostile.rs) with far more cases than
+# `cargo test` gives them: the stable toolchain's stand-in for a fuzzer (cargo-fuzz needs nightly). Each run draws
+# new random inputs; a failure prints the smallest one found.
+FUZZ_CASES ?= 50000
+
+fuzz:
+	PROPTEST_CASES=$(FUZZ_CASES) $(CARGO) test --lib ::hostile::
 
 clean:
 	$(CARGO) clean

@@ -4,6 +4,8 @@
 pub mod docs;
 pub mod emulator;
 pub mod graph;
+#[cfg(test)]
+mod hostile;
 pub mod provider;
 pub mod resources;
 pub mod rules;

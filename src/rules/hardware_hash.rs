@@ -382,6 +382,51 @@ mod tests {
         assert!(message.contains("Get-WindowsAutopilotInfo"), "{message}");
     }
 
+    /// Hostile input: a hash is pasted from a CSV by hand, and the emulator checks whatever a client sends. See
+    /// `crate::hostile` for how these run (`make fuzz` runs them longer).
+    mod hostile {
+        use super::*;
+        use crate::hostile::{apply_to_text, config, hostile_char, mutations, text_fragment};
+        use proptest::prelude::*;
+
+        const FRAGMENTS: &[&str] = &[
+            "=", "==", "===", "+", "/", "-", "_", "\r\n", " ", "\t", "AAAA", "A", "Zg==",
+            "\u{2028}", "é",
+        ];
+
+        /// What a caller relies on: an accepted hash is within the bounds, and Graph's OData layer takes it too.
+        fn check_checked(text: &str) -> Result<(), TestCaseError> {
+            let edm = check_edm_binary(text);
+            match check(text) {
+                Ok(info) => {
+                    prop_assert!(
+                        (MIN_DECODED_BYTES..=MAX_DECODED_BYTES).contains(&info.decoded_bytes)
+                    );
+                    prop_assert!(edm.is_ok(), "{:?}", edm);
+                }
+                Err(error) => prop_assert!(!error.to_string().is_empty()),
+            }
+            Ok(())
+        }
+
+        proptest! {
+            #![proptest_config(config(128))]
+
+            #[test]
+            fn arbitrary_text_never_panics(text in ".{0,40}|[A-Za-z0-9+/=_ -]{0,40}") {
+                check_checked(&text)?;
+            }
+
+            #[test]
+            fn mutated_hashes_never_panic(length in 1000usize..1100, seed in any::<u64>(),
+                                          url_safe in any::<bool>(), pad in any::<bool>(),
+                                          edits in mutations(hostile_char(), text_fragment(FRAGMENTS))) {
+                let text = apply_to_text(&encode(&blob(length, seed), url_safe, pad), &edits);
+                check_checked(&text)?;
+            }
+        }
+    }
+
     #[test]
     fn edm_binary_skips_whitespace_and_ignores_plausibility() {
         let real = encode(

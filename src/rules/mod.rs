@@ -12,6 +12,8 @@ pub mod device_name_template;
 pub mod device_type;
 pub mod guid;
 pub mod hardware_hash;
+#[cfg(test)]
+mod hostile;
 pub mod locale;
 pub mod mail_nickname;
 pub mod membership;

@@ -908,10 +908,129 @@ mod tests {
             prop_assert_eq!(&back, &value);
             prop_assert_eq!(encode(&back, &ty).unwrap(), bytes);
         }
+    }
 
-        #[test]
-        fn arbitrary_text_never_panics(text in "[\\[\\]{}\":,0-9a-z\\\\ .eE+-]{0,40}", (ty, _) in typed_value(false)) {
-            let _ = decode(text.as_bytes(), &ty);
+    /// Hostile input: a state file is the user's to edit, and `UpgradeResourceState` reads whatever it holds. See
+    /// `crate::hostile` for how these run (`make fuzz` runs them longer).
+    mod hostile {
+        use super::*;
+        use crate::hostile::{apply, config, fragment, mutations};
+        use crate::tfplugin::value::strategies::any_type;
+
+        /// Text that matters to the parser and the converter: escapes and lone surrogates, numbers beyond every
+        /// range, the shape of a dynamic value, deep nesting.
+        const FRAGMENTS: &[&[u8]] = &[
+            b"{",
+            b"}",
+            b"[",
+            b"]",
+            b",",
+            b":",
+            b"\"",
+            b"\\",
+            b"null",
+            b"true",
+            b"\"true\"",
+            b"\"5\"",
+            b"\\u",
+            b"\\ud800",
+            b"\\udc00",
+            b"\\ud800\\udc00",
+            b"\\u0000",
+            b"\\x",
+            b"-0",
+            b"1e1000000001",
+            b"1e-1000000001",
+            b"123456789012345678901234567890",
+            b"0.1",
+            b"-",
+            b"1.",
+            b".5",
+            b"01",
+            b"1e",
+            b"\"1e400\"",
+            b"{\"value\":",
+            b"\"type\":",
+            b"\"dynamic\"",
+            b"[\"list\",\"dynamic\"]",
+            b"[\"object\",{}]",
+            b"[\"tuple\",[]]",
+            b"[[[[[[[[",
+            b"]]]]]]]]",
+            b"\xff",
+            b"\xc3",
+        ];
+
+        /// What a successful decode promises: the value has the type, and the provider can write it back.
+        fn check_decoded(bytes: &[u8], ty: &Type) -> Result<(), TestCaseError> {
+            if let Ok(value) = decode(bytes, ty) {
+                prop_assert!(
+                    value.conforms_to(ty),
+                    "{:?} does not conform to {:?}",
+                    value,
+                    ty
+                );
+                let again = encode(&value, ty).map_err(|e| {
+                    TestCaseError::fail(format!("decoded {value:?}, cannot encode it: {e}"))
+                })?;
+                prop_assert_eq!(decode(&again, ty).ok(), Some(value));
+            }
+            Ok(())
+        }
+
+        /// Any JSON document, with keys that sometimes name a dynamic value's members.
+        fn any_json() -> impl Strategy<Value = serde_json::Value> {
+            use serde_json::Value as Json;
+            let leaf = prop_oneof![
+                Just(Json::Null),
+                any::<bool>().prop_map(Json::Bool),
+                any::<i64>().prop_map(Json::from),
+                any::<f64>().prop_map(Json::from),
+                "[a-z]{0,3}|-?[0-9]{1,4}(\\.[0-9]{1,3})?(e-?[0-9]{1,3})?|true|false|string|number|dynamic|list"
+                    .prop_map(Json::String),
+            ];
+            leaf.prop_recursive(6, 48, 5, |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..5).prop_map(Json::Array),
+                    prop::collection::btree_map("value|type|[a-c_]{1,2}", inner, 0..5)
+                        .prop_map(|members| Json::Object(members.into_iter().collect())),
+                ]
+            })
+        }
+
+        proptest! {
+            #![proptest_config(config(256))]
+
+            #[test]
+            fn arbitrary_text_never_panics(text in "[\\[\\]{}\":,0-9a-z\\\\ .eE+-]{0,40}", ty in any_type()) {
+                check_decoded(text.as_bytes(), &ty)?;
+            }
+
+            #[test]
+            fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..64), ty in any_type()) {
+                check_decoded(&bytes, &ty)?;
+            }
+
+            #[test]
+            fn mutated_encodings_never_panic((ty, value) in typed_value(false),
+                                             edits in mutations(any::<u8>(), fragment(FRAGMENTS)),
+                                             other in any_type()) {
+                let mut bytes = encode(&value, &ty).unwrap();
+                apply(&mut bytes, &edits);
+                check_decoded(&bytes, &ty)?;
+                // The state of another schema version: what UpgradeResourceState is there for.
+                check_decoded(&bytes, &other)?;
+            }
+
+            #[test]
+            fn well_formed_json_of_any_shape_never_panics(json in any_json(), ty in any_type()) {
+                let text = json.to_string();
+                check_decoded(text.as_bytes(), &ty)?;
+                check_decoded(text.as_bytes(), &Type::Dynamic)?;
+                // As the value of a dynamic attribute, with a type that may or may not fit it.
+                let dynamic = format!("{{\"value\":{text},\"type\":{}}}", ty.to_json());
+                check_decoded(dynamic.as_bytes(), &Type::Dynamic)?;
+            }
         }
     }
 }

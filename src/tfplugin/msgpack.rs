@@ -392,7 +392,7 @@ impl<'a> Decoder<'a> {
         }
         let marker = classify(self.peek()?);
         match (marker, ty) {
-            (Marker::Ext, _) => self.unknown(),
+            (Marker::Ext, _) => self.unknown(depth),
             (Marker::Nil, _) => {
                 self.pos += 1;
                 Ok(Value::Null)
@@ -655,8 +655,9 @@ impl<'a> Decoder<'a> {
     }
 
     /// Reads an extension as an unknown value. Only unknowns use extensions: any type code with a payload of at
-    /// most one byte, or a refined unknown (ext 12) whose map payload we check and then ignore.
-    fn unknown(&mut self) -> Result<Value, CodecError> {
+    /// most one byte, or a refined unknown (ext 12) whose map payload we check and then ignore. `depth` carries on
+    /// into the payload: an ext may hold exts, and each one starts a new decoder.
+    fn unknown(&mut self, depth: usize) -> Result<Value, CodecError> {
         let first = self.byte()?;
         let len = match first {
             0xd4 => 1,
@@ -689,7 +690,7 @@ impl<'a> Decoder<'a> {
         let ok = refinements
             .map_header("a map of refinements")
             .is_ok_and(|entries| {
-                (0..entries * 2).all(|_| refinements.skip(0).is_ok())
+                (0..entries * 2).all(|_| refinements.skip(depth + 1).is_ok())
                     && refinements.pos == payload.len()
             });
         if !ok {
@@ -735,7 +736,7 @@ impl<'a> Decoder<'a> {
                 }
             }
             Marker::Ext => {
-                self.unknown()?;
+                self.unknown(depth)?;
             }
             Marker::Reserved => {
                 return Err(self.malformed("the reserved byte 0xc1 is not a msgpack item".into()));
@@ -1115,6 +1116,29 @@ mod tests {
         assert!(err.to_string().contains("deeper than"), "{err}");
     }
 
+    #[test]
+    fn refinements_nested_in_refinements_count_towards_the_depth_limit() {
+        // A refined unknown whose refinement value is a refined unknown, and so on: each ext's payload used to be
+        // read by a fresh decoder starting at depth 0, so nesting inside refinements was bounded only by their
+        // 1 KiB size.
+        let nested = |levels: usize| {
+            let mut bytes = vec![0xd4, 0x00, 0x00];
+            for _ in 0..levels {
+                let mut payload = vec![0x81, 0x01];
+                payload.extend_from_slice(&bytes);
+                bytes = vec![0xc8];
+                bytes.extend_from_slice(&(payload.len() as u16).to_be_bytes());
+                bytes.push(0x0c);
+                bytes.extend_from_slice(&payload);
+            }
+            bytes
+        };
+        assert_eq!(decode(&nested(3), &Type::String).unwrap(), Value::Unknown);
+        let too_deep = nested(MAX_DEPTH + 10);
+        assert!(too_deep.len() <= MAX_REFINEMENTS_LEN);
+        assert!(decode(&too_deep, &Type::String).is_err());
+    }
+
     /// Lists nested `levels` deep around a string.
     fn nested_lists(levels: usize) -> (Type, Vec<u8>) {
         let ty = (0..levels).fold(Type::String, |t, _| Type::list(t));
@@ -1156,11 +1180,123 @@ mod tests {
                 prop_assert!(decode(&bytes[..len], &ty).is_err());
             }
         }
+    }
 
-        #[test]
-        fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..64),
-                                       (ty, _) in typed_value(false)) {
-            let _ = decode(&bytes, &ty);
+    /// Hostile input: Terraform is trusted, but a decoder that panics takes the provider down mid-apply. See
+    /// `crate::hostile` for how these run (`make fuzz` runs them longer).
+    mod hostile {
+        use super::*;
+        use crate::hostile::{apply, config, fragment, mutations};
+        use crate::tfplugin::value::strategies::any_type;
+
+        /// Byte runs that matter to the decoder: huge lengths, the reserved byte, unknowns (plain and refined),
+        /// non-finite floats, a dynamic value's header, deep nesting.
+        const FRAGMENTS: &[&[u8]] = &[
+            &[0xc1],
+            &[0xc0],
+            &[0xd4, 0x00, 0x00],
+            &[0xc7, 0x03, 0x0c, 0x81, 0x01, 0xc2],
+            &[0xd5, 0x0c, 0x80, 0x00],
+            &[0xc9, 0xff, 0xff, 0xff, 0xff, 0x0c],
+            &[0xdd, 0xff, 0xff, 0xff, 0xff],
+            &[0xdf, 0xff, 0xff, 0xff, 0xff],
+            &[0xdb, 0xff, 0xff, 0xff, 0xff],
+            &[0xc6, 0x7f, 0xff, 0xff, 0xff],
+            &[0xcf, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff],
+            &[0xd3, 0x80, 0, 0, 0, 0, 0, 0, 0],
+            &[0xcb, 0x7f, 0xf8, 0, 0, 0, 0, 0, 0],
+            &[0xcb, 0x7f, 0xf0, 0, 0, 0, 0, 0, 0],
+            &[0xca, 0xff, 0x80, 0x00, 0x00],
+            b"\x92\xc4\x09\"dynamic\"",
+            b"\x92\xc4\x12[\"list\",\"dynamic\"]",
+            b"\x92\xc4\x05[\"x\"]",
+            b"\xa31e9",
+            b"\xa3-.5",
+            &[0x91, 0x91, 0x91, 0x91, 0x91, 0x91, 0x91, 0x91],
+            &[0x81, 0xa1, b'a'],
+            &[0xa2, 0xc3, 0x28],
+        ];
+
+        /// What a successful decode promises: the value has the type, and the provider can echo it back.
+        fn check_decoded(bytes: &[u8], ty: &Type) -> Result<(), TestCaseError> {
+            if let Ok(value) = decode(bytes, ty) {
+                prop_assert!(
+                    value.conforms_to(ty),
+                    "{:?} does not conform to {:?}",
+                    value,
+                    ty
+                );
+                let again = encode(&value, ty).map_err(|e| {
+                    TestCaseError::fail(format!("decoded {value:?}, cannot encode it: {e}"))
+                })?;
+                prop_assert_eq!(decode(&again, ty).ok(), Some(value));
+            }
+            Ok(())
+        }
+
+        /// Any well-formed msgpack item, ext and bin included, with keys that sometimes name an attribute.
+        fn any_msgpack() -> impl Strategy<Value = rmpv::Value> {
+            let leaf = prop_oneof![
+                Just(rmpv::Value::Nil),
+                any::<bool>().prop_map(rmpv::Value::Boolean),
+                any::<i64>().prop_map(rmpv::Value::from),
+                any::<u64>().prop_map(rmpv::Value::from),
+                any::<f32>().prop_map(rmpv::Value::F32),
+                any::<f64>().prop_map(rmpv::Value::F64),
+                "[a-c_]{0,3}|[0-9.e-]{1,6}|\"(string|number|dynamic)\"".prop_map(rmpv::Value::from),
+                prop::collection::vec(any::<u8>(), 0..6).prop_map(rmpv::Value::Binary),
+                (any::<i8>(), prop::collection::vec(any::<u8>(), 0..4))
+                    .prop_map(|(ext, data)| rmpv::Value::Ext(ext, data)),
+            ];
+            leaf.prop_recursive(6, 48, 5, |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..5).prop_map(rmpv::Value::Array),
+                    prop::collection::vec(("[a-c_]{1,2}".prop_map(rmpv::Value::from), inner), 0..5)
+                        .prop_map(rmpv::Value::Map),
+                ]
+            })
+        }
+
+        proptest! {
+            #![proptest_config(config(256))]
+
+            #[test]
+            fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..64),
+                                           ty in any_type()) {
+                check_decoded(&bytes, &ty)?;
+            }
+
+            #[test]
+            fn mutated_encodings_never_panic((ty, value) in typed_value(true),
+                                             edits in mutations(any::<u8>(), fragment(FRAGMENTS)),
+                                             other in any_type()) {
+                let mut bytes = encode(&value, &ty).unwrap();
+                apply(&mut bytes, &edits);
+                check_decoded(&bytes, &ty)?;
+                // The same bytes read with another type: what a schema change between plan and apply looks like.
+                check_decoded(&bytes, &other)?;
+            }
+
+            #[test]
+            fn well_formed_msgpack_of_any_shape_never_panics(item in any_msgpack(), ty in any_type()) {
+                let mut bytes = Vec::new();
+                rmpv::encode::write_value(&mut bytes, &item).unwrap();
+                check_decoded(&bytes, &ty)?;
+                check_decoded(&bytes, &Type::Dynamic)?;
+            }
+
+            #[test]
+            fn dynamic_values_with_any_type_tag_never_panic(ty in any_type(),
+                                                            edits in mutations(any::<u8>(), fragment(FRAGMENTS)),
+                                                            body in prop::collection::vec(any::<u8>(), 0..16)) {
+                let mut tag = serde_json::to_vec(&ty.to_json()).unwrap();
+                apply(&mut tag, &edits);
+                let mut encoder = Encoder { out: vec![0x92], path: AttrPath::default() };
+                encoder.bin(&tag);
+                let mut bytes = encoder.out;
+                bytes.extend_from_slice(&body);
+                check_decoded(&bytes, &Type::Dynamic)?;
+            }
         }
     }
 }

@@ -183,7 +183,8 @@ struct Decimal {
     exp: i64,
 }
 
-/// Decimal exponents beyond this are refused when parsing: no real value needs them, and rendering must stay small.
+/// Decimal exponents beyond this, as written or as displayed (`d.ddd…e±x`), are refused when parsing: no real value
+/// needs them, and rendering must stay small.
 const MAX_DECIMAL_EXPONENT: i64 = 1_000_000_000;
 
 impl Decimal {
@@ -270,7 +271,13 @@ impl Decimal {
         if pos != bytes.len() {
             return None;
         }
-        Some(Decimal::new(negative, digits, integer_digits + exponent))
+        let decimal = Decimal::new(negative, digits, integer_digits + exponent);
+        // The bound applies to the exponent the number is displayed with, not only to the one written: `10e1000000000`
+        // displays as `1e1000000001`, which used to parse here but not back, so the encoders refused to echo it.
+        if (decimal.exp - 1).abs() > MAX_DECIMAL_EXPONENT {
+            return None;
+        }
+        Some(decimal)
     }
 
     fn from_i64(i: i64) -> Decimal {

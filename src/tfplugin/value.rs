@@ -686,6 +686,34 @@ mod tests {
     }
 
     #[test]
+    fn numbers_at_the_exponent_limit_display_as_text_that_parses() {
+        // Found by `make fuzz`: `10e1000000000` parsed, displayed as `1e1000000001`, which did not parse, so the
+        // msgpack and JSON encoders refused to write back a number the decoders had accepted.
+        for text in [
+            "1e1000000000",
+            "-9.99e1000000000",
+            "1e-1000000000",
+            "0.5e-999999999",
+        ] {
+            let n = Number::parse(text).unwrap_or_else(|| panic!("{text} is refused"));
+            assert_eq!(Number::parse(&n.to_string()), Some(n), "{text}");
+        }
+        for text in [
+            "10e1000000000",
+            "0.1e-1000000000",
+            "1e1000000001",
+            "1e99999999999999999999",
+        ] {
+            assert!(Number::parse(text).is_none(), "{text} is accepted");
+        }
+        let bytes = crate::tfplugin::msgpack::encode(
+            &Value::Number(decimal("1e1000000000")),
+            &Type::Number,
+        );
+        assert!(bytes.is_ok());
+    }
+
+    #[test]
     fn numbers_compare_by_exact_value() {
         assert_eq!(Number::Int(5), Number::Float(5.0));
         assert_eq!(Number::Float(1.5), decimal("1.50"));
@@ -926,6 +954,97 @@ mod tests {
             prop_assert!(value.conforms_to(&ty));
             let reversed = reverse_sets(&value);
             prop_assert_eq!(&reversed, &value);
+        }
+    }
+
+    /// Hostile input: a dynamic value's type tag and every number arrive as text from outside. See `crate::hostile`
+    /// for how these run (`make fuzz` runs them longer).
+    mod hostile {
+        use super::*;
+        use crate::hostile::{apply_to_text, config, hostile_char, mutations, text_fragment};
+
+        /// Type expressions right and wrong: the kinds, with parts of any JSON shape.
+        fn type_json() -> impl Strategy<Value = serde_json::Value> {
+            use serde_json::Value as Json;
+            let leaf = prop_oneof![
+                "string|number|bool|dynamic|list|set|map|object|tuple|[a-z]{0,4}"
+                    .prop_map(Json::String),
+                Just(Json::Null),
+                any::<i64>().prop_map(Json::from),
+            ];
+            leaf.prop_recursive(8, 64, 4, |inner| {
+                prop_oneof![
+                    4 => ("list|set|map|object|tuple|[a-z]{0,3}", prop::collection::vec(inner.clone(), 0..4))
+                        .prop_map(|(kind, mut rest)| {
+                            rest.insert(0, Json::String(kind));
+                            Json::Array(rest)
+                        }),
+                    1 => prop::collection::vec(inner.clone(), 0..4).prop_map(Json::Array),
+                    1 => prop::collection::btree_map("[a-c]{1,2}", inner, 0..4)
+                        .prop_map(|members| Json::Object(members.into_iter().collect())),
+                ]
+            })
+        }
+
+        const NUMBER_FRAGMENTS: &[&str] = &[
+            "e",
+            "E",
+            "-",
+            "+",
+            ".",
+            "0",
+            "9",
+            "e1000000000",
+            "e-1000000000",
+            "e99999999999999999999",
+            "00000000",
+            "18446744073709551616",
+            "9223372036854775808",
+            "inf",
+            "NaN",
+            "1e",
+        ];
+
+        /// Every use of a parsed number that a value can meet: comparison, conversion, display and back.
+        fn exercise(n: &Number) -> Result<(), TestCaseError> {
+            let _ = (n.as_i64(), n.as_f64(), n.normalized());
+            let _ = n.partial_cmp(&Number::Int(0));
+            let _ = n.partial_cmp(&Number::Float(f64::INFINITY));
+            let text = n.to_string();
+            let back = Number::parse(&text).ok_or_else(|| {
+                TestCaseError::fail(format!("{n:?} displays as {text:?}, which does not parse"))
+            })?;
+            prop_assert_eq!(&back, n);
+            Ok(())
+        }
+
+        proptest! {
+            #![proptest_config(config(256))]
+
+            #[test]
+            fn any_type_json_never_panics(json in type_json()) {
+                if let Ok(ty) = Type::from_json(&json) {
+                    prop_assert_eq!(Type::from_json(&ty.to_json()).unwrap(), ty);
+                }
+            }
+
+            #[test]
+            fn arbitrary_number_text_never_panics(
+                text in "[-+]?[0-9]{0,30}(\\.[0-9]{0,30})?([eE][-+]?[0-9]{0,25})?|.{0,12}"
+            ) {
+                if let Some(n) = Number::parse(&text) {
+                    exercise(&n)?;
+                }
+            }
+
+            #[test]
+            fn mutated_numbers_never_panic(n in number(false),
+                                           edits in mutations(hostile_char(), text_fragment(NUMBER_FRAGMENTS))) {
+                let text = apply_to_text(&n.to_string(), &edits);
+                if let Some(n) = Number::parse(&text) {
+                    exercise(&n)?;
+                }
+            }
         }
     }
 

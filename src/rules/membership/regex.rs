@@ -333,7 +333,12 @@ impl PatternParser<'_> {
                 break;
             }
             let atom = self.parse_atom()?;
-            items.push(self.parse_quantifiers(atom)?);
+            let item = self.parse_quantifiers(atom)?;
+            // Parts that match only the empty string without an instruction (`()`, `(?i)`) are dropped, so that
+            // `Node::Empty` is the one node that compiles to nothing (see `parse_quantifiers`).
+            if !matches!(item, Node::Empty) {
+                items.push(item);
+            }
         }
         Ok(match items.len() {
             0 => Node::Empty,
@@ -353,18 +358,22 @@ impl PatternParser<'_> {
             return Err(self.error_at(quantifier_start, "an anchor cannot be repeated"));
         }
         self.eat('?'); // lazy: the same answer to "is there a match"
-        let repeated = Node::Repeat {
-            node: Box::new(atom),
-            min,
-            max,
-        };
         if matches!(self.peek(), Some('*' | '+' | '?')) || self.counted_quantifier_at(self.pos) {
             return Err(self.error_at(
                 self.pos,
                 "nested quantifier: put the repeated part in a group",
             ));
         }
-        Ok(repeated)
+        // Repeating nothing is nothing. Without this, `(((){1000}){1000}){1000}` (25 characters) made the compiler
+        // visit the empty group 10^9 times: no instruction is emitted, so the program size limit never stopped it.
+        if matches!(atom, Node::Empty) {
+            return Ok(Node::Empty);
+        }
+        Ok(Node::Repeat {
+            node: Box::new(atom),
+            min,
+            max,
+        })
     }
 
     /// Whether a well-formed `{n,m}` starts at `pos` (otherwise a `{` is a literal brace).
@@ -883,6 +892,21 @@ mod tests {
         assert!(!matches("^(a|aa)+$", &format!("{text}b")));
         assert!(matches("(x+x+)+y|a$", &text));
         assert!(matches("^(a?){50}a{50}$", &"a".repeat(50)));
+    }
+
+    #[test]
+    fn repeating_nothing_costs_nothing() {
+        // Found while writing the hostile-input properties: the compiler expanded `{n}` by visiting the repeated
+        // node n times, and an empty group emits no instruction, so the program size limit never stopped it:
+        // `(((){1000}){1000}){1000}` took half a minute, one level more would take hours (in the provider at
+        // plan time, and in the emulator). Should this come back, this test stops finishing.
+        let regex = Regex::new("((((){1000}){1000}){1000}){1000}x").unwrap();
+        assert_eq!(regex.program.len(), 2, "{:?}", regex.program);
+        assert!(regex.is_match("x") && !regex.is_match("y"));
+        assert!(matches("^(?:(?i)()){5}a$", "A"));
+        assert!(matches("^a(){3,}b$", "ab"));
+        // The checks on the quantifier still apply to a repeated empty group.
+        assert!(Regex::new("(){2}*").is_err());
     }
 
     #[test]

@@ -1096,7 +1096,7 @@ mod generated {
         prop_oneof![4 => on_property, 1 => on_bool, 1 => quantified]
     }
 
-    fn expression() -> impl Strategy<Value = Expr> {
+    pub(super) fn expression() -> impl Strategy<Value = Expr> {
         leaf().prop_recursive(4, 24, 4, |inner| {
             prop_oneof![
                 prop::collection::vec(inner.clone(), 2..4).prop_map(Expr::And),
@@ -1107,7 +1107,7 @@ mod generated {
     }
 
     /// Fragments that rules are made of, right and wrong, so that random sequences reach deep into the parser.
-    const FRAGMENTS: [&str; 24] = [
+    pub(super) const FRAGMENTS: [&str; 24] = [
         "(",
         ")",
         "[",
@@ -1143,20 +1143,96 @@ mod generated {
             prop_assert_eq!(reparsed, rule, "{}", printed);
         }
 
-        #[test]
-        fn fragment_soup_never_panics(parts in prop::collection::vec(prop::sample::select(FRAGMENTS.to_vec()), 0..12)) {
-            let rule = parts.join(" ");
-            if let Err(error) = parse(&rule) {
-                prop_assert!(error.offset <= rule.chars().count(), "{rule:?}: {error}");
-                prop_assert!(!error.message.is_empty());
+    }
+}
+
+/// Hostile input: rules come from configurations and from Graph, and the emulator evaluates every rule against every
+/// device. See `crate::hostile` for how these run (`make fuzz` runs them longer).
+mod hostile {
+    use proptest::prelude::*;
+
+    use super::super::*;
+    use super::generated::{FRAGMENTS, expression};
+    use crate::hostile::{apply_to_text, config, hostile_char, mutations, text_fragment};
+
+    /// Answers every property with one of `values`, whatever type the rule expects of it.
+    #[derive(Debug)]
+    struct Anything(Vec<PropertyValue>);
+
+    impl RuleSubject for Anything {
+        fn property(&self, name: &str) -> PropertyValue {
+            self.0
+                .get(name.len() % self.0.len().max(1))
+                .cloned()
+                .unwrap_or(PropertyValue::Null)
+        }
+    }
+
+    fn property_value() -> impl Strategy<Value = PropertyValue> {
+        let text = "[a-zA-Z0-9 \\[\\]:_.-]{0,10}|.{0,6}";
+        prop_oneof![
+            Just(PropertyValue::Null),
+            any::<bool>().prop_map(PropertyValue::Bool),
+            text.prop_map(PropertyValue::String),
+            prop::collection::vec(text, 0..4).prop_map(PropertyValue::Strings),
+        ]
+    }
+
+    fn subject() -> impl Strategy<Value = Anything> {
+        prop::collection::vec(property_value(), 1..6).prop_map(Anything)
+    }
+
+    /// Everything a caller does with the outcome of a parse: evaluate, print and reparse, or point at the error.
+    fn check_parsed(rule: &str, subject: &Anything) -> Result<(), TestCaseError> {
+        match parse(rule) {
+            Ok(parsed) => {
+                let _ = parsed.evaluate(subject);
+                let printed = parsed.to_string();
+                let reparsed = parse(&printed).map_err(|e| {
+                    TestCaseError::fail(format!("{rule:?} printed as {printed:?}: {e}"))
+                })?;
+                prop_assert_eq!(reparsed, parsed, "{:?} printed as {:?}", rule, printed);
             }
+            Err(error) => {
+                let length = rule.chars().count();
+                prop_assert!(
+                    error.offset <= length.max(MAX_RULE_LENGTH),
+                    "{rule:?}: {error}"
+                );
+                prop_assert!(!error.message.is_empty());
+                let _ = error.pointer(rule);
+            }
+        }
+        Ok(())
+    }
+
+    /// Pattern syntax right and wrong: groups of every kind, escapes, counted repetition near and past the limits.
+    const PATTERN_FRAGMENTS: [&str; 28] = [
+        "(", ")", "(?:", "(?<n>", "(?'n'", "(?i)", "(?=", "()", "|", "[", "]", "[^", "-", "\\",
+        "\\x4", "\\u00e9", "\\d", "\\b", "{", "}", "{1000}", "{0,1000}", "{1001}", "{2,1}", "*",
+        "+?", "^", "$",
+    ];
+
+    proptest! {
+        #![proptest_config(config(256))]
+
+        #[test]
+        fn fragment_soup_never_panics(parts in prop::collection::vec(prop::sample::select(FRAGMENTS.to_vec()), 0..12),
+                                      subject in subject()) {
+            check_parsed(&parts.join(" "), &subject)?;
         }
 
         #[test]
-        fn arbitrary_text_never_panics(rule in any::<String>()) {
-            if let Err(error) = parse(&rule) {
-                prop_assert!(error.offset <= rule.chars().count().max(MAX_RULE_LENGTH), "{rule:?}: {error}");
-            }
+        fn arbitrary_text_never_panics(rule in any::<String>(), subject in subject()) {
+            check_parsed(&rule, &subject)?;
+        }
+
+        #[test]
+        fn mutated_rules_never_panic(root in expression(),
+                                     edits in mutations(hostile_char(), text_fragment(&FRAGMENTS)),
+                                     subject in subject()) {
+            let printed = Rule { kind: SubjectKind::Device, root }.to_string();
+            check_parsed(&apply_to_text(&printed, &edits), &subject)?;
         }
 
         #[test]
@@ -1164,6 +1240,22 @@ mod generated {
             if let Ok(regex) = Regex::new(&pattern) {
                 let _ = regex.is_match(&text);
             }
+        }
+
+        #[test]
+        fn pattern_soup_never_panics(parts in prop::collection::vec(prop::sample::select(&PATTERN_FRAGMENTS[..]), 0..9),
+                                     text in ".{0,12}") {
+            if let Ok(regex) = Regex::new(&parts.concat()) {
+                let _ = regex.is_match(&text);
+            }
+        }
+
+        #[test]
+        fn patterns_inside_rules_never_panic(pattern in ".{0,16}",
+                                             edits in mutations(hostile_char(), text_fragment(&PATTERN_FRAGMENTS)),
+                                             subject in subject()) {
+            let pattern = apply_to_text(&pattern, &edits);
+            check_parsed(&format!("device.displayName -match \"{pattern}\""), &subject)?;
         }
     }
 }
