@@ -15,5 +15,6 @@ pub mod hardware_hash;
 pub mod locale;
 pub mod mail_nickname;
 pub mod membership;
+pub mod permissions;
 pub mod scope_tags;
 pub mod upn;
