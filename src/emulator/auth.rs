@@ -8,19 +8,25 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use super::config::AppRoles;
 use super::odata::ErrorReply;
 use super::prng::Random;
+use crate::rules::permissions;
 
 /// Token lifetime, as Entra reports it for app-only tokens.
 pub const TOKEN_LIFETIME_SECONDS: i64 = 3599;
 
-/// The application roles every emulator token carries: everything the Autopilot provider needs.
-pub const GRANTED_ROLES: [&str; 4] = [
-    "Group.ReadWrite.All",
-    "Device.Read.All",
-    "DeviceManagementServiceConfig.ReadWrite.All",
-    "DeviceManagementConfiguration.ReadWrite.All",
-];
+/// The application roles a token for `client_id` carries: those `--app-roles` names for it, or every role the
+/// permission table knows (an app registration with everything the provider could need), as before the flag.
+pub fn granted_roles(app_roles: &AppRoles, client_id: &str) -> Vec<String> {
+    match app_roles.get(&client_id.to_ascii_lowercase()) {
+        Some(roles) => roles.clone(),
+        None => permissions::all_roles()
+            .into_iter()
+            .map(str::to_string)
+            .collect(),
+    }
+}
 
 /// What the emulator remembers about a token it issued.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -90,6 +96,7 @@ pub fn issue_token(
     tenant: &str,
     form: &[(String, String)],
     expected_secret: &str,
+    app_roles: &AppRoles,
     random: &Random,
     now_unix: i64,
 ) -> Result<(String, IssuedToken), TokenError> {
@@ -156,10 +163,10 @@ pub fn issue_token(
     }
 
     let expires_at = now_unix + TOKEN_LIFETIME_SECONDS;
-    let roles: Vec<String> = GRANTED_ROLES.iter().map(|r| r.to_string()).collect();
+    let roles = granted_roles(app_roles, client_id);
     let object_id = random.guid();
     let header = json!({"typ": "JWT", "alg": "RS256", "kid": "graph-emulator"});
-    let claims = json!({
+    let mut claims = json!({
         "aud": audience,
         "iss": format!("https://sts.windows.net/{tenant}/"),
         "iat": now_unix,
@@ -176,6 +183,12 @@ pub fn issue_token(
         "tid": tenant,
         "ver": "1.0",
     });
+    if roles.is_empty() {
+        // Entra leaves the claim out of a token for an app with no application permissions consented.
+        if let Some(claims) = claims.as_object_mut() {
+            claims.remove("roles");
+        }
+    }
     let mut signature = [0u8; 32];
     random.with(|rng| rng.fill(&mut signature));
     let token = format!(
@@ -283,8 +296,15 @@ mod tests {
 
     #[test]
     fn issues_a_decodable_jwt_with_the_tenant_and_roles() {
-        let (token, issued) =
-            issue_token("tenant-a", &good_form(), "s", &Random::new(1), 1000).unwrap();
+        let (token, issued) = issue_token(
+            "tenant-a",
+            &good_form(),
+            "s",
+            &AppRoles::new(),
+            &Random::new(1),
+            1000,
+        )
+        .unwrap();
         let payload = token.split('.').nth(1).unwrap();
         let claims: Value =
             serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
@@ -294,15 +314,34 @@ mod tests {
         assert_eq!(claims["exp"], 1000 + TOKEN_LIFETIME_SECONDS);
         assert_eq!(
             claims["roles"].as_array().unwrap().len(),
-            GRANTED_ROLES.len()
+            permissions::all_roles().len()
         );
         assert_eq!(issued.tenant, "tenant-a");
     }
 
     #[test]
+    fn a_named_client_carries_only_its_roles_and_one_without_any_has_no_roles_claim() {
+        let app_roles = AppRoles::from([
+            ("app-1".to_string(), vec!["Group.Read.All".to_string()]),
+            ("app-2".to_string(), vec![]),
+        ]);
+        let claims = |client: &str| -> Value {
+            let mut form = good_form();
+            form[1].1 = client.to_string();
+            let (token, _) = issue_token("t", &form, "s", &app_roles, &Random::new(1), 0).unwrap();
+            let payload = token.split('.').nth(1).unwrap();
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
+        };
+        assert_eq!(claims("APP-1")["roles"], json!(["Group.Read.All"]));
+        assert!(claims("app-2").get("roles").is_none());
+        assert!(claims("app-3")["roles"].as_array().unwrap().len() > 10);
+    }
+
+    #[test]
     fn refuses_bad_requests_with_entras_codes() {
         let random = Random::new(1);
-        let wrong_secret = issue_token("t", &good_form(), "other", &random, 0).unwrap_err();
+        let wrong_secret =
+            issue_token("t", &good_form(), "other", &AppRoles::new(), &random, 0).unwrap_err();
         assert_eq!(
             (wrong_secret.status, wrong_secret.error, wrong_secret.aadsts),
             (StatusCode::UNAUTHORIZED, "invalid_client", 7000215)
@@ -310,7 +349,7 @@ mod tests {
         let mut bad_grant = good_form();
         bad_grant[0].1 = "password".to_string();
         assert_eq!(
-            issue_token("t", &bad_grant, "s", &random, 0)
+            issue_token("t", &bad_grant, "s", &AppRoles::new(), &random, 0)
                 .unwrap_err()
                 .error,
             "unsupported_grant_type"
@@ -318,7 +357,7 @@ mod tests {
         let mut bad_scope = good_form();
         bad_scope[3].1 = "https://graph.microsoft.com/User.Read".to_string();
         assert_eq!(
-            issue_token("t", &bad_scope, "s", &random, 0)
+            issue_token("t", &bad_scope, "s", &AppRoles::new(), &random, 0)
                 .unwrap_err()
                 .error,
             "invalid_scope"
@@ -327,7 +366,7 @@ mod tests {
             ("grant_type", "client_credentials"),
             ("scope", "https://g/.default"),
         ]);
-        let error = issue_token("t", &missing_id, "s", &random, 0).unwrap_err();
+        let error = issue_token("t", &missing_id, "s", &AppRoles::new(), &random, 0).unwrap_err();
         assert_eq!((error.error, error.aadsts), ("invalid_request", 900144));
         assert!(error.description.contains("'client_id'"));
     }

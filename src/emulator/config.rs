@@ -1,6 +1,7 @@
 //! The emulator's command line: `graph-emulator [--listen ADDR] [--state FILE] ...`. Parsed by hand because the
 //! surface is small and the exact messages and exit codes are part of the contract (bad flags exit 2).
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -30,8 +31,14 @@ Options:
   --import-delay-ms N        how long an Autopilot device import stays pending, and how long a deployment
                              profile assignment takes to reach a device [default: 0]
   --throttle                 enforce Graph's documented per-tenant and per-app request limits
+  --app-roles CLIENT=ROLES   tokens for client id CLIENT carry only these application roles (comma-separated,
+                             may be empty) and calls needing others answer 403; repeatable, one per client
+                             [default: every client gets every role]
   -h, --help                 print this help
 ";
+
+/// `--app-roles`: the application roles of each named client id (lower-cased), the only ones its tokens carry.
+pub type AppRoles = BTreeMap<String, Vec<String>>;
 
 /// Everything the emulator can be told at start.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,6 +52,7 @@ pub struct Config {
     pub consistency_lag_ms: u64,
     pub import_delay_ms: u64,
     pub throttle: bool,
+    pub app_roles: AppRoles,
 }
 
 impl Default for Config {
@@ -61,6 +69,7 @@ impl Default for Config {
             consistency_lag_ms: 0,
             import_delay_ms: 0,
             throttle: false,
+            app_roles: AppRoles::new(),
         }
     }
 }
@@ -96,6 +105,7 @@ impl Config {
                     | "--fault-rate"
                     | "--consistency-lag-ms"
                     | "--import-delay-ms"
+                    | "--app-roles"
             ) {
                 return Err(format!("unknown argument {arg:?}"));
             }
@@ -125,6 +135,12 @@ impl Config {
                 "--latency-ms" => config.latency_ms = parse_number(&flag, &value)?,
                 "--consistency-lag-ms" => config.consistency_lag_ms = parse_number(&flag, &value)?,
                 "--import-delay-ms" => config.import_delay_ms = parse_number(&flag, &value)?,
+                "--app-roles" => {
+                    let (client, roles) = parse_app_roles(&value)?;
+                    if config.app_roles.insert(client.clone(), roles).is_some() {
+                        return Err(format!("--app-roles: client {client} is named twice"));
+                    }
+                }
                 "--fault-rate" => {
                     let rate: f64 = value.parse().map_err(|_| {
                         format!("--fault-rate: {value:?} is not a number between 0 and 1")
@@ -139,6 +155,21 @@ impl Config {
         }
         Ok(config)
     }
+}
+
+/// `CLIENT_ID=ROLE[,ROLE...]`; `CLIENT_ID=` names a client with no application roles at all.
+fn parse_app_roles(value: &str) -> Result<(String, Vec<String>), String> {
+    let (client, roles) = value
+        .split_once('=')
+        .filter(|(client, _)| !client.trim().is_empty())
+        .ok_or_else(|| format!("--app-roles: {value:?} is not CLIENT_ID=ROLE[,ROLE...]"))?;
+    let roles = roles
+        .split(',')
+        .map(str::trim)
+        .filter(|role| !role.is_empty())
+        .map(str::to_string)
+        .collect();
+    Ok((client.trim().to_ascii_lowercase(), roles))
 }
 
 fn parse_number(flag: &str, value: &str) -> Result<u64, String> {
@@ -172,6 +203,9 @@ mod tests {
             "--import-delay-ms",
             "10",
             "--throttle",
+            "--app-roles",
+            "App-1=Group.Read.All, Device.Read.All",
+            "--app-roles=app-2=",
         ])
         .unwrap();
         assert_eq!(config.listen, "127.0.0.1:0".parse().unwrap());
@@ -183,6 +217,16 @@ mod tests {
         assert_eq!(config.consistency_lag_ms, 2000);
         assert_eq!(config.import_delay_ms, 10);
         assert!(config.throttle);
+        assert_eq!(
+            config.app_roles,
+            AppRoles::from([
+                (
+                    "app-1".to_string(),
+                    vec!["Group.Read.All".to_string(), "Device.Read.All".to_string()]
+                ),
+                ("app-2".to_string(), vec![]),
+            ])
+        );
     }
 
     #[test]
@@ -211,5 +255,15 @@ mod tests {
         );
         assert!(parse(&["--seed", "-1"]).unwrap_err().contains("--seed"));
         assert!(parse(&["--throttle=yes"]).unwrap_err().contains("no value"));
+        assert!(
+            parse(&["--app-roles", "Group.Read.All"])
+                .unwrap_err()
+                .contains("CLIENT_ID=")
+        );
+        assert!(
+            parse(&["--app-roles", "a=X", "--app-roles", "A=Y"])
+                .unwrap_err()
+                .contains("named twice")
+        );
     }
 }

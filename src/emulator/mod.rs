@@ -5,7 +5,7 @@
 //!
 //! Layout: [`config`] (flags), `server` (the request pipeline), `routes` (Graph's URL space, one module per
 //! collection), `store` (per-tenant state, one module per collection), plus one module per cross-cutting concern
-//! (`clock`, `auth`, `odata`, `query`, `filter`, `faults`, `throttle`, `persist`, `stats`, `admin`). It knows nothing of the
+//! (`clock`, `auth`, `permissions`, `odata`, `query`, `filter`, `faults`, `throttle`, `persist`, `stats`, `admin`). It knows nothing of the
 //! provider or the Graph client; it shares only `crate::rules` with them.
 
 mod admin;
@@ -15,6 +15,7 @@ pub mod config;
 mod faults;
 mod filter;
 pub mod odata;
+mod permissions;
 mod persist;
 pub mod prng;
 mod query;

@@ -1,5 +1,5 @@
 //! The HTTP side: binds, serves until told to stop, and runs every request through the same pipeline — request ids,
-//! stats, authentication, injected faults, throttling, the route's handler under the store lock, the state file,
+//! stats, authentication, injected faults, throttling, application permissions, the route's handler under the store lock, the state file,
 //! latency, and one log line on stderr.
 
 use std::io;
@@ -23,6 +23,7 @@ use super::clock::{Clock, Now, Pacing};
 use super::config::Config;
 use super::faults;
 use super::odata::{self, ApiVersion, ErrorReply, RequestIds};
+use super::permissions;
 use super::persist::StateFile;
 use super::prng::Random;
 use super::query::QueryContext;
@@ -321,6 +322,7 @@ async fn token(
             tenant,
             &form,
             &emulator.config.client_secret,
+            &emulator.config.app_roles,
             &emulator.random,
             now.unix_seconds(),
         )
@@ -443,6 +445,11 @@ async fn graph(
             return odata::finish(Err(error), ids);
         }
     };
+    if let Err(denied) =
+        permissions::authorize(method, &rest, &token.roles, &emulator.random.guid())
+    {
+        return odata::finish(Err(denied), ids);
+    }
     let params = urlencoding::parse_pairs(request.query);
     let eventual = request
         .headers

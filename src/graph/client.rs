@@ -18,6 +18,7 @@ use super::auth::TokenSource;
 use super::cloud::Cloud;
 use super::config::{ClientConfig, is_loopback, trimmed};
 use super::deadline::Deadline;
+use super::denied::denied;
 use super::error::GraphError;
 use super::odata::{Page, api_error, excerpt};
 use super::retry::{Jitter, RetryPolicy, is_retryable};
@@ -420,8 +421,9 @@ impl GraphClient {
         if (200..300).contains(&status) {
             Ok(body)
         } else {
+            let error = api_error(status, &headers, &body, &client_request_id);
             Err(Failure {
-                error: api_error(status, &headers, &body, &client_request_id),
+                error: denied(method.as_str(), url.path(), error),
                 maybe_processed: true,
             })
         }

@@ -55,6 +55,15 @@ pub enum GraphError {
     /// object in state so it is not orphaned.
     #[error("created {id}, but completing it failed: {error}")]
     PartialCreate { id: String, error: Box<GraphError> },
+    /// Graph refused the call with 403: the app registration lacks a permission. `call` is the method and path;
+    /// `permissions` are the application permissions Graph accepts for it, least privileged first (any one will
+    /// do; empty when none is known, e.g. a call that supports delegated access only).
+    #[error("Graph refused {call}: {}; {error}", missing_permission(permissions))]
+    Denied {
+        call: String,
+        permissions: Vec<String>,
+        error: Box<GraphError>,
+    },
     /// The client configuration (endpoints, credentials) or a request path is unusable.
     #[error("{0}")]
     InvalidConfig(String),
@@ -105,12 +114,14 @@ impl GraphError {
         }
     }
 
-    /// The error a timeout or a partial create wraps, whose status, code and request-id it reports.
+    /// The error a timeout, a partial create or a refusal wraps, whose status, code and request-id it reports.
     fn underlying(&self) -> Option<&GraphError> {
         match self {
             GraphError::Timeout { last_error }
             | GraphError::ConsistencyTimeout { last_error, .. } => last_error.as_deref(),
-            GraphError::PartialCreate { error, .. } => Some(error),
+            GraphError::PartialCreate { error, .. } | GraphError::Denied { error, .. } => {
+                Some(error)
+            }
             _ => None,
         }
     }
@@ -121,6 +132,20 @@ impl GraphError {
             GraphError::PartialCreate { id, .. } => Some(id),
             _ => None,
         }
+    }
+}
+
+/// What a 403 means for the user: which permission to grant the app registration.
+fn missing_permission(permissions: &[String]) -> String {
+    let fix = "add it to the app registration's API permissions (Microsoft Graph, application) and grant admin consent";
+    match permissions {
+        [] => "the call needs a permission the app registration lacks (or supports delegated access only)"
+            .to_string(),
+        [only] => format!("the app registration lacks the application permission {only}: {fix}"),
+        [least, others @ ..] => format!(
+            "the app registration lacks the application permission {least} (or one of {}): {fix}",
+            others.join(", ")
+        ),
     }
 }
 

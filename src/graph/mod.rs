@@ -12,6 +12,7 @@ mod cloud;
 mod config;
 pub mod consistency;
 mod deadline;
+mod denied;
 pub mod deployment_profiles;
 pub mod enrollment;
 mod error;

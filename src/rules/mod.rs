@@ -17,5 +17,6 @@ mod hostile;
 pub mod locale;
 pub mod mail_nickname;
 pub mod membership;
+pub mod permissions;
 pub mod scope_tags;
 pub mod upn;

@@ -9,6 +9,8 @@ mod device_group;
 mod device_identity;
 mod enrollment_status_page;
 mod examples;
+mod permissions;
 mod protocol;
+mod replication;
 mod rules_corpus;
 mod smoke;

@@ -8,7 +8,7 @@
 use axum::http::Method;
 use serde_json::{Map, Value, json};
 
-use super::{Miss, RequestContext};
+use super::{Miss, RequestContext, writes_unreplicated};
 use crate::emulator::odata::{ApiVersion, ErrorReply, Reply};
 use crate::emulator::query::{self, Collection, ListQuery};
 use crate::emulator::store::deployment_profiles::{
@@ -72,6 +72,21 @@ fn answer(
     tenant: &mut Tenant,
 ) -> Result<Reply, Failure> {
     let method = ctx.method;
+    if let ProfileRoute::Profile(id)
+    | ProfileRoute::Assignments(id)
+    | ProfileRoute::Assignment(id, _) = route
+        && writes_unreplicated(ctx, tenant, &normalize(id))
+    {
+        return Err(profile_not_found(&normalize(id)));
+    }
+    if let ProfileRoute::Assignment(_, assignment_id) = route
+        && writes_unreplicated(ctx, tenant, assignment_id)
+    {
+        return Err(Failure::not_found(
+            "windowsAutopilotDeploymentProfileAssignment",
+            assignment_id,
+        ));
+    }
     match (route, method.clone()) {
         (ProfileRoute::Profiles, Method::GET) => list(ctx, tenant),
         (ProfileRoute::Profiles, Method::POST) => {
@@ -236,11 +251,12 @@ fn list(ctx: &RequestContext, tenant: &Tenant) -> Result<Reply, Failure> {
     let expand = expands_assignments(ctx)?;
     let collection = profiles_collection();
     let query = ListQuery::parse(&ctx.query, &collection).map_err(from_graph)?;
-    let items: Vec<Rendered> = tenant
-        .deployment_profiles
-        .values()
-        .map(DeploymentProfile::render)
-        .collect();
+    let listed = tenant.replication.listed(
+        &tenant.deployment_profiles,
+        ctx.now,
+        Snapshot::deployment_profile,
+    );
+    let items: Vec<Rendered> = listed.iter().map(|profile| profile.render()).collect();
     let mut page = query.page(&ctx.query, &collection, items, None);
     if let Some(Value::Array(values)) = page.get_mut("value") {
         for value in values.iter_mut() {
@@ -250,7 +266,7 @@ fn list(ctx: &RequestContext, tenant: &Tenant) -> Result<Reply, Failure> {
             let profile = object
                 .get("id")
                 .and_then(Value::as_str)
-                .and_then(|id| tenant.deployment_profiles.get(id));
+                .and_then(|id| listed.iter().find(|profile| profile.id == id));
             if let Some(profile) = profile {
                 decorate(object, profile, expand);
             }
@@ -314,10 +330,11 @@ fn list_assignments(ctx: &RequestContext, tenant: &mut Tenant, id: &str) -> Resu
     let profile = visible_profile(ctx, tenant, &id)?;
     let collection = assignments_collection(&id);
     let query = ListQuery::parse(&ctx.query, &collection).map_err(from_graph)?;
-    // Lists are served current, as everywhere in the emulator; only a GET by id of a new assignment lags.
+    // A new assignment is missing from the list while it replicates, as its GET by id 404s.
     let items: Vec<Rendered> = profile
         .assignments
         .iter()
+        .filter(|assignment| !tenant.replication.is_hidden(&assignment.id, ctx.now))
         .map(|assignment| Rendered {
             default: assignment.render(&id),
             on_select: Map::new(),

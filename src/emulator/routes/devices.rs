@@ -4,7 +4,10 @@
 use axum::http::Method;
 use serde_json::{Map, Value, json};
 
-use super::{RequestContext, Route, method_not_allowed, object_id, require_eventual_for_count};
+use super::{
+    RequestContext, Route, method_not_allowed, object_id, require_eventual_for_count,
+    writes_unreplicated,
+};
 use crate::emulator::odata::{ErrorReply, Reply, resource_not_found};
 use crate::emulator::query::{self, Collection, ListQuery};
 use crate::emulator::store::input::object_body;
@@ -39,8 +42,9 @@ pub fn handle(
             let collection = devices_collection(ctx);
             let query = ListQuery::parse(&ctx.query, &collection)?;
             let items: Vec<Rendered> = tenant
-                .devices
-                .values()
+                .replication
+                .listed(&tenant.devices, ctx.now, Snapshot::device)
+                .into_iter()
                 .map(|d| d.render(ctx.version()))
                 .collect();
             Ok(Reply::ok(query.page(&ctx.query, &collection, items, None)))
@@ -63,8 +67,9 @@ pub fn handle(
         Route::DevicesCount if method == Method::GET => {
             require_eventual_for_count(ctx)?;
             let items: Vec<Rendered> = tenant
-                .devices
-                .values()
+                .replication
+                .listed(&tenant.devices, ctx.now, Snapshot::device)
+                .into_iter()
                 .map(|d| d.render(ctx.version()))
                 .collect();
             let query = ListQuery::parse(&ctx.query, &devices_collection(ctx))?;
@@ -72,6 +77,9 @@ pub fn handle(
         }
         Route::Device(id) => {
             let id = object_id(id)?;
+            if writes_unreplicated(ctx, tenant, &id) {
+                return Err(resource_not_found(&id));
+            }
             match *method {
                 Method::GET => {
                     ctx.query.reject_options_except(&["select"])?;

@@ -7,7 +7,7 @@
 use axum::http::{Method, StatusCode};
 use serde_json::{Map, Value, json};
 
-use super::{RequestContext, is_action};
+use super::{RequestContext, is_action, writes_unreplicated};
 use crate::emulator::odata::{ErrorReply, INTUNE_SERVICE_PATH, Reply};
 use crate::emulator::query::{self, Collection, INTUNE_CONFIGURATION, ListQuery, QueryContext};
 use crate::emulator::store::enrollment_configurations::{self, EnrollmentConfiguration, Failure};
@@ -163,12 +163,13 @@ pub fn handle(
     let write = ctx.write();
     let fail = |failure: Failure| render_failure(ctx, failure);
     if let Some(id) = route.configuration_id()
-        && tenant
-            .enrollment_configurations
-            .get(id)
-            .is_some_and(|config| !config.kind.in_version(version))
+        && (writes_unreplicated(ctx, tenant, id)
+            || tenant
+                .enrollment_configurations
+                .get(id)
+                .is_some_and(|config| !config.kind.in_version(version)))
     {
-        // A beta-only type does not exist in v1.0, whatever the verb.
+        // A beta-only type does not exist in v1.0, whatever the verb; a new one is not there yet for writes.
         return Err(fail(Failure::not_found(
             "DeviceEnrollmentConfiguration",
             id,
@@ -324,10 +325,18 @@ fn rendered(ctx: &RequestContext, config: &EnrollmentConfiguration, expand: bool
     rendered
 }
 
+/// The collection as the replica serving the request lists it.
+fn listed<'a>(ctx: &RequestContext, tenant: &'a Tenant) -> Vec<&'a EnrollmentConfiguration> {
+    tenant.replication.listed(
+        &tenant.enrollment_configurations,
+        ctx.now,
+        Snapshot::enrollment_configuration,
+    )
+}
+
 fn rendered_all(ctx: &RequestContext, tenant: &Tenant) -> Vec<Rendered> {
-    tenant
-        .enrollment_configurations
-        .values()
+    listed(ctx, tenant)
+        .into_iter()
         .filter(|config| config.kind.in_version(ctx.version()))
         .map(|config| rendered(ctx, config, false))
         .collect()
@@ -368,9 +377,8 @@ fn list(ctx: &RequestContext, tenant: &Tenant) -> Result<Reply, ErrorReply> {
     let collection = configurations_collection(ctx);
     let query = ListQuery::parse(&query_ctx, &collection)?;
     let expand = parse_expand(ctx)?;
-    let items = tenant
-        .enrollment_configurations
-        .values()
+    let items = listed(ctx, tenant)
+        .into_iter()
         .filter(|config| config.kind.in_version(ctx.version()))
         .map(|config| rendered(ctx, config, expand))
         .collect();

@@ -5,6 +5,7 @@ use serde_json::{Map, Value, json};
 
 use super::{
     MemberFilter, RequestContext, Route, method_not_allowed, object_id, require_eventual_for_count,
+    writes_unreplicated,
 };
 use crate::emulator::odata::{ErrorReply, Reply, resource_not_found};
 use crate::emulator::query::{self, Collection, ListQuery};
@@ -52,14 +53,19 @@ pub fn handle(
     tenant: &mut Tenant,
 ) -> Result<Reply, ErrorReply> {
     let method = ctx.method;
+    if let Some(id) = addressed_group(route) {
+        let id = object_id(id)?;
+        if writes_unreplicated(ctx, tenant, &id) {
+            return Err(resource_not_found(&id));
+        }
+    }
     match route {
         Route::Groups if method == Method::GET => list(ctx, tenant),
         Route::Groups if method == Method::POST => create(ctx, tenant),
         Route::GroupsCount if method == Method::GET => {
             require_eventual_for_count(ctx)?;
-            let items: Vec<Rendered> = tenant
-                .groups
-                .values()
+            let items: Vec<Rendered> = listed_groups(ctx, tenant)
+                .into_iter()
                 .map(|g| g.render(ctx.version()))
                 .collect();
             let query = ListQuery::parse(&ctx.query, &groups_collection(ctx))?;
@@ -136,6 +142,27 @@ pub fn handle(
     }
 }
 
+/// The group a route addresses by id, if it addresses one.
+fn addressed_group(route: &Route) -> Option<&str> {
+    match route {
+        Route::Group(id)
+        | Route::GroupMembers(id, _)
+        | Route::GroupMembersCount(id)
+        | Route::GroupMemberRefs(id)
+        | Route::GroupMemberRef(id, _)
+        | Route::GroupTransitiveMembers(id)
+        | Route::GroupEvaluateDynamicMembership(id) => Some(id),
+        _ => None,
+    }
+}
+
+/// `/groups` as the replica serving the request lists it.
+fn listed_groups<'a>(ctx: &RequestContext, tenant: &'a Tenant) -> Vec<&'a Group> {
+    tenant
+        .replication
+        .listed(&tenant.groups, ctx.now, Snapshot::group)
+}
+
 fn list(ctx: &RequestContext, tenant: &Tenant) -> Result<Reply, ErrorReply> {
     ctx.query.reject_options_except(&[
         "top",
@@ -150,9 +177,8 @@ fn list(ctx: &RequestContext, tenant: &Tenant) -> Result<Reply, ErrorReply> {
     let collection = groups_collection(ctx);
     let query = ListQuery::parse(&ctx.query, &collection)?;
     let expand = parse_expand(ctx)?;
-    let items: Vec<Rendered> = tenant
-        .groups
-        .values()
+    let items: Vec<Rendered> = listed_groups(ctx, tenant)
+        .into_iter()
         .map(|group| {
             let mut rendered = group.render(ctx.version());
             if expand {

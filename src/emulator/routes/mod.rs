@@ -223,6 +223,12 @@ pub fn is_write(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD)
 }
 
+/// Whether this request writes to (PATCH, DELETE, an action, a member `$ref`) an object created too recently for
+/// the replica serving it: Graph answers such writes with the same 404 as a GET (graph-api.md 1, observed).
+pub fn writes_unreplicated(ctx: &RequestContext, tenant: &Tenant, id: &str) -> bool {
+    is_write(ctx.method) && tenant.replication.is_hidden(id, ctx.now)
+}
+
 /// Answers a recognised route against the tenant's store.
 pub fn dispatch(
     route: &Route,

@@ -1,7 +1,11 @@
 //! Replication lag (`--consistency-lag-ms`), the one mechanism for every collection. Real Graph answers a GET by
 //! id from a replica that may not have seen a write yet: a new object 404s, a GET after a change returns the previous
-//! version, a deleted object still reads. Lists are served as current (it keeps paging deterministic). Clients must
-//! retry through this, and the provider's tests run with it on.
+//! version, a deleted object still reads. Writes that address a new object (PATCH, DELETE, actions, member `$ref`)
+//! 404 as its GET does; lists miss new objects and still show deleted ones ([`Replication::listed`]), and a deleted
+//! group reaches `deletedItems` only once the lag is over ([`Replication::recently_deleted`]); graph-api.md 1
+//! "Eventual consistency" (observed, not documented). Changed objects are listed in their current version: the
+//! reference reports stale reads by id only. Clients must retry through this, and the provider's tests run with it
+//! on.
 //!
 //! Times are on the emulator clock ([`Now`]), so the bookkeeping is persisted with the tenant and a test can advance
 //! through a lag instead of sleeping. Expired entries are dropped by the store's upkeep ([`Replication::prune`]);
@@ -25,6 +29,43 @@ pub enum Snapshot {
     EnrollmentConfiguration(Box<EnrollmentConfiguration>),
     DeploymentProfile(Box<DeploymentProfile>),
     AutopilotDevice(Box<AutopilotDevice>),
+}
+
+impl Snapshot {
+    pub fn group(&self) -> Option<&Group> {
+        match self {
+            Snapshot::Group(group) => Some(group),
+            _ => None,
+        }
+    }
+
+    pub fn device(&self) -> Option<&Device> {
+        match self {
+            Snapshot::Device(device) => Some(device),
+            _ => None,
+        }
+    }
+
+    pub fn enrollment_configuration(&self) -> Option<&EnrollmentConfiguration> {
+        match self {
+            Snapshot::EnrollmentConfiguration(config) => Some(config),
+            _ => None,
+        }
+    }
+
+    pub fn deployment_profile(&self) -> Option<&DeploymentProfile> {
+        match self {
+            Snapshot::DeploymentProfile(profile) => Some(profile),
+            _ => None,
+        }
+    }
+
+    pub fn autopilot_device(&self) -> Option<&AutopilotDevice> {
+        match self {
+            Snapshot::AutopilotDevice(device) => Some(device),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -135,6 +176,36 @@ impl Replication {
         matches!(self.lagging(id, now), Some(Pending::Created { .. }))
     }
 
+    /// Whether `id` was deleted so recently that a replica still serves it (and `deletedItems` does not have it yet).
+    pub fn recently_deleted(&self, id: &str, now: Now) -> bool {
+        matches!(self.lagging(id, now), Some(Pending::Deleted { .. }))
+    }
+
+    /// A collection (`current`, by id) as a lagging replica lists it: without the objects created within the lag,
+    /// with those deleted within it in their last version (`lingering` picks this collection's snapshots). In id
+    /// order, as the stores keep them.
+    pub fn listed<'a, T>(
+        &'a self,
+        current: &'a BTreeMap<String, T>,
+        now: Now,
+        lingering: impl Fn(&'a Snapshot) -> Option<&'a T>,
+    ) -> Vec<&'a T> {
+        let mut listed: BTreeMap<&str, &T> = current
+            .iter()
+            .filter(|(id, _)| !self.is_hidden(id, now))
+            .map(|(id, object)| (id.as_str(), object))
+            .collect();
+        for (id, pending) in &self.pending {
+            if let Pending::Deleted { until, last } = pending
+                && *until > now
+                && let Some(object) = lingering(last)
+            {
+                listed.entry(id.as_str()).or_insert(object);
+            }
+        }
+        listed.into_values().collect()
+    }
+
     /// Drops what has caught up by `now`, so the state file does not grow.
     pub fn prune(&mut self, now: Now) {
         self.pending.retain(|_, pending| pending.until() > now);
@@ -195,6 +266,28 @@ mod tests {
         replication.created("a", T0, LAG);
         replication.deleted("a", device("v1"), T0, LAG);
         assert_eq!(replication.view("a", T0), View::Current);
+    }
+
+    #[test]
+    fn lists_miss_new_objects_and_keep_deleted_ones_until_the_window_ends() {
+        let mut replication = Replication::default();
+        let current = BTreeMap::from([
+            ("a".to_string(), Device::default()),
+            ("new".to_string(), Device::default()),
+        ]);
+        replication.created("new", T0, LAG);
+        replication.deleted("gone", device("last"), T0, LAG);
+        let names = |now| -> Vec<String> {
+            replication
+                .listed(&current, now, Snapshot::device)
+                .into_iter()
+                .map(|d| d.display_name.clone())
+                .collect()
+        };
+        assert_eq!(names(at(1)), ["", "last"]);
+        assert!(replication.recently_deleted("gone", at(1)));
+        assert_eq!(names(at(2)), ["", ""]);
+        assert!(!replication.recently_deleted("gone", at(2)));
     }
 
     #[test]

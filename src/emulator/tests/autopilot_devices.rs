@@ -85,7 +85,10 @@ fn intune_text(answer: &Answer) -> String {
 }
 
 fn values(answer: &Answer) -> Vec<Value> {
-    answer.body["value"].as_array().unwrap().clone()
+    answer.body["value"]
+        .as_array()
+        .unwrap_or_else(|| panic!("not a list: {:?}", answer.body))
+        .clone()
 }
 
 #[tokio::test]
@@ -682,9 +685,10 @@ async fn delete_removes_the_device_and_its_entra_object_but_not_while_enrolled()
 }
 
 #[tokio::test]
-async fn under_consistency_lag_new_records_list_before_they_read_by_id() {
+async fn under_consistency_lag_new_records_are_neither_listed_read_nor_deleted() {
+    let lag = std::time::Duration::from_secs(600);
     let h = harness_with(Config {
-        consistency_lag_ms: 3_600_000,
+        consistency_lag_ms: lag.as_millis() as u64,
         ..config()
     })
     .await;
@@ -694,13 +698,24 @@ async fn under_consistency_lag_new_records_list_before_they_read_by_id() {
         h.get(&format!("{IMPORTS}/{import}")).await.status,
         StatusCode::NOT_FOUND
     );
+    let early_delete = h.delete(&format!("{IMPORTS}/{import}")).await;
+    assert_eq!(early_delete.status, StatusCode::NOT_FOUND);
+    assert_eq!(early_delete.error_code(), "ResourceNotFound");
+    assert!(values(&h.get(IMPORTS).await).is_empty());
+    assert!(values(&h.get(DEVICES).await).is_empty());
+
+    h.emulator.clock().advance(lag);
     let listed = values(&h.get(IMPORTS).await);
     assert_eq!(listed[0]["state"]["deviceImportStatus"], "complete");
     let id = listed[0]["state"]["deviceRegistrationId"].as_str().unwrap();
     assert_eq!(values(&h.get(DEVICES).await).len(), 1);
     assert_eq!(
         h.get(&format!("{DEVICES}/{id}")).await.status,
-        StatusCode::NOT_FOUND
+        StatusCode::OK
+    );
+    assert_eq!(
+        h.delete(&format!("{IMPORTS}/{import}")).await.status,
+        StatusCode::NO_CONTENT
     );
 }
 

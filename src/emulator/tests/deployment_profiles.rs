@@ -700,8 +700,8 @@ async fn with_consistency_lag_a_new_profile_404s_then_appears_and_updates_read_s
             .as_array()
             .unwrap()
             .len(),
-        1,
-        "lists are current"
+        0,
+        "a new profile is not listed yet"
     );
     let too_early = h.assign(&id, group_target(&group)).await;
     assert_eq!(
@@ -709,7 +709,20 @@ async fn with_consistency_lag_a_new_profile_404s_then_appears_and_updates_read_s
         StatusCode::NOT_FOUND,
         "the profile is not visible yet"
     );
+    for early_write in [
+        h.patch(&format!("{PROFILES}/{id}"), json!({"displayName": "Early"}))
+            .await,
+        h.delete(&format!("{PROFILES}/{id}")).await,
+    ] {
+        assert_eq!(early_write.status, StatusCode::NOT_FOUND);
+        assert_eq!(early_write.error_code(), "ResourceNotFound");
+    }
     h.emulator.clock().advance(lag);
+    assert_eq!(
+        h.get(PROFILES).await.body["value"][0]["displayName"],
+        "Lagging",
+        "listed once replicated, unchanged by the refused writes"
+    );
 
     assert_eq!(
         h.get(&format!("{PROFILES}/{id}")).await.status,
@@ -727,11 +740,14 @@ async fn with_consistency_lag_a_new_profile_404s_then_appears_and_updates_read_s
         StatusCode::NOT_FOUND,
         "a new assignment lags like any new object"
     );
-    assert_eq!(
-        h.profile_assignment_ids(&id).await,
-        vec![assignment.clone()],
-        "lists are current"
+    assert!(
+        h.profile_assignment_ids(&id).await.is_empty(),
+        "a new assignment is not listed yet"
     );
+    let early_removal = h
+        .delete(&format!("{PROFILES}/{id}/assignments/{assignment}"))
+        .await;
+    assert_eq!(early_removal.status, StatusCode::NOT_FOUND);
 
     h.patch(
         &format!("{PROFILES}/{id}"),
@@ -756,6 +772,7 @@ async fn with_consistency_lag_a_new_profile_404s_then_appears_and_updates_read_s
             .status,
         StatusCode::OK
     );
+    assert_eq!(h.profile_assignment_ids(&id).await, vec![assignment]);
 }
 
 #[tokio::test]

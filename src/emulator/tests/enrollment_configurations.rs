@@ -771,14 +771,51 @@ async fn under_consistency_lag_a_new_configuration_reads_as_missing_and_an_updat
     let hidden = h.get(&format!("{CONFIGS}/{id}")).await;
     assert_eq!(hidden.status, StatusCode::NOT_FOUND);
     assert_eq!(hidden.error_code(), "ResourceNotFound");
-    let listed = h.get(CONFIGS).await;
-    assert!(
-        listed.body["value"]
+    let listed = |answer: Answer| {
+        answer.body["value"]
             .as_array()
             .unwrap()
             .iter()
-            .any(|c| c["id"] == id.as_str()),
-        "lists are served current"
+            .any(|c| c["id"] == id.as_str())
+    };
+    assert!(
+        !listed(h.get(CONFIGS).await),
+        "a new configuration is not listed yet"
+    );
+    let group = h.create_group("Early").await;
+    for early_write in [
+        h.patch(
+            &format!("{CONFIGS}/{id}"),
+            json!({"@odata.type": ESP_TYPE, "displayName": "Early"}),
+        )
+        .await,
+        h.post(
+            &format!("{CONFIGS}/{id}/assign"),
+            assign_body(vec![group_target(&group)]),
+        )
+        .await,
+        h.post(
+            &format!("{CONFIGS}/{id}/setPriority"),
+            json!({"priority": 1}),
+        )
+        .await,
+        h.delete(&format!("{CONFIGS}/{id}")).await,
+    ] {
+        assert_eq!(early_write.status, StatusCode::NOT_FOUND);
+        assert_eq!(early_write.error_code(), "ResourceNotFound");
+        assert!(intune_text(&early_write).contains(&id), "{early_write:?}");
+    }
+    h.emulator
+        .clock()
+        .advance(std::time::Duration::from_secs(600));
+    assert!(listed(h.get(CONFIGS).await), "listed once replicated");
+    assert_eq!(
+        h.delete(&format!("{CONFIGS}/{id}")).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert!(
+        listed(h.get(CONFIGS).await),
+        "a deleted configuration is still listed for a while"
     );
     let default = default_esp_id();
     h.patch(

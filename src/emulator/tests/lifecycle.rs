@@ -116,11 +116,31 @@ async fn with_consistency_lag_new_objects_404_then_appear_and_updates_read_stale
             .as_array()
             .unwrap()
             .len(),
-        1,
-        "lists are current"
+        0,
+        "a new group is not listed yet"
     );
     let parent = h.create_group("Parent").await;
+    let early_ref =
+        json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{id}")});
+    for early_write in [
+        h.patch(&format!("/v1.0/groups/{id}"), json!({"description": "x"}))
+            .await,
+        h.post(&format!("/v1.0/groups/{id}/members/$ref"), early_ref)
+            .await,
+        h.delete(&format!("/v1.0/groups/{id}")).await,
+    ] {
+        assert_eq!(early_write.status, StatusCode::NOT_FOUND);
+        assert_eq!(early_write.error_code(), "Request_ResourceNotFound");
+    }
     h.emulator.clock().advance(lag);
+    assert_eq!(
+        h.get("/v1.0/groups").await.body["value"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2,
+        "listed once replicated"
+    );
 
     let member_ref =
         json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{id}")});
@@ -159,7 +179,37 @@ async fn with_consistency_lag_new_objects_404_then_appear_and_updates_read_stale
         StatusCode::OK,
         "a deleted group still reads"
     );
+    let listed_ids = |answer: Answer| -> Vec<String> {
+        answer.body["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(
+        listed_ids(h.get("/v1.0/groups").await).contains(&parent),
+        "and is still listed"
+    );
+    let deleted_items = "/v1.0/directory/deletedItems/microsoft.graph.group";
+    assert!(
+        listed_ids(h.get(deleted_items).await).is_empty(),
+        "deletedItems does not have it yet"
+    );
+    for early in [
+        h.get(&format!("/v1.0/directory/deletedItems/{parent}"))
+            .await,
+        h.post(
+            &format!("/v1.0/directory/deletedItems/{parent}/restore"),
+            json!({}),
+        )
+        .await,
+    ] {
+        assert_eq!(early.status, StatusCode::NOT_FOUND);
+    }
     h.emulator.clock().advance(lag);
+    assert!(!listed_ids(h.get("/v1.0/groups").await).contains(&parent));
+    assert_eq!(listed_ids(h.get(deleted_items).await), vec![parent.clone()]);
     assert_eq!(
         h.get(&format!("/v1.0/groups/{id}")).await.body["displayName"],
         "Renamed"

@@ -130,6 +130,12 @@ impl Emulator {
         self.admin_request("POST", "/_emulator/reset");
     }
 
+    /// `POST /_emulator/clock?advance_ms=N`: what the emulator would do within N ms happens now (e.g. objects made
+    /// out of band finish replicating), so a test need not sleep.
+    pub fn advance_clock(&self, ms: u64) {
+        self.admin_request("POST", &format!("/_emulator/clock?advance_ms={ms}"));
+    }
+
     /// A client for out-of-band Graph calls in one tenant, authenticated like any application.
     pub fn graph(&self, tenant: &str) -> GraphAdmin {
         GraphAdmin::connect(&self.base_url, tenant, self.log.clone())

@@ -11,6 +11,7 @@ use crate::emulator::routes::RequestContext;
 use crate::emulator::store::autopilot_devices::{AutopilotDevice, DEVICE_TYPE, ProfileStatus};
 use crate::emulator::store::input::object_body;
 use crate::emulator::store::intune::no_route;
+use crate::emulator::store::replication::Snapshot;
 use crate::emulator::store::{Rendered, Tenant};
 
 fn collection(version: ApiVersion) -> Collection {
@@ -23,10 +24,15 @@ fn collection(version: ApiVersion) -> Collection {
 }
 
 fn render_all(ctx: &RequestContext, tenant: &Tenant) -> Vec<Rendered> {
+    // A device still replicating is not listed yet; one being deleted stays in the map until its delete lands.
     tenant
-        .autopilot
-        .devices
-        .values()
+        .replication
+        .listed(
+            &tenant.autopilot.devices,
+            ctx.now,
+            Snapshot::autopilot_device,
+        )
+        .into_iter()
         .map(|device| {
             let status = tenant.autopilot_profile_status(device, ctx.now, ctx.pacing.import_delay);
             device.render(ctx.version(), &status)

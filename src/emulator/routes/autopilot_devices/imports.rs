@@ -49,6 +49,7 @@ pub fn handle(
                 .autopilot
                 .imports
                 .values()
+                .filter(|record| !tenant.replication.is_hidden(&record.id, ctx.now))
                 .map(|record| record.render(Stage::Read))
                 .collect();
             list(ctx, &collection(), IMPORTED_TYPE, items)
@@ -76,6 +77,7 @@ pub fn handle(
                 .autopilot
                 .imports
                 .values()
+                .filter(|record| !tenant.replication.is_hidden(&record.id, ctx.now))
                 .map(|record| record.render(Stage::Read))
                 .collect();
             count(ctx, &collection(), &items)
@@ -122,6 +124,8 @@ pub fn handle(
                 Ok(Reply::ok(body))
             }
             Method::DELETE => {
+                // Not yet replicated: the delete 404s like the GET (the record is not deleted).
+                tenant.autopilot_import(id, ctx.now)?;
                 tenant.delete_autopilot_import(id)?;
                 Ok(Reply::NoContent)
             }
