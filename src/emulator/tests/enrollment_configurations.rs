@@ -852,7 +852,11 @@ async fn intune_write_limits_apply_to_these_routes() {
         attempt, 99,
         "100 writes per app per 20 s, the create included"
     );
-    assert!(answer.header("retry-after").is_some());
+    assert!(
+        answer.intune_retry_after().is_some(),
+        "Intune's hint inside its message: {:?}",
+        answer.body
+    );
     assert_eq!(h.stats().await["throttled"], 1);
 }
 
