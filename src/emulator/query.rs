@@ -364,12 +364,12 @@ pub fn entity(
 /// order is total and a cursor names a position even after inserts and deletes.
 #[derive(Debug, Clone, PartialEq)]
 enum Order {
-    ById,
-    ByDisplayName {
+    Id,
+    DisplayName {
         descending: bool,
     },
     /// [`CursorForm::LastSerialNumber`] collections.
-    BySerialNumber,
+    SerialNumber,
 }
 
 fn sort_key(order: &Order, object: &Map<String, Value>) -> (String, String) {
@@ -379,8 +379,8 @@ fn sort_key(order: &Order, object: &Map<String, Value>) -> (String, String) {
         .unwrap_or_default()
         .to_string();
     match order {
-        Order::ById => (String::new(), id),
-        Order::BySerialNumber => (
+        Order::Id => (String::new(), id),
+        Order::SerialNumber => (
             object
                 .get("serialNumber")
                 .and_then(Value::as_str)
@@ -388,7 +388,7 @@ fn sort_key(order: &Order, object: &Map<String, Value>) -> (String, String) {
                 .to_lowercase(),
             id,
         ),
-        Order::ByDisplayName { .. } => (
+        Order::DisplayName { .. } => (
             object
                 .get("displayName")
                 .and_then(Value::as_str)
@@ -580,7 +580,7 @@ impl ListQuery {
             .map(str::trim)
             .filter(|text| !text.is_empty())
         {
-            None => Order::ById,
+            None => Order::Id,
             Some(text) => {
                 let mut words = text.split_whitespace();
                 let property = words.next().unwrap_or_default();
@@ -600,12 +600,12 @@ impl ListQuery {
                         "Sorting not supported for current query.",
                     ));
                 }
-                Order::ByDisplayName { descending }
+                Order::DisplayName { descending }
             }
         };
         // Intune's Autopilot device list has no `$orderby` (the route refuses it) and resumes by serial number.
         let order = match (order, rules.cursor) {
-            (Order::ById, CursorForm::LastSerialNumber) => Order::BySerialNumber,
+            (Order::Id, CursorForm::LastSerialNumber) => Order::SerialNumber,
             (order, _) => order,
         };
         let search = match ctx.option("search") {
@@ -643,11 +643,11 @@ impl ListQuery {
             .map(|item| (sort_key(&self.order, &item.default), item))
             .collect();
         matched.sort_by(|a, b| a.0.cmp(&b.0));
-        if matches!(self.order, Order::ByDisplayName { descending: true }) {
+        if matches!(self.order, Order::DisplayName { descending: true }) {
             matched.reverse();
         }
         let total = matched.len();
-        let descending = matches!(self.order, Order::ByDisplayName { descending: true });
+        let descending = matches!(self.order, Order::DisplayName { descending: true });
         let start = match &self.cursor {
             None => 0,
             Some(cursor) => matched
