@@ -26,7 +26,7 @@ Options:
   --client-secret S          the client secret the token endpoint accepts [default: emulator-secret]
   --seed N                   seed for every random choice (ids, faults) so runs repeat [default: from the clock]
   --latency-ms N             delay every response by N milliseconds [default: 0]
-  --fault-rate F             answer this share (0..1) of Graph requests with 429, 503 or 504 [default: 0]
+  --fault-rate F             answer this share (0..1) of Graph requests with 429 (with or without Retry-After), 503 or 504 [default: 0]
   --consistency-lag-ms N     new objects 404 and updates read stale for N milliseconds [default: 0]
   --import-delay-ms N        how long an Autopilot device import stays pending, and how long a deployment
                              profile assignment takes to reach a device [default: 0]

@@ -241,6 +241,29 @@ pub fn intune_error(
     path: &str,
     activity_id: &str,
 ) -> ErrorReply {
+    intune_error_with_retry(status, code, text, path, activity_id, None)
+}
+
+/// [`intune_error`] with Intune's own retry hint: the document's `RetryAfter` (null everywhere else), which some
+/// Intune endpoints send instead of a `Retry-After` header (graph-api.md section 5, observed). Its format is not
+/// documented; the emulator writes a .NET TimeSpan, `"hh:mm:ss"`.
+pub fn intune_error_with_retry(
+    status: StatusCode,
+    code: &str,
+    text: &str,
+    path: &str,
+    activity_id: &str,
+    retry_after_seconds: Option<u64>,
+) -> ErrorReply {
+    let retry_after = match retry_after_seconds {
+        Some(seconds) => serde_json::json!(format!(
+            "{:02}:{:02}:{:02}",
+            seconds / 3600,
+            seconds / 60 % 60,
+            seconds % 60
+        )),
+        None => Value::Null,
+    };
     let full = format!(
         "{text} - Operation ID (for customer support): 00000000-0000-0000-0000-000000000000 - Activity ID: \
          {activity_id} - Url: https://fef.msub06.manage.microsoft.com{INTUNE_SERVICE_PATH}{path}\
@@ -250,7 +273,7 @@ pub fn intune_error(
         "_version": 3,
         "Message": full,
         "CustomApiErrorPhrase": "",
-        "RetryAfter": null,
+        "RetryAfter": retry_after,
         "ErrorSourceService": "",
         "HttpHeaders": "{}",
     });

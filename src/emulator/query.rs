@@ -3,7 +3,8 @@
 //! service words a refusal are its [`QueryRules`]: Entra's directory collections ([`ENTRA_DIRECTORY`]: advanced
 //! queries need `ConsistencyLevel: eventual`), Intune's enrollment and profile collections ([`INTUNE_CONFIGURATION`]:
 //! the header is ignored) and Intune's Autopilot collections ([`INTUNE_AUTOPILOT`]: larger `$top`, `contains`, no
-//! `eq` on serial numbers).
+//! `eq` on serial numbers; [`INTUNE_AUTOPILOT_DEVICES`] adds the device list's quirks: no `$select`, fragile
+//! `contains`, next links by serial number).
 
 use axum::http::StatusCode;
 use base64::Engine;
@@ -94,6 +95,22 @@ pub struct QueryRules {
     /// `ConsistencyLevel: eventual`. Intune ignores the header, so all of them just work there.
     pub advanced_queries_need_eventual: bool,
     pub filter: FilterForms,
+    /// Whether `$select` works; where it does not, the service answers 500.
+    pub select_works: bool,
+    /// The form of the `$skiptoken` in next links.
+    pub cursor: CursorForm,
+}
+
+/// How a collection's next links carry the position to resume from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CursorForm {
+    /// An opaque token (base64 of the last sort key), as Entra writes it.
+    Opaque,
+    /// Intune's Autopilot devices: `LastSerialNumber='<serial>'` (quotes doubled), percent-encoded in the link
+    /// (`$skiptoken=LastSerialNumber%3D%27...%27`, as microsoft-graph-docs-contrib#5311 shows it), the list
+    /// ordered by serial number. Clients must follow the link as it is: rebuilding it breaks on serials with
+    /// spaces or quotes.
+    LastSerialNumber,
 }
 
 impl QueryRules {
@@ -111,8 +128,11 @@ pub const ENTRA_DIRECTORY: QueryRules = QueryRules {
         lists_and_negation: true,
         contains: false,
         no_equality_on: &[],
+        fragile_contains_on: &[],
         wording: Wording::Entra,
     },
+    select_works: true,
+    cursor: CursorForm::Opaque,
 };
 
 /// `deviceEnrollmentConfigurations` and `windowsAutopilotDeploymentProfiles` (and their assignments): the OData
@@ -122,7 +142,8 @@ pub const INTUNE_CONFIGURATION: QueryRules = QueryRules {
     ..ENTRA_DIRECTORY
 };
 
-/// `importedWindowsAutopilotDeviceIdentities` and `windowsAutopilotDeviceIdentities`.
+/// `importedWindowsAutopilotDeviceIdentities`. Intune documents no page size for its Autopilot lists (other Intune
+/// lists are reported at 1,000); the emulator pages at 100, which is never kinder to a client than a larger page.
 pub const INTUNE_AUTOPILOT: QueryRules = QueryRules {
     page_size: 100,
     max_top: 1000,
@@ -131,8 +152,25 @@ pub const INTUNE_AUTOPILOT: QueryRules = QueryRules {
         lists_and_negation: false,
         contains: true,
         no_equality_on: &["serialNumber"],
+        fragile_contains_on: &[],
         wording: Wording::Intune,
     },
+    select_works: true,
+    cursor: CursorForm::Opaque,
+};
+
+/// `windowsAutopilotDeviceIdentities`, as observed (graph-api-next.md section 14): `contains` on serial numbers
+/// fails for serials with blanks or hyphenated hex groups, `$select` answers 500 (microsoft-graph-docs-contrib#2756,
+/// DeviceOffboardingManager#65: on the list; the emulator refuses it on a GET by id too), and next links carry the
+/// last serial number.
+pub const INTUNE_AUTOPILOT_DEVICES: QueryRules = QueryRules {
+    filter: FilterForms {
+        fragile_contains_on: &["serialNumber"],
+        ..INTUNE_AUTOPILOT.filter
+    },
+    select_works: false,
+    cursor: CursorForm::LastSerialNumber,
+    ..INTUNE_AUTOPILOT
 };
 
 /// Options Graph accepts with or without the `$` prefix.
@@ -273,6 +311,13 @@ pub fn parse_select(
     let Some(text) = ctx.option("select") else {
         return Ok(None);
     };
+    if !collection.rules.select_works {
+        return Err(ErrorReply::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalServerError",
+            "An internal server error has occurred",
+        ));
+    }
     let names: Vec<String> = text
         .split(',')
         .map(|name| name.trim().to_string())
@@ -319,8 +364,12 @@ pub fn entity(
 /// order is total and a cursor names a position even after inserts and deletes.
 #[derive(Debug, Clone, PartialEq)]
 enum Order {
-    ById,
-    ByDisplayName { descending: bool },
+    Id,
+    DisplayName {
+        descending: bool,
+    },
+    /// [`CursorForm::LastSerialNumber`] collections.
+    SerialNumber,
 }
 
 fn sort_key(order: &Order, object: &Map<String, Value>) -> (String, String) {
@@ -330,8 +379,16 @@ fn sort_key(order: &Order, object: &Map<String, Value>) -> (String, String) {
         .unwrap_or_default()
         .to_string();
     match order {
-        Order::ById => (String::new(), id),
-        Order::ByDisplayName { .. } => (
+        Order::Id => (String::new(), id),
+        Order::SerialNumber => (
+            object
+                .get("serialNumber")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_lowercase(),
+            id,
+        ),
+        Order::DisplayName { .. } => (
             object
                 .get("displayName")
                 .and_then(Value::as_str)
@@ -356,6 +413,26 @@ fn decode_cursor(token: &str, wording: Wording) -> Result<(String, String), Erro
         Ok([first, second]) => Ok((first, second)),
         Err(_) => Err(expired()),
     }
+}
+
+/// `LastSerialNumber='<serial>'`, quotes doubled as in an OData literal.
+fn encode_serial_cursor(serial: &str) -> String {
+    format!("LastSerialNumber='{}'", serial.replace('\'', "''"))
+}
+
+/// The position after every item with the cursor's serial number.
+fn decode_serial_cursor(token: &str, wording: Wording) -> Result<(String, String), ErrorReply> {
+    let quoted = token
+        .trim()
+        .strip_prefix("LastSerialNumber=")
+        .and_then(|rest| rest.strip_prefix('\''))
+        .and_then(|rest| rest.strip_suffix('\''))
+        .filter(|inner| !inner.replace("''", "").contains('\''))
+        .ok_or_else(|| wording.expired_cursor())?;
+    Ok((
+        quoted.replace("''", "'").to_lowercase(),
+        char::MAX.to_string(),
+    ))
 }
 
 /// `$search="displayName:term"` clauses joined by AND/OR, left to right; a clause matches when a word of the
@@ -427,6 +504,7 @@ fn needs_eventual(operator: &str) -> ErrorReply {
 /// The parsed query options of a list request.
 #[derive(Debug)]
 pub struct ListQuery {
+    cursor_form: CursorForm,
     top: usize,
     cursor: Option<(String, String)>,
     selection: Option<Vec<String>>,
@@ -454,7 +532,10 @@ impl ListQuery {
         };
         let cursor = ctx
             .option("skiptoken")
-            .map(|token| decode_cursor(token, wording))
+            .map(|token| match rules.cursor {
+                CursorForm::Opaque => decode_cursor(token, wording),
+                CursorForm::LastSerialNumber => decode_serial_cursor(token, wording),
+            })
             .transpose()?;
         let selection = parse_select(ctx, collection)?;
         let filter = match ctx.option("filter").filter(|text| !text.trim().is_empty()) {
@@ -499,7 +580,7 @@ impl ListQuery {
             .map(str::trim)
             .filter(|text| !text.is_empty())
         {
-            None => Order::ById,
+            None => Order::Id,
             Some(text) => {
                 let mut words = text.split_whitespace();
                 let property = words.next().unwrap_or_default();
@@ -519,8 +600,13 @@ impl ListQuery {
                         "Sorting not supported for current query.",
                     ));
                 }
-                Order::ByDisplayName { descending }
+                Order::DisplayName { descending }
             }
+        };
+        // Intune's Autopilot device list has no `$orderby` (the route refuses it) and resumes by serial number.
+        let order = match (order, rules.cursor) {
+            (Order::Id, CursorForm::LastSerialNumber) => Order::SerialNumber,
+            (order, _) => order,
         };
         let search = match ctx.option("search") {
             None => None,
@@ -532,6 +618,7 @@ impl ListQuery {
             Some(text) => Some(text.to_string()),
         };
         Ok(ListQuery {
+            cursor_form: rules.cursor,
             top,
             cursor,
             selection,
@@ -556,11 +643,11 @@ impl ListQuery {
             .map(|item| (sort_key(&self.order, &item.default), item))
             .collect();
         matched.sort_by(|a, b| a.0.cmp(&b.0));
-        if matches!(self.order, Order::ByDisplayName { descending: true }) {
+        if matches!(self.order, Order::DisplayName { descending: true }) {
             matched.reverse();
         }
         let total = matched.len();
-        let descending = matches!(self.order, Order::ByDisplayName { descending: true });
+        let descending = matches!(self.order, Order::DisplayName { descending: true });
         let start = match &self.cursor {
             None => 0,
             Some(cursor) => matched
@@ -596,7 +683,18 @@ impl ListQuery {
             body.insert("@odata.count".into(), json!(total));
         }
         if end < total {
-            let cursor = encode_cursor(&matched[end - 1].0);
+            let (key, last) = &matched[end - 1];
+            let cursor = match self.cursor_form {
+                CursorForm::Opaque => encode_cursor(key),
+                // Intune percent-encodes the quotes too.
+                CursorForm::LastSerialNumber => urlencoding::encode(&encode_serial_cursor(
+                    last.default
+                        .get("serialNumber")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default(),
+                ))
+                .replace('\'', "%27"),
+            };
             body.insert("@odata.nextLink".into(), json!(next_link(ctx, &cursor)));
         }
         body.insert("value".into(), Value::Array(value));
@@ -653,6 +751,26 @@ mod tests {
         assert_eq!(error.code, "Directory_ExpiredPageToken");
         let error = decode_cursor("garbage!", Wording::Intune).unwrap_err();
         assert_eq!(error.message, "The $skiptoken is not valid.");
+    }
+
+    #[test]
+    fn serial_cursors_round_trip_with_quotes_and_blanks() {
+        let serial = "VMware-56 4d O'Brien";
+        let token = encode_serial_cursor(serial);
+        assert_eq!(token, "LastSerialNumber='VMware-56 4d O''Brien'");
+        assert_eq!(
+            decode_serial_cursor(&token, Wording::Intune).unwrap().0,
+            serial.to_lowercase()
+        );
+        for bad in ["garbage", "LastSerialNumber=x", "LastSerialNumber='a'b'"] {
+            assert_eq!(
+                decode_serial_cursor(bad, Wording::Intune)
+                    .unwrap_err()
+                    .message,
+                "The $skiptoken is not valid.",
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -30,7 +30,7 @@ use super::query::QueryContext;
 use super::routes::{self, Miss, RequestContext};
 use super::stats::Stats;
 use super::store::Store;
-use super::throttle::{Service, Throttle};
+use super::throttle::{RetryHint, Service, Throttle, too_many_requests};
 use super::urlencoding;
 
 /// Request bodies beyond this are refused; Graph's own limit is 4 MB.
@@ -402,13 +402,22 @@ async fn graph(
         Ok(token) => token,
         Err(error) => return odata::finish(Err(error), ids),
     };
-    if let Some(fault) = faults::draw(&emulator.random, emulator.config.fault_rate) {
+    let service = Service::of_path(&rest);
+    // Intune's messages name the path inside the service and use the caller's request id as the activity id.
+    let service_path = format!("/{}", rest.join("/"));
+    if let Some(fault) = faults::draw(
+        &emulator.random,
+        emulator.config.fault_rate,
+        service,
+        &service_path,
+        &ids.client_request_id,
+    ) {
         lock(&emulator.stats).faults += 1;
         return odata::finish(Err(fault), ids);
     }
     if emulator.config.throttle {
         let admitted = lock(&emulator.throttle).admit(
-            Service::of_path(&rest),
+            service,
             &token.tenant,
             &token.app_id,
             routes::is_write(method),
@@ -416,12 +425,11 @@ async fn graph(
         );
         if let Err(seconds) = admitted {
             lock(&emulator.stats).throttled += 1;
-            let error = ErrorReply::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "TooManyRequests",
-                "Too many requests from this application to this tenant. Retry after the interval in the Retry-After header.",
-            )
-            .with_retry_after(seconds);
+            let hint = match service {
+                Service::Intune => RetryHint::InMessage(seconds),
+                Service::Entra => RetryHint::Header(seconds),
+            };
+            let error = too_many_requests(service, hint, &service_path, &ids.client_request_id);
             return odata::finish(Err(error), ids);
         }
     }

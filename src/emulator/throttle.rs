@@ -1,6 +1,7 @@
 //! `--throttle`: Graph's documented request limits, as sliding windows per tenant and per app within a tenant. A
-//! request that would exceed any window is refused with 429 and `Retry-After` set to the seconds until enough of
-//! that window has passed; refused requests do not use up budget.
+//! request that would exceed any window is refused with 429 and the seconds until enough of that window has
+//! passed: in `Retry-After` for the directory, inside Intune's JSON message (no header) for Intune, as some Intune
+//! endpoints are observed to answer ([`too_many_requests`]); refused requests do not use up budget.
 //!
 //! Limits (reference `graph-api.md` section 5, "Throttling"):
 //! - Intune (`/deviceManagement/...`): writes 200 per 20 s per tenant and 100 per 20 s per app; any request 2,000
@@ -11,7 +12,10 @@
 use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 
+use axum::http::StatusCode;
+
 use super::clock::Now;
+use super::odata::{ErrorReply, intune_error_with_retry};
 
 /// Which service's limits a request falls under.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -27,6 +31,57 @@ impl Service {
             Some(&"deviceManagement") => Service::Intune,
             _ => Service::Entra,
         }
+    }
+}
+
+/// How a 429 tells the client when to come back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryHint {
+    /// `Retry-After: <seconds>`, Graph's documented form.
+    Header(u64),
+    /// No header; Intune's `RetryAfter` inside its JSON message instead (observed on Intune endpoints). Outside
+    /// Intune, the same as [`RetryHint::Absent`].
+    InMessage(u64),
+    /// Neither: the client backs off on its own (observed on Intune endpoints, and on `$batch` members).
+    Absent,
+}
+
+/// Graph's 429 for a request to `path` (the path after the version). The directory and the gateway answer
+/// `TooManyRequests` in the plain envelope; Intune answers in its own (the message a JSON document), e.g.
+/// IntuneCD#217: code `TooManyRequests`, "An error has occurred", no `Retry-After` header.
+pub fn too_many_requests(
+    service: Service,
+    hint: RetryHint,
+    path: &str,
+    activity_id: &str,
+) -> ErrorReply {
+    let reply = match (service, hint) {
+        (Service::Intune, RetryHint::InMessage(seconds)) => intune_error_with_retry(
+            StatusCode::TOO_MANY_REQUESTS,
+            "TooManyRequests",
+            "An error has occurred",
+            path,
+            activity_id,
+            Some(seconds),
+        ),
+        (Service::Intune, RetryHint::Absent) => intune_error_with_retry(
+            StatusCode::TOO_MANY_REQUESTS,
+            "TooManyRequests",
+            "An error has occurred",
+            path,
+            activity_id,
+            None,
+        ),
+        _ => ErrorReply::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "TooManyRequests",
+            "Too many requests from this application to this tenant. Retry after the interval in the Retry-After \
+             header, or back off.",
+        ),
+    };
+    match hint {
+        RetryHint::Header(seconds) => reply.with_retry_after(seconds),
+        _ => reply,
     }
 }
 

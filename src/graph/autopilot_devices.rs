@@ -256,6 +256,18 @@ struct AssignUserBody<'a> {
     addressable_user_name: &'a str,
 }
 
+/// The part of a serial number that is safe in Intune's `contains(serialNumber,'...')`: its longest run of ASCII
+/// letters and digits (the first of equally long ones). `None` when it has none.
+pub fn serial_fragment(serial: &str) -> Option<&str> {
+    serial
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|run| !run.is_empty())
+        .fold(None, |best: Option<&str>, run| match best {
+            Some(best) if best.len() >= run.len() => Some(best),
+            _ => Some(run),
+        })
+}
+
 fn device_path(id: &str) -> String {
     format!("{DEVICES}/{}", path_segment(id))
 }
@@ -322,16 +334,34 @@ impl GraphClient {
         self.list_all(Api::Beta, DEVICES, deadline).await
     }
 
-    /// The registered devices with this serial number (normally none or one). Graph only offers `contains` on
-    /// serial numbers, so the exact match is made here.
+    /// The registered devices with this serial number (normally none or one), matched exactly (without regard to
+    /// case or surrounding blanks) across every page. Intune offers only `contains` on serial numbers, and even
+    /// that fails for serials with spaces (VMware: `VMware-56 4d ... f0`) or hyphenated digit groups (Hyper-V,
+    /// GUID-like serials): the filter names only the serial's longest run of letters and digits, which Intune
+    /// matches, and the exact match is made here. A serial with no such run, or a filter Intune refuses all the
+    /// same (400), is looked up in the whole list instead.
     pub async fn find_autopilot_devices_by_serial(
         &self,
         serial: &str,
         deadline: Deadline,
     ) -> Result<Vec<AutopilotDevice>, GraphError> {
-        let filter = format!("contains(serialNumber,{})", odata_string(serial.trim()));
-        let path = format!("{DEVICES}?$filter={}", path_segment(&filter));
-        let candidates: Vec<AutopilotDevice> = self.list_all(Api::Beta, &path, deadline).await?;
+        let candidates = match serial_fragment(serial) {
+            Some(fragment) => {
+                let filter = format!("contains(serialNumber,{})", odata_string(fragment));
+                let path = format!("{DEVICES}?$filter={}", path_segment(&filter));
+                match self.list_all(Api::Beta, &path, deadline).await {
+                    Err(e) if e.status() == Some(400) => {
+                        log::debug!(
+                            "Intune refused a serial number filter ({e}); looking serial number {serial:?} up in \
+                             the whole list"
+                        );
+                        self.list_autopilot_devices(deadline).await?
+                    }
+                    other => other?,
+                }
+            }
+            None => self.list_autopilot_devices(deadline).await?,
+        };
         Ok(candidates
             .into_iter()
             .filter(|d| d.has_serial(serial))
@@ -544,7 +574,68 @@ mod tests {
         );
         assert_eq!(
             get.query.as_deref(),
-            Some("$filter=contains%28serialNumber%2C%27AB%27%2712%27%29")
+            Some("$filter=contains%28serialNumber%2C%27AB%27%29"),
+            "only the serial's longest run of letters and digits"
+        );
+    }
+
+    #[test]
+    fn the_safe_fragment_is_the_longest_run_of_letters_and_digits() {
+        assert_eq!(serial_fragment("5CD333527Z"), Some("5CD333527Z"));
+        assert_eq!(
+            serial_fragment("VMware-56 4d 9c 2b 1a 7e 3f 8a-12 34 56 78 9a bc de f0"),
+            Some("VMware")
+        );
+        assert_eq!(
+            serial_fragment("1234-5678-9012-3456-7890-1234-56"),
+            Some("1234")
+        );
+        assert_eq!(
+            serial_fragment("ec2a1bbf-7e9f-45f0-f404-bec2e9da6f35"),
+            Some("bec2e9da6f35")
+        );
+        assert_eq!(serial_fragment("O'Neil-7"), Some("Neil"));
+        assert_eq!(serial_fragment(" -'- "), None);
+    }
+
+    /// A serial Intune cannot filter on at all is found in the whole list; so is one whose filter Intune refuses.
+    #[tokio::test]
+    async fn an_unfilterable_serial_or_a_refused_filter_falls_back_to_the_whole_list() {
+        let server = TestServer::with_tokens(|request, _| {
+            if request.query.as_deref().is_some_and(|q| q.contains("filter")) {
+                Reply::error(400, "BadRequest", "An error has occurred")
+            } else {
+                Reply::json(
+                    200,
+                    json!({"value": [device_json("d1", "VMware-56 4d"), device_json("d2", "-- --")]}),
+                )
+            }
+        })
+        .await;
+        let client = server.client();
+        let found = client
+            .find_autopilot_devices_by_serial("vmware-56 4D", soon())
+            .await
+            .unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].id, "d1");
+        let found = client
+            .find_autopilot_devices_by_serial("-- --", soon())
+            .await
+            .unwrap();
+        assert_eq!(found[0].id, "d2");
+        let queries: Vec<Option<String>> = server
+            .graph_requests()
+            .iter()
+            .map(|r| r.query.clone())
+            .collect();
+        assert_eq!(
+            queries,
+            [
+                Some("$filter=contains%28serialNumber%2C%27vmware%27%29".to_string()),
+                None,
+                None
+            ]
         );
     }
 

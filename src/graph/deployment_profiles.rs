@@ -66,8 +66,10 @@ impl JoinType {
 pub struct OutOfBoxExperience {
     pub privacy_settings_hidden: bool,
     pub eula_hidden: bool,
-    /// `administrator` or `standard`.
-    pub user_type: String,
+    /// `administrator` or `standard`; `None` on a self-deploying profile, where Intune refuses it and never
+    /// returns it (no user account is created on a shared device). Never sent when `None`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_type: Option<String>,
     /// `singleUser` (user-driven) or `shared` (self-deploying).
     pub device_usage_type: String,
     pub keyboard_selection_page_skipped: bool,
@@ -80,7 +82,7 @@ impl Default for OutOfBoxExperience {
         OutOfBoxExperience {
             privacy_settings_hidden: false,
             eula_hidden: false,
-            user_type: "administrator".to_string(),
+            user_type: Some("administrator".to_string()),
             device_usage_type: "singleUser".to_string(),
             keyboard_selection_page_skipped: false,
             escape_link_hidden: false,
@@ -118,7 +120,7 @@ impl CurrentOobe {
     fn merged(self, legacy: Option<LegacyOobe>) -> OutOfBoxExperience {
         let legacy = legacy.unwrap_or_default();
         let defaults = OutOfBoxExperience::default();
-        OutOfBoxExperience {
+        let mut merged = OutOfBoxExperience {
             privacy_settings_hidden: self
                 .privacy_settings_hidden
                 .or(legacy.hide_privacy_settings)
@@ -127,10 +129,7 @@ impl CurrentOobe {
                 .eula_hidden
                 .or(legacy.hide_eula)
                 .unwrap_or(defaults.eula_hidden),
-            user_type: self
-                .user_type
-                .or(legacy.user_type)
-                .unwrap_or(defaults.user_type),
+            user_type: self.user_type.or(legacy.user_type),
             device_usage_type: self
                 .device_usage_type
                 .or(legacy.device_usage_type)
@@ -143,7 +142,19 @@ impl CurrentOobe {
                 .escape_link_hidden
                 .or(legacy.hide_escape_link)
                 .unwrap_or(defaults.escape_link_hidden),
+        };
+        // A single-user profile without a user type has Graph's default; a shared one has none at all.
+        if merged.user_type.is_none() && !merged.is_shared() {
+            merged.user_type = defaults.user_type;
         }
+        merged
+    }
+}
+
+impl OutOfBoxExperience {
+    /// Whether the device is shared (self-deploying).
+    pub fn is_shared(&self) -> bool {
+        self.device_usage_type.eq_ignore_ascii_case("shared")
     }
 }
 
@@ -736,7 +747,7 @@ mod tests {
             out_of_box_experience: OutOfBoxExperience {
                 privacy_settings_hidden: true,
                 eula_hidden: true,
-                user_type: "standard".into(),
+                user_type: Some("standard".into()),
                 device_usage_type: "singleUser".into(),
                 keyboard_selection_page_skipped: true,
                 escape_link_hidden: true,
@@ -813,10 +824,37 @@ mod tests {
         let oobe = &profile.out_of_box_experience;
         assert!(oobe.privacy_settings_hidden);
         assert!(!oobe.eula_hidden, "a current value wins over the old one");
-        assert_eq!(oobe.user_type, "standard");
+        assert_eq!(oobe.user_type.as_deref(), Some("standard"));
         assert_eq!(oobe.device_usage_type, "singleUser", "Graph's default");
         assert!(profile.hybrid_azure_ad_join_skip_connectivity_check);
         assert!(profile.role_scope_tag_ids.is_empty());
+    }
+
+    #[test]
+    fn a_shared_profile_has_no_user_type_and_sends_none() {
+        let mut value = current_tenant_json();
+        value["outOfBoxExperienceSetting"]
+            .as_object_mut()
+            .unwrap()
+            .remove("userType");
+        value["outOfBoxExperienceSettings"]
+            .as_object_mut()
+            .unwrap()
+            .remove("userType");
+        let profile: DeploymentProfile = serde_json::from_value(value).unwrap();
+        assert_eq!(profile.out_of_box_experience.user_type, None);
+        let body = json!(profile.out_of_box_experience);
+        assert!(body.get("userType").is_none(), "{body}");
+        // A single-user profile without one has Graph's default.
+        let single: DeploymentProfile = serde_json::from_value(json!({
+            "@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile", "id": PROFILE,
+            "outOfBoxExperienceSetting": {"deviceUsageType": "singleUser"}
+        }))
+        .unwrap();
+        assert_eq!(
+            single.out_of_box_experience.user_type.as_deref(),
+            Some("administrator")
+        );
     }
 
     #[test]

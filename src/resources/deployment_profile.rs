@@ -21,7 +21,7 @@ use crate::resources::checks;
 use crate::resources::lifecycle::{Failure, GraphResource, GraphResultExt, Op};
 use crate::rules::{device_type, locale};
 use crate::tfplugin::validators::{OneOf, StringLength};
-use crate::tfplugin::{AttrPath, Diagnostics, Field, Timeouts, Value};
+use crate::tfplugin::{AttrPath, Diagnostics, Field, PlanRequest, Timeouts, Value};
 
 mod assignments;
 mod mapping;
@@ -31,6 +31,8 @@ const HYBRID_JOINED: &str = "entra_hybrid_joined";
 const USER_DRIVEN: &str = "user_driven";
 const SELF_DEPLOYING: &str = "self_deploying";
 const OS_DEFAULT_LOCALE: &str = locale::OS_DEFAULT;
+/// The user type of a user-driven profile that sets none (the tutorial's recommendation).
+const DEFAULT_USER_TYPE: &str = "standard";
 
 /// Graph's limits on the profile's texts.
 const MAX_DISPLAY_NAME_LENGTH: usize = 200;
@@ -112,12 +114,14 @@ declare_model! {
              `outOfBoxExperienceSetting.keyboardSelectionPageSkipped`; portal *Automatically configure \
              keyboard: Yes*).",
         ),
-        user_type: String => .description(
+        user_type: String => .optional().computed()
+            .description(
                 "Whether the user who sets up the device is a local administrator (Graph \
                  `outOfBoxExperienceSetting.userType`; portal *User account type*): `standard` or \
-                 `administrator`.",
+                 `administrator`. Defaults to `standard` for `user_driven` profiles. A `self_deploying` profile \
+                 has no user account and so no user type: leave it unset there (it reads as null; Intune \
+                 refuses it).",
             )
-            .default(Value::string("standard"))
             .validator(OneOf(&["standard", "administrator"])),
         hybrid_azure_ad_join_skip_connectivity_check: bool => .default(Value::bool(false)).description(
             "Continues a hybrid join even when no domain controller is reachable during OOBE (Graph \
@@ -218,6 +222,16 @@ impl GraphResource for DeploymentProfileResource {
                  \"user_driven\", or join_type = \"entra_joined\".",
             );
         }
+        if config.user_type.is_known() && config.deployment_mode.as_deref() == Some(SELF_DEPLOYING)
+        {
+            diags.attribute_error(
+                AttrPath::root("user_type"),
+                "User Type Not Allowed for Self-Deploying Mode",
+                "A self-deploying profile provisions a shared device without a user, so it has no user account \
+                 type (Intune refuses outOfBoxExperienceSetting.userType on it). Remove user_type, or use \
+                 deployment_mode = \"user_driven\".",
+            );
+        }
         if join == Some(JoinType::EntraJoined)
             && config.hybrid_azure_ad_join_skip_connectivity_check.known() == Some(&true)
         {
@@ -265,6 +279,25 @@ impl GraphResource for DeploymentProfileResource {
                 );
             }
         }
+    }
+
+    /// A `user_type` the configuration leaves unset is planned as Graph will hold it: `standard` for a user-driven
+    /// profile, none for a self-deploying one (Intune keeps no user type there), unknown while the mode is.
+    fn modify_plan(
+        &self,
+        request: PlanRequest<'_, DeploymentProfile>,
+        plan: &mut DeploymentProfile,
+        _diags: &mut Diagnostics,
+    ) {
+        if !request.config.user_type.is_null() {
+            return;
+        }
+        plan.user_type = match &plan.deployment_mode {
+            Field::Known(mode) if mode == SELF_DEPLOYING => Field::Null,
+            Field::Known(_) => Field::Known(DEFAULT_USER_TYPE.to_string()),
+            Field::Null => Field::Known(DEFAULT_USER_TYPE.to_string()),
+            Field::Unknown => Field::Unknown,
+        };
     }
 
     /// Reads the profile with its assignments. A profile of a type this provider does not know is an error (it

@@ -197,7 +197,6 @@ fn tutorial_profile_is_assigned_to_a_device_group_and_every_setting_updates_in_p
   privacy_settings_hidden          = false
   escape_link_hidden               = false
   keyboard_selection_page_skipped  = false
-  user_type                        = "administrator"
   management_service_app_id        = "0000000a-0000-0000-c000-000000000000"
   role_scope_tag_ids               = ["0", "1"]"#,
     );
@@ -235,9 +234,14 @@ fn tutorial_profile_is_assigned_to_a_device_group_and_every_setting_updates_in_p
     assert_eq!(tags, ["0", "1"]);
     assert_eq!(
         profile["outOfBoxExperienceSetting"],
-        json!({"privacySettingsHidden": false, "eulaHidden": false, "userType": "administrator",
+        json!({"privacySettingsHidden": false, "eulaHidden": false,
                "deviceUsageType": "shared", "keyboardSelectionPageSkipped": false,
                "escapeLinkHidden": false}),
+        "a self-deploying profile has no user type"
+    );
+    assert_eq!(
+        state_values(&ws, "autopilot_deployment_profile.tutorial")["user_type"],
+        Value::Null
     );
     assert_eq!(
         assignments(&profile).len(),
@@ -610,6 +614,64 @@ fn deleted_out_of_band_plans_a_create() {
     assert!(profiles(&emulator).is_empty());
 }
 
+/// Intune refuses `userType` on a self-deploying (shared) profile and never returns one: a profile that only says
+/// `deployment_mode = "self_deploying"` plans cleanly, sends no user type, reads its absence without drift, and
+/// takes the user-driven default again when it switches mode in place.
+#[test]
+fn a_self_deploying_profile_has_no_user_type_and_plans_cleanly() {
+    let emulator = Emulator::start(&[]);
+    let ws = Workspace::new(&emulator, TENANT);
+    let kiosk = |mode: &str| {
+        profile_config(
+            "kiosk",
+            &format!("  display_name    = \"Kiosks\"\n  deployment_mode = \"{mode}\""),
+        )
+    };
+    ws.write("main.tf", &kiosk("self_deploying"));
+    ws.apply();
+    ws.assert_plan_empty();
+    let profile = only_profile(&emulator);
+    assert_eq!(
+        profile["outOfBoxExperienceSetting"]["deviceUsageType"],
+        "shared"
+    );
+    assert!(
+        profile["outOfBoxExperienceSetting"]
+            .get("userType")
+            .is_none(),
+        "{profile:#}"
+    );
+    assert_eq!(
+        state_values(&ws, "autopilot_deployment_profile.kiosk")["user_type"],
+        Value::Null
+    );
+
+    ws.write("main.tf", &kiosk("user_driven"));
+    assert_eq!(
+        ws.planned_actions(),
+        one_update("autopilot_deployment_profile.kiosk")
+    );
+    ws.apply();
+    ws.assert_plan_empty();
+    let profile = only_profile(&emulator);
+    assert_eq!(profile["outOfBoxExperienceSetting"]["userType"], "standard");
+    assert_eq!(
+        state_values(&ws, "autopilot_deployment_profile.kiosk")["user_type"],
+        "standard"
+    );
+
+    ws.write("main.tf", &kiosk("self_deploying"));
+    ws.apply();
+    ws.assert_plan_empty();
+    assert!(
+        only_profile(&emulator)["outOfBoxExperienceSetting"]
+            .get("userType")
+            .is_none()
+    );
+    ws.destroy();
+    assert!(profiles(&emulator).is_empty());
+}
+
 #[test]
 fn invalid_templates_and_combinations_fail_validate_without_a_request() {
     let emulator = Emulator::start(&[]);
@@ -651,6 +713,11 @@ fn invalid_templates_and_combinations_fail_validate_without_a_request() {
             "  join_type = \"entra_hybrid_joined\"\n  deployment_mode = \"self_deploying\"".into(),
             "deployment_mode",
             "Self-Deploying Mode Needs Entra Join",
+        ),
+        (
+            "  deployment_mode = \"self_deploying\"\n  user_type = \"standard\"".into(),
+            "user_type",
+            "User Type Not Allowed for Self-Deploying Mode",
         ),
         (
             format!("  assigned_to_all_devices = true\n  excluded_group_ids = [\"{group}\"]"),

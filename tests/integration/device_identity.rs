@@ -127,10 +127,15 @@ fn register_out_of_band(graph: &GraphAdmin, serial: &str, hash: &str) -> String 
         match current["state"]["deviceImportStatus"].as_str() {
             Some("complete") => {
                 assert_eq!(graph.delete(&format!("{IMPORTS}/{id}")), 204);
-                let (_, found) = graph.get(&format!(
-                    "{DEVICES}?$filter=contains(serialNumber,'{serial}')"
-                ));
-                return found["value"][0]["id"].as_str().unwrap().to_string();
+                // The listing, not a serial filter: Intune's `contains` fails for serials with spaces.
+                let (_, found) = graph.get(&format!("{DEVICES}?$top=999"));
+                let device = found["value"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|d| d["serialNumber"] == serial)
+                    .unwrap_or_else(|| panic!("{serial} is not listed: {found}"));
+                return device["id"].as_str().unwrap().to_string();
             }
             Some("error") => panic!("out-of-band import failed: {current}"),
             _ => std::thread::sleep(std::time::Duration::from_millis(50)),
@@ -445,6 +450,95 @@ resource "autopilot_device_identity" "oem" {{
     assert_nothing_left(&emulator);
 }
 
+/// Virtual machines' serials (graph-api-next.md section 14): VMware's have spaces, Hyper-V's are hyphenated digit
+/// groups, and Intune's `contains(serialNumber,...)` fails on both. Registering them, the already-registered check,
+/// the wait for the registration and import by serial all still work, and a second VMware VM whose serial shares
+/// the safe fragment is never mistaken for the first.
+#[test]
+fn virtual_machine_serials_register_are_refused_when_registered_and_import_by_serial() {
+    const VMWARE: &str = "VMware-56 4d 9c 2b 1a 7e 3f 8a-12 34 56 78 9a bc de f0";
+    const OTHER_VMWARE: &str = "VMware-42 1f 00 aa 10 77 c3 2e-9b 2c aa 7d 3a 53 99 64";
+    const HYPER_V: &str = "1234-5678-9012-3456-7890-1234-56";
+    const QUOTED: &str = "O'BRIEN-0007";
+    let emulator = Emulator::start(&[]);
+    let graph = emulator.graph(TENANT);
+    let other_id = register_out_of_band(&graph, OTHER_VMWARE, &hardware_hash(40));
+    let ws = Workspace::new(&emulator, TENANT);
+    let device = |name: &str, serial: &str, seed: Option<u64>| {
+        let hash = seed
+            .map(|seed| format!("hardware_hash = \"{}\"", hardware_hash(seed)))
+            .unwrap_or_default();
+        format!(
+            r#"
+resource "autopilot_device_identity" "{name}" {{
+  serial_number = "{serial}"
+  group_tag     = "Lab"
+  {hash}
+}}
+"#
+        )
+    };
+    let fleet = [
+        device("vmware", VMWARE, Some(41)),
+        device("hyper_v", HYPER_V, Some(42)),
+        device("quoted", QUOTED, Some(43)),
+    ]
+    .concat();
+    ws.write("main.tf", &fleet);
+    ws.apply();
+    ws.assert_plan_empty();
+    for serial in [VMWARE, HYPER_V, QUOTED] {
+        assert_eq!(identity_with_serial(&emulator, serial)["groupTag"], "Lab");
+    }
+    let state = ws.state_json();
+    let ids: BTreeSet<String> = state["values"]["root_module"]["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["values"]["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids.len(), 3);
+    assert!(
+        !ids.contains(&other_id),
+        "the other VMware VM was never taken for ours"
+    );
+
+    // The other VM, registered out of band, is refused with the import advice, then imported by its serial.
+    ws.write(
+        "main.tf",
+        &format!("{fleet}{}", device("other", OTHER_VMWARE, Some(40))),
+    );
+    let out = ws.run(&["apply", "-auto-approve", "-input=false"]);
+    assert_ne!(out.status, 0, "a second registration was accepted:\n{out}");
+    assert!(out.stderr.contains("Device Already Registered"), "{out}");
+    ws.write(
+        "main.tf",
+        &format!("{fleet}{}", device("other", OTHER_VMWARE, None)),
+    );
+    let out = ws.run(&[
+        "import",
+        "-input=false",
+        "autopilot_device_identity.other",
+        OTHER_VMWARE,
+    ]);
+    assert_eq!(out.status, 0, "import by serial failed:\n{out}");
+    let (code, plan) = ws.plan_exit_code();
+    assert_eq!(code, 2, "only the group tag differs:\n{plan}");
+    ws.apply();
+    ws.assert_plan_empty();
+    assert_eq!(
+        identity_with_serial(&emulator, OTHER_VMWARE)["id"],
+        other_id.as_str()
+    );
+    assert_eq!(
+        identity_with_serial(&emulator, OTHER_VMWARE)["groupTag"],
+        "Lab"
+    );
+
+    ws.destroy();
+    assert_nothing_left(&emulator);
+}
+
 #[test]
 fn import_block_by_id_then_plan_is_empty_and_out_of_band_delete_plans_a_create() {
     let emulator = Emulator::start(&[]);
@@ -577,7 +671,18 @@ fn refreshing_200_devices_costs_a_few_list_requests_not_one_get_each() {
     let emulator = Emulator::start(&[]);
     let graph = emulator.graph(TENANT);
     // Registered in one batch through Graph's own import endpoint, as the portal's CSV upload does.
-    let serials: Vec<String> = (0..FLEET_SIZE).map(|i| format!("FLEET-{i:04}")).collect();
+    // Half of them VMware VMs: Intune's next links carry the last serial number (`LastSerialNumber='...'`), spaces
+    // and all, and the provider must follow them as given.
+    let serials: Vec<String> = (0..FLEET_SIZE)
+        .map(|i| match i % 2 {
+            0 => format!(
+                "VMware-56 4d 9c 2b 1a 7e {:02x} {:02x}-12 34",
+                i / 256,
+                i % 256
+            ),
+            _ => format!("FLEET-{i:04}"),
+        })
+        .collect();
     let records: Vec<Value> = serials
         .iter()
         .enumerate()
@@ -688,6 +793,30 @@ fn apply_survives_faults_and_consistency_lag() {
         stats["faults"].as_u64().unwrap() > 0,
         "the emulator injected faults: {stats}"
     );
+}
+
+/// Intune's throttling detail (graph-api.md section 5, observed): a 429 may come without `Retry-After`, either
+/// with Intune's `RetryAfter` inside its JSON message or with no hint at all. At this fault rate (and seed) the
+/// provider meets them during an apply, an update and a destroy; each is retried within the timeouts.
+#[test]
+fn apply_survives_intune_429s_without_retry_after() {
+    let emulator = Emulator::start(&["--fault-rate", "0.4", "--seed", "1010"]);
+    let ws = Workspace::new(&emulator, TENANT);
+    ws.write("devices.csv", FIXTURE_CSV);
+    ws.write("main.tf", FLEET);
+    ws.apply();
+    ws.assert_plan_empty();
+    assert_eq!(identities(&emulator).len(), 3);
+    ws.write(
+        "devices.csv",
+        &csv_with(FIXTURE_CSV, "PF3XK7Q3", GROUP_TAG, "Finance"),
+    );
+    ws.apply();
+    ws.assert_plan_empty();
+    ws.destroy();
+    assert_nothing_left(&emulator);
+    let faults = emulator.stats()["faults"].as_u64().unwrap();
+    assert!(faults >= 5, "only {faults} faults were injected");
 }
 
 #[test]

@@ -372,6 +372,60 @@ fn priorities_one_and_two_then_swapped_converge() {
     assert_eq!(sorted_ids(&configurations(&emulator)), defaults);
 }
 
+/// How many `setPriority` calls the emulator has answered.
+fn set_priority_calls(emulator: &Emulator) -> u64 {
+    emulator.stats()["by_route"]
+        ["POST /beta/deviceManagement/deviceEnrollmentConfigurations/{id}/setPriority"]
+        .as_u64()
+        .unwrap_or(0)
+}
+
+/// Intune answers `setPriority` to the priority an ESP already has with a generic 400 (the emulator too), so the
+/// provider calls it only where Graph's priority differs from the plan: never for a single new ESP at 1, once for a
+/// move.
+#[test]
+fn set_priority_is_called_only_when_graphs_priority_differs() {
+    let emulator = Emulator::start(&[]);
+    let defaults = sorted_ids(&configurations(&emulator));
+    let ws = Workspace::new(&emulator, TENANT);
+    let one = |name: &str, priority: u32| {
+        format!(
+            r#"
+resource "autopilot_enrollment_status_page" "{name}" {{
+  display_name = "{name}"
+  priority     = {priority}
+}}
+"#
+        )
+    };
+    ws.write("main.tf", &one("only", 1));
+    ws.apply();
+    ws.assert_plan_empty();
+    assert_eq!(esp_named(&emulator, "only")["priority"], 1);
+    assert_eq!(
+        set_priority_calls(&emulator),
+        0,
+        "a new ESP already at 1 is not moved"
+    );
+
+    // A second ESP that wants the top: one call, for the one ESP whose priority differs.
+    ws.write("main.tf", &format!("{}{}", one("only", 2), one("top", 1)));
+    ws.apply();
+    ws.assert_plan_empty();
+    assert_eq!(esp_named(&emulator, "top")["priority"], 1);
+    assert_eq!(esp_named(&emulator, "only")["priority"], 2);
+    // Terraform applies both in parallel, so "only" may try for 2 while it is still the one ESP (clamped to 1) and
+    // try again once "top" exists; never a call per read.
+    let calls = set_priority_calls(&emulator);
+    assert!(
+        (1..=3).contains(&calls),
+        "only the moves Graph needed ({calls} calls)"
+    );
+
+    ws.destroy();
+    assert_eq!(sorted_ids(&configurations(&emulator)), defaults);
+}
+
 #[test]
 fn a_priority_beyond_the_number_of_esps_fails_with_an_explanation() {
     let emulator = Emulator::start(&[]);

@@ -132,27 +132,45 @@ impl Default for OutOfBoxExperience {
 }
 
 impl OutOfBoxExperience {
+    /// A shared (self-deploying) device has no user during setup, so Intune keeps no account type for it: it refuses
+    /// `userType` on such a profile and never returns one (issue 10; observed, not in Microsoft's docs).
+    fn is_shared(&self) -> bool {
+        self.device_usage_type == "shared"
+    }
+
     fn render_current(&self) -> Value {
-        json!({
+        let mut value = json!({
             "privacySettingsHidden": self.privacy_settings_hidden,
             "eulaHidden": self.eula_hidden,
             "userType": self.user_type,
             "deviceUsageType": self.device_usage_type,
             "keyboardSelectionPageSkipped": self.keyboard_selection_page_skipped,
             "escapeLinkHidden": self.escape_link_hidden,
-        })
+        });
+        if self.is_shared()
+            && let Some(map) = value.as_object_mut()
+        {
+            map.remove("userType");
+        }
+        value
     }
 
     /// The deprecated `outOfBoxExperienceSettings`, mirrored from the current values.
     fn render_deprecated(&self) -> Value {
-        json!({
+        let mut value = json!({
             "hidePrivacySettings": self.privacy_settings_hidden,
             "hideEULA": self.eula_hidden,
             "userType": self.user_type,
             "deviceUsageType": self.device_usage_type,
             "skipKeyboardSelectionPage": self.keyboard_selection_page_skipped,
             "hideEscapeLink": self.escape_link_hidden,
-        })
+        });
+        if self.is_shared()
+            && let Some(map) = value.as_object_mut()
+        {
+            map.remove("userType");
+        }
+        value
     }
 
     /// Reads a whole `outOfBoxExperienceSetting` value; what it leaves out takes the default.
@@ -161,6 +179,7 @@ impl OutOfBoxExperience {
             return Err(invalid_value("outOfBoxExperienceSetting"));
         };
         let mut setting = OutOfBoxExperience::default();
+        let mut user_type_given = false;
         for (key, value) in map {
             let flag = |target: &mut bool| match value {
                 Value::Bool(flag) => {
@@ -177,7 +196,10 @@ impl OutOfBoxExperience {
                     flag(&mut setting.keyboard_selection_page_skipped)?
                 }
                 "escapeLinkHidden" => flag(&mut setting.escape_link_hidden)?,
-                "userType" => setting.user_type = enum_value(key, value, USER_TYPES)?,
+                "userType" => {
+                    setting.user_type = enum_value(key, value, USER_TYPES)?;
+                    user_type_given = true;
+                }
                 "deviceUsageType" => {
                     setting.device_usage_type = enum_value(key, value, DEVICE_USAGE_TYPES)?
                 }
@@ -188,6 +210,13 @@ impl OutOfBoxExperience {
                     ));
                 }
             }
+        }
+        if setting.is_shared() && user_type_given {
+            // The wording is the emulator's; tenants are reported to refuse the combination with a 400.
+            return Err(Failure::bad_request(
+                "outOfBoxExperienceSetting.userType can't be set on a profile whose deviceUsageType is 'shared' \
+                 (self-deploying): no user account is created during setup.",
+            ));
         }
         Ok(setting)
     }
@@ -608,5 +637,26 @@ mod tests {
         assert_eq!(rendered["extractHardwareHash"], true);
         assert_eq!(rendered["language"], "en-US");
         assert!(!rendered.contains_key(HYBRID_ONLY));
+    }
+
+    #[test]
+    fn a_shared_profile_refuses_and_never_shows_a_user_type() {
+        let shared = OutOfBoxExperience::parse(&json!({"deviceUsageType": "shared"})).unwrap();
+        let mut profile = DeploymentProfile::new(JoinType::EntraJoined);
+        profile.out_of_box_experience = shared;
+        let rendered = profile.render().default;
+        for key in ["outOfBoxExperienceSetting", "outOfBoxExperienceSettings"] {
+            assert_eq!(rendered[key]["deviceUsageType"], "shared");
+            assert!(
+                rendered[key].get("userType").is_none(),
+                "{key}: {}",
+                rendered[key]
+            );
+        }
+        let refused = OutOfBoxExperience::parse(
+            &json!({"deviceUsageType": "shared", "userType": "standard"}),
+        )
+        .unwrap_err();
+        assert!(refused.text().contains("userType"), "{}", refused.text());
     }
 }

@@ -581,7 +581,8 @@ impl Tenant {
     }
 
     /// `POST …/{id}/setPriority` `{"priority": n}`: moves the configuration to position n among the custom ones
-    /// of its type and renumbers the others, so priorities stay 1..n. A priority beyond the last is clamped to the
+    /// of its type and renumbers the others, so priorities stay 1..n. The priority it already has is refused
+    /// with a generic 400. A priority beyond the last is clamped to the
     /// last: the portal's reordering can only move within the list, and clamping lets configurations created one
     /// by one in any order converge on the priorities asked for.
     pub fn set_enrollment_configuration_priority(
@@ -618,6 +619,11 @@ impl Tenant {
             return Err(Failure::bad_request(format!(
                 "Priority {priority} is not allowed: custom configurations have priorities from 1 (applied first); 0 belongs to the default."
             )));
+        }
+        // Observed, not documented: Intune answers a move to the priority the configuration already has with its
+        // generic 400 rather than a no-op, so clients must compare before they call.
+        if i64::from(config.priority) == priority {
+            return Err(Failure::bad_request("An error has occurred"));
         }
         let mut order = self.custom_by_priority(config.kind);
         order.retain(|other| other != id);

@@ -453,15 +453,8 @@ async fn lists_page_and_filter_by_serial_number() {
     assert_eq!(seen.len(), 250);
     assert_eq!(pages, 3, "server pages of 100");
 
-    let top = h
-        .get(&format!("{DEVICES}?$top=200&$select=id,serialNumber"))
-        .await;
+    let top = h.get(&format!("{DEVICES}?$top=200")).await;
     assert_eq!(values(&top).len(), 200);
-    assert_eq!(
-        values(&top)[0].as_object().unwrap().len(),
-        3,
-        "@odata.type, id, serialNumber"
-    );
     let next = top.body["@odata.nextLink"].as_str().unwrap();
     assert!(
         next.contains("%24top=200") || next.contains("$top=200"),
@@ -749,7 +742,7 @@ async fn routes_are_counted_and_intune_write_limits_apply() {
             .await;
         if answer.status == StatusCode::TOO_MANY_REQUESTS {
             throttled = Some(n);
-            assert!(answer.header("retry-after").is_some());
+            assert!(answer.intune_retry_after().is_some(), "{:?}", answer.body);
             break;
         }
         assert_eq!(answer.status, StatusCode::NO_CONTENT);
@@ -855,4 +848,99 @@ async fn registrations_survive_a_restart_with_the_state_file() {
         806,
         "the restarted emulator still knows the serial"
     );
+}
+
+/// Serials of virtual machines (graph-api-next.md section 14, observed): `contains` fails with Intune's generic 400
+/// for a serial with spaces (VMware) or made of hyphenated hex groups (Hyper-V, GUID-like), while its longest run
+/// of letters and digits works; a quote is doubled as OData requires; `$select` answers 500 (on the list, and here
+/// on a GET by id too); next links resume after the last serial number, `LastSerialNumber='...'`.
+#[tokio::test]
+async fn virtual_machine_serials_filter_only_by_a_safe_fragment_and_page_by_serial_number() {
+    use crate::emulator::urlencoding::encode;
+    let h = harness().await;
+    let serials = [
+        "VMware-56 4d 9c 2b 1a 7e 3f 8a-12 34 56 78 9a bc de f0",
+        "VMware-42 1f 00 aa 10 77 c3 2e-9b 2c aa 7d 3a 53 99 64",
+        "1234-5678-9012-3456-7890-1234-56",
+        "ec2a1bbf-7e9f-45f0-f404-bec2e9da6f35",
+        "O'BRIEN-7",
+        "5CD333527Z",
+    ];
+    let mut ids = Vec::new();
+    for (n, serial) in serials.iter().enumerate() {
+        ids.push(h.register(serial, 7_000 + n as u64, "").await);
+    }
+    let filter = |text: &str| format!("{DEVICES}?$filter={}", encode(text));
+
+    for serial in &serials[..4] {
+        let refused = h
+            .get(&filter(&format!("contains(serialNumber,'{serial}')")))
+            .await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{serial}");
+        assert_eq!(refused.error_code(), "BadRequest");
+        assert!(
+            intune_text(&refused).starts_with("An error has occurred - Operation ID"),
+            "{serial}: {:?}",
+            refused.body
+        );
+    }
+    let vmware = h.get(&filter("contains(serialNumber,'VMware')")).await;
+    assert_eq!(vmware.status, StatusCode::OK, "{:?}", vmware.body);
+    assert_eq!(
+        values(&vmware).len(),
+        2,
+        "both VMware VMs match the fragment"
+    );
+    let hyper_v = h.get(&filter("contains(serialNumber,'1234')")).await;
+    assert_eq!(values(&hyper_v).len(), 1);
+    assert_eq!(values(&hyper_v)[0]["serialNumber"], serials[2]);
+    let quoted = h.get(&filter("contains(serialNumber,'O''BRIEN')")).await;
+    assert_eq!(quoted.status, StatusCode::OK, "{:?}", quoted.body);
+    assert_eq!(values(&quoted)[0]["serialNumber"], "O'BRIEN-7");
+    let unescaped = h.get(&filter("contains(serialNumber,'O'BRIEN')")).await;
+    assert_eq!(unescaped.status, StatusCode::BAD_REQUEST);
+
+    for path in [
+        format!("{DEVICES}?$select=id,serialNumber"),
+        format!("{DEVICES}/{}?$select=serialNumber", ids[0]),
+    ] {
+        let selected = h.get(&path).await;
+        assert_eq!(selected.status, StatusCode::INTERNAL_SERVER_ERROR, "{path}");
+        assert_eq!(selected.error_code(), "InternalServerError");
+        assert!(
+            intune_text(&selected).starts_with("An internal server error has occurred"),
+            "{:?}",
+            selected.body
+        );
+    }
+
+    // Pages of two, resumed after the last serial number; followed as given, every device comes once.
+    let mut url = format!("{DEVICES}?$top=2");
+    let mut seen = Vec::new();
+    loop {
+        let page = h.get(&url).await;
+        assert_eq!(page.status, StatusCode::OK, "{url}: {:?}", page.body);
+        seen.extend(
+            values(&page)
+                .iter()
+                .map(|d| d["serialNumber"].as_str().unwrap().to_string()),
+        );
+        match page.body["@odata.nextLink"].as_str() {
+            Some(next) => {
+                assert!(next.contains("$skiptoken=LastSerialNumber%3D%27"), "{next}");
+                url = next.to_string();
+            }
+            None => break,
+        }
+    }
+    let mut expected: Vec<String> = serials.iter().map(|s| s.to_string()).collect();
+    expected.sort_by_key(|s| s.to_lowercase());
+    assert_eq!(seen, expected, "ordered by serial number, each once");
+    let stale = h
+        .get(&format!(
+            "{DEVICES}?$skiptoken={}",
+            encode("LastSerial='x'")
+        ))
+        .await;
+    assert_eq!(stale.status, StatusCode::BAD_REQUEST);
 }

@@ -477,6 +477,10 @@ async fn limits_and_enums_are_enforced_with_a_message_naming_the_property() {
             "managementServiceAppId",
         ),
         (json!({"madeUpProperty": 1}), "madeUpProperty"),
+        (
+            json!({"outOfBoxExperienceSetting": {"deviceUsageType": "shared", "userType": "administrator"}}),
+            "userType",
+        ),
     ];
     for (patch, property) in cases {
         let answer = h.post(PROFILES, with(patch.clone())).await;
@@ -492,7 +496,7 @@ async fn limits_and_enums_are_enforced_with_a_message_naming_the_property() {
         json!({"displayName": "x".repeat(200), "description": "x".repeat(1500)}),
         json!({"deviceNameTemplate": "CONTOSO-%SERIAL%", "locale": "en-US"}),
         json!({"deviceNameTemplate": "MYPC-%RAND:6%", "locale": "user-select", "deviceType": "surfaceHub2S"}),
-        json!({"outOfBoxExperienceSetting": {"deviceUsageType": "shared", "userType": "administrator"}}),
+        json!({"outOfBoxExperienceSetting": {"deviceUsageType": "shared"}}),
     ] {
         let answer = h.post(PROFILES, with(accepted.clone())).await;
         assert_eq!(
@@ -509,6 +513,68 @@ async fn limits_and_enums_are_enforced_with_a_message_naming_the_property() {
             .len(),
         4,
         "refused bodies create nothing"
+    );
+}
+
+/// Intune keeps no account type for a shared (self-deploying) device: `userType` is refused on such a profile, on
+/// create and on update, and is never returned on one (neither in the current nor the deprecated settings).
+#[tokio::test]
+async fn a_self_deploying_profile_refuses_and_never_returns_a_user_type() {
+    let h = harness().await;
+    let mut body = tutorial_profile("Kiosks");
+    body["outOfBoxExperienceSetting"]["deviceUsageType"] = json!("shared");
+    let refused = h.post(PROFILES, body.clone()).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::BAD_REQUEST,
+        "{:?}",
+        refused.body
+    );
+    assert_eq!(refused.error_code(), "BadRequest");
+    assert!(
+        intune_text(&refused).contains("userType"),
+        "{}",
+        intune_text(&refused)
+    );
+
+    body["outOfBoxExperienceSetting"]
+        .as_object_mut()
+        .unwrap()
+        .remove("userType");
+    let id = h.create_profile(body.clone()).await;
+    let read = h.get(&format!("{PROFILES}/{id}")).await;
+    assert_eq!(read.status, StatusCode::OK);
+    for key in ["outOfBoxExperienceSetting", "outOfBoxExperienceSettings"] {
+        assert_eq!(read.body[key]["deviceUsageType"], "shared", "{key}");
+        assert!(
+            read.body[key].get("userType").is_none(),
+            "{key}: {}",
+            read.body[key]
+        );
+    }
+
+    // A PATCH that adds it is refused too; switching to user-driven takes one again.
+    let mut with_user = body["outOfBoxExperienceSetting"].clone();
+    with_user["userType"] = json!("administrator");
+    let patch = h
+        .patch(
+            &format!("{PROFILES}/{id}"),
+            json!({"@odata.type": ENTRA, "outOfBoxExperienceSetting": with_user}),
+        )
+        .await;
+    assert_eq!(patch.status, StatusCode::BAD_REQUEST, "{:?}", patch.body);
+    with_user["deviceUsageType"] = json!("singleUser");
+    let patch = h
+        .patch(
+            &format!("{PROFILES}/{id}"),
+            json!({"@odata.type": ENTRA, "outOfBoxExperienceSetting": with_user}),
+        )
+        .await;
+    assert!(patch.status.is_success(), "{:?}", patch.body);
+    let read = h.get(&format!("{PROFILES}/{id}")).await;
+    assert_eq!(
+        read.body["outOfBoxExperienceSetting"]["userType"],
+        "administrator"
     );
 }
 

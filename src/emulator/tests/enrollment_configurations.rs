@@ -684,6 +684,39 @@ async fn set_priority_keeps_custom_priorities_contiguous_from_one() {
     assert_eq!(h.config(&d).await["priority"], 3);
 }
 
+/// Reported against real tenants (not documented): `setPriority` to the priority a configuration already has fails
+/// with Intune's generic 400 instead of doing nothing, and nothing moves.
+#[tokio::test]
+async fn set_priority_to_the_current_priority_is_a_generic_400() {
+    let h = harness().await;
+    let a = h.create_esp(esp("A")).await;
+    let b = h.create_esp(esp("B")).await;
+    for (id, current) in [(&a, 1), (&b, 2)] {
+        let same = h
+            .post(
+                &format!("{CONFIGS}/{id}/setPriority"),
+                json!({"priority": current}),
+            )
+            .await;
+        assert_eq!(same.status, StatusCode::BAD_REQUEST, "{:?}", same.body);
+        assert_eq!(same.error_code(), "BadRequest");
+        assert!(
+            intune_text(&same).starts_with("An error has occurred - Operation ID"),
+            "{}",
+            intune_text(&same)
+        );
+    }
+    assert_eq!(h.esp_priorities(&[&a, &b]).await, [1, 2]);
+    let moved = h
+        .post(
+            &format!("{CONFIGS}/{b}/setPriority"),
+            json!({"priority": 1}),
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::NO_CONTENT);
+    assert_eq!(h.esp_priorities(&[&a, &b]).await, [2, 1]);
+}
+
 #[tokio::test]
 async fn lists_filter_by_type_and_page_with_next_links() {
     let h = harness().await;
@@ -856,7 +889,11 @@ async fn intune_write_limits_apply_to_these_routes() {
         attempt, 99,
         "100 writes per app per 20 s, the create included"
     );
-    assert!(answer.header("retry-after").is_some());
+    assert!(
+        answer.intune_retry_after().is_some(),
+        "Intune's hint inside its message: {:?}",
+        answer.body
+    );
     assert_eq!(h.stats().await["throttled"], 1);
 }
 

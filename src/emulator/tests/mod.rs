@@ -57,6 +57,12 @@ impl Answer {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
+
+    /// Intune's retry hint: `RetryAfter` inside its JSON-encoded message, when set.
+    pub fn intune_retry_after(&self) -> Option<String> {
+        let inner: Value = serde_json::from_str(self.error_message()).ok()?;
+        inner["RetryAfter"].as_str().map(str::to_string)
+    }
 }
 
 pub async fn harness() -> Harness {

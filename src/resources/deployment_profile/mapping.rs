@@ -4,8 +4,8 @@
 use std::collections::BTreeSet;
 
 use super::{
-    DEVICE_TYPES, DeploymentProfile, ENTRA_JOINED, HYBRID_JOINED, OS_DEFAULT_LOCALE,
-    SELF_DEPLOYING, USER_DRIVEN,
+    DEFAULT_USER_TYPE, DEVICE_TYPES, DeploymentProfile, ENTRA_JOINED, HYBRID_JOINED,
+    OS_DEFAULT_LOCALE, SELF_DEPLOYING, USER_DRIVEN,
 };
 use crate::graph::deployment_profiles::{
     AssignmentTarget, DeploymentProfile as GraphProfile, DeploymentProfilePatch,
@@ -124,7 +124,8 @@ impl DeploymentProfile {
             privacy_settings_hidden: Field::Known(oobe.privacy_settings_hidden),
             escape_link_hidden: Field::Known(oobe.escape_link_hidden),
             keyboard_selection_page_skipped: Field::Known(oobe.keyboard_selection_page_skipped),
-            user_type: Field::Known(oobe.user_type.clone()),
+            // A self-deploying profile has no user type in Graph; it reads as null, as it plans.
+            user_type: Field::from_option(oobe.user_type.clone()),
             hybrid_azure_ad_join_skip_connectivity_check: Field::Known(
                 profile.hybrid_azure_ad_join_skip_connectivity_check,
             ),
@@ -142,6 +143,11 @@ impl DeploymentProfile {
         }
     }
 
+    /// Whether the profile is (or is planned to be) self-deploying.
+    pub(super) fn self_deploying(&self) -> bool {
+        self.deployment_mode.as_deref() == Some(SELF_DEPLOYING)
+    }
+
     pub(super) fn join(&self) -> JoinType {
         match self.join_type.as_deref() {
             Some(HYBRID_JOINED) => JoinType::HybridJoined,
@@ -154,11 +160,13 @@ impl DeploymentProfile {
         OutOfBoxExperience {
             privacy_settings_hidden: flag(&self.privacy_settings_hidden),
             eula_hidden: flag(&self.eula_hidden),
-            user_type: self
-                .user_type
-                .known()
-                .cloned()
-                .unwrap_or_else(|| "standard".to_string()),
+            // Never sent for a self-deploying profile: Intune refuses it there.
+            user_type: (!self.self_deploying()).then(|| {
+                self.user_type
+                    .known()
+                    .cloned()
+                    .unwrap_or_else(|| DEFAULT_USER_TYPE.to_string())
+            }),
             device_usage_type: device_usage_type(self.deployment_mode.as_deref()).to_string(),
             keyboard_selection_page_skipped: flag(&self.keyboard_selection_page_skipped),
             escape_link_hidden: flag(&self.escape_link_hidden),

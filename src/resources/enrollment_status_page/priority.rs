@@ -21,7 +21,7 @@ const PRIORITY_REASSERT: Duration = Duration::from_secs(3);
 
 const SUMMARY: &str = "Error Setting Enrollment Status Page Priority";
 
-/// Moves the ESP to `wanted` and waits until Graph reports it there. Parallel applies of sibling ESPs can make
+/// Moves the ESP to `wanted` (when Graph does not already report it there) and waits until Graph does. Parallel applies of sibling ESPs can make
 /// the priority briefly impossible (out of range) or shift it right after it was set, so within
 /// [`PRIORITY_WINDOW`] refusals and shifts are retried by asserting the priority again.
 pub(super) async fn apply(op: &Op<'_>, id: &str, wanted: i64) -> Result<(), Failure> {
@@ -43,14 +43,30 @@ pub(super) async fn apply(op: &Op<'_>, id: &str, wanted: i64) -> Result<(), Fail
     let mut last_seen: Option<i64> = None;
     let mut interval = Duration::from_millis(200);
     loop {
-        if asserted_at.is_none_or(|at| at.elapsed() >= PRIORITY_REASSERT) {
+        // Graph's priority first: Intune answers `setPriority` to the priority an ESP already has with a generic
+        // 400, so it is only called when the two differ (a single new ESP at 1 never calls it). A new ESP that
+        // still 404s is replicating; it is read again rather than moved blind.
+        let current = match graph.get_enrollment_status_page(id, deadline).await {
+            Ok(found) => found.map(|esp| esp.priority),
+            Err(e) => return Err(failed(format!("reading the priority of {id}"), &e)),
+        };
+        if current == Some(wanted) {
+            return Ok(());
+        }
+        last_seen = current.or(last_seen);
+        if current.is_some() && asserted_at.is_none_or(|at| at.elapsed() >= PRIORITY_REASSERT) {
             asserted_at = Some(Instant::now());
             match graph
                 .set_enrollment_configuration_priority(id, wanted, deadline)
                 .await
             {
-                Ok(()) => refusal = None,
-                // Out of range until sibling ESPs exist, or a new ESP that is still replicating.
+                // Read back on the next round, without waiting.
+                Ok(()) => {
+                    refusal = None;
+                    continue;
+                }
+                // Out of range until sibling ESPs exist, a stale read of a priority it already has, or a new
+                // ESP that is still replicating.
                 Err(e) if matches!(e.status(), Some(400 | 404)) => refusal = Some(e),
                 Err(e) => {
                     return Err(failed(
@@ -58,13 +74,6 @@ pub(super) async fn apply(op: &Op<'_>, id: &str, wanted: i64) -> Result<(), Fail
                         &e,
                     ));
                 }
-            }
-        }
-        if refusal.is_none() {
-            match graph.get_enrollment_status_page(id, deadline).await {
-                Ok(Some(esp)) if esp.priority == wanted => return Ok(()),
-                Ok(found) => last_seen = found.map(|esp| esp.priority).or(last_seen),
-                Err(e) => return Err(failed(format!("reading back the priority of {id}"), &e)),
             }
         }
         if interval >= window.remaining() {

@@ -4,9 +4,9 @@
 
 use axum::http::Method;
 
-use super::{AutopilotRoute, DEVICES, DeviceAction, Handled, count, list};
+use super::{AutopilotRoute, DEVICES, DeviceAction, Handled, count, list, query_failure};
 use crate::emulator::odata::{ApiVersion, Reply};
-use crate::emulator::query::{self, Collection, INTUNE_AUTOPILOT};
+use crate::emulator::query::{self, Collection, INTUNE_AUTOPILOT_DEVICES};
 use crate::emulator::routes::RequestContext;
 use crate::emulator::store::autopilot_devices::{AutopilotDevice, DEVICE_TYPE, ProfileStatus};
 use crate::emulator::store::input::object_body;
@@ -20,7 +20,7 @@ fn collection(version: ApiVersion) -> Collection {
         format!("deviceManagement/{DEVICES}"),
         &AutopilotDevice::default().render(version, &ProfileStatus::not_assigned()),
     )
-    .with_rules(INTUNE_AUTOPILOT)
+    .with_rules(INTUNE_AUTOPILOT_DEVICES)
 }
 
 fn render_all(ctx: &RequestContext, tenant: &Tenant) -> Vec<Rendered> {
@@ -78,7 +78,8 @@ pub fn handle(
                     &collection(version),
                     &device.render(version, &status),
                     Some(&format!("#{DEVICE_TYPE}")),
-                )?;
+                )
+                .map_err(query_failure)?;
                 Ok(Reply::ok(body))
             }
             Method::DELETE => {

@@ -151,11 +151,17 @@ pub fn handle(
     })
 }
 
-/// The query engine's refusals on these collections come back in Intune's envelope, like every other error here.
+/// The query engine's refusals on these collections come back in Intune's envelope, like every other error here
+/// (a 500 as `InternalServerError`, as the `$select` failure reads).
 fn query_failure(error: ErrorReply) -> Handled {
+    let code = if error.status.is_server_error() {
+        "InternalServerError"
+    } else {
+        "BadRequest"
+    };
     Handled::Failure(Failure::Intune {
         status: error.status,
-        code: "BadRequest",
+        code,
         text: error.message,
     })
 }
