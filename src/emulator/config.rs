@@ -29,6 +29,11 @@ Options:
   --consistency-lag-ms N     new objects 404 and updates read stale for N milliseconds [default: 0]
   --import-delay-ms N        how long an Autopilot device import stays pending, and how long a deployment
                              profile assignment takes to reach a device [default: 0]
+  --membership-delay-ms N    a dynamic group's membership changes N milliseconds after what caused them (a
+                             device created or retagged, a rule edited, processing resumed) [default: 0]
+  --sync-interval-ms N       Autopilot device changes (the group tag) reach the Entra devices only at the
+                             periodic sync every N milliseconds, or at a triggered one; 0: at once [default: 0]
+  --sync-cooldown-ms N       a sync trigger within N milliseconds of the last one answers 429 [default: 600000]
   --throttle                 enforce Graph's documented per-tenant and per-app request limits
   -h, --help                 print this help
 ";
@@ -44,8 +49,14 @@ pub struct Config {
     pub fault_rate: f64,
     pub consistency_lag_ms: u64,
     pub import_delay_ms: u64,
+    pub membership_delay_ms: u64,
+    pub sync_interval_ms: u64,
+    pub sync_cooldown_ms: u64,
     pub throttle: bool,
 }
+
+/// Intune refuses a sync trigger within 10 minutes of the previous one (graph-api-next.md 12).
+pub const DEFAULT_SYNC_COOLDOWN_MS: u64 = 600_000;
 
 impl Default for Config {
     fn default() -> Self {
@@ -60,6 +71,9 @@ impl Default for Config {
             fault_rate: 0.0,
             consistency_lag_ms: 0,
             import_delay_ms: 0,
+            membership_delay_ms: 0,
+            sync_interval_ms: 0,
+            sync_cooldown_ms: DEFAULT_SYNC_COOLDOWN_MS,
             throttle: false,
         }
     }
@@ -96,6 +110,9 @@ impl Config {
                     | "--fault-rate"
                     | "--consistency-lag-ms"
                     | "--import-delay-ms"
+                    | "--membership-delay-ms"
+                    | "--sync-interval-ms"
+                    | "--sync-cooldown-ms"
             ) {
                 return Err(format!("unknown argument {arg:?}"));
             }
@@ -125,6 +142,11 @@ impl Config {
                 "--latency-ms" => config.latency_ms = parse_number(&flag, &value)?,
                 "--consistency-lag-ms" => config.consistency_lag_ms = parse_number(&flag, &value)?,
                 "--import-delay-ms" => config.import_delay_ms = parse_number(&flag, &value)?,
+                "--membership-delay-ms" => {
+                    config.membership_delay_ms = parse_number(&flag, &value)?
+                }
+                "--sync-interval-ms" => config.sync_interval_ms = parse_number(&flag, &value)?,
+                "--sync-cooldown-ms" => config.sync_cooldown_ms = parse_number(&flag, &value)?,
                 "--fault-rate" => {
                     let rate: f64 = value.parse().map_err(|_| {
                         format!("--fault-rate: {value:?} is not a number between 0 and 1")
@@ -171,6 +193,10 @@ mod tests {
             "--consistency-lag-ms=2000",
             "--import-delay-ms",
             "10",
+            "--membership-delay-ms=2000",
+            "--sync-interval-ms",
+            "3000",
+            "--sync-cooldown-ms=60000",
             "--throttle",
         ])
         .unwrap();
@@ -182,6 +208,9 @@ mod tests {
         assert_eq!(config.fault_rate, 0.25);
         assert_eq!(config.consistency_lag_ms, 2000);
         assert_eq!(config.import_delay_ms, 10);
+        assert_eq!(config.membership_delay_ms, 2000);
+        assert_eq!(config.sync_interval_ms, 3000);
+        assert_eq!(config.sync_cooldown_ms, 60_000);
         assert!(config.throttle);
     }
 
@@ -191,6 +220,9 @@ mod tests {
         assert_eq!(config.listen.to_string(), DEFAULT_LISTEN);
         assert_eq!(config.client_secret, DEFAULT_CLIENT_SECRET);
         assert_eq!(config.fault_rate, 0.0);
+        assert_eq!(config.membership_delay_ms, 0);
+        assert_eq!(config.sync_interval_ms, 0);
+        assert_eq!(config.sync_cooldown_ms, 600_000);
         assert!(!config.throttle);
         assert!(config.state_file.is_none());
     }

@@ -10,6 +10,7 @@ mod faults;
 mod groups;
 mod lifecycle;
 mod paging;
+mod pipeline;
 
 use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
