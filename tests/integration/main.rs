@@ -9,6 +9,7 @@ mod device_group;
 mod device_identity;
 mod enrollment_status_page;
 mod examples;
+mod pipeline;
 mod protocol;
 mod rules_corpus;
 mod smoke;
