@@ -151,8 +151,17 @@ pub fn parse_timestamp(text: &str) -> Option<OffsetDateTime> {
 pub struct Pacing {
     /// `--consistency-lag-ms`: how long a replica trails a write.
     pub lag: Duration,
-    /// `--import-delay-ms`: how long an Autopilot import stays pending, and a profile assignment takes to land.
+    /// `--import-delay-ms`: how long an Autopilot import stays pending, a profile assignment takes to land, and a
+    /// triggered Autopilot sync runs.
     pub import_delay: Duration,
+    /// `--membership-delay-ms`: how long after its cause (a device created or retagged, a rule edited, processing
+    /// resumed) a dynamic membership change shows. Zero: at once.
+    pub membership_delay: Duration,
+    /// `--sync-interval-ms`: how often the periodic Autopilot sync carries device property changes (the group tag)
+    /// to the Entra devices. Zero: they reach Entra at once, without a sync.
+    pub sync_interval: Duration,
+    /// `--sync-cooldown-ms`: how long after a triggered sync another trigger answers 429.
+    pub sync_cooldown: Duration,
 }
 
 #[cfg(test)]

@@ -30,6 +30,11 @@ Options:
   --consistency-lag-ms N     new objects 404 and updates read stale for N milliseconds [default: 0]
   --import-delay-ms N        how long an Autopilot device import stays pending, and how long a deployment
                              profile assignment takes to reach a device [default: 0]
+  --membership-delay-ms N    a dynamic group's membership changes N milliseconds after what caused them (a
+                             device created or retagged, a rule edited, processing resumed) [default: 0]
+  --sync-interval-ms N       Autopilot device changes (the group tag) reach the Entra devices only at the
+                             periodic sync every N milliseconds, or at a triggered one; 0: at once [default: 0]
+  --sync-cooldown-ms N       a sync trigger within N milliseconds of the last one answers 429 [default: 600000]
   --throttle                 enforce Graph's documented per-tenant and per-app request limits
   --app-roles CLIENT=ROLES   tokens for client id CLIENT carry only these application roles (comma-separated,
                              may be empty) and calls needing others answer 403; repeatable, one per client
@@ -51,9 +56,15 @@ pub struct Config {
     pub fault_rate: f64,
     pub consistency_lag_ms: u64,
     pub import_delay_ms: u64,
+    pub membership_delay_ms: u64,
+    pub sync_interval_ms: u64,
+    pub sync_cooldown_ms: u64,
     pub throttle: bool,
     pub app_roles: AppRoles,
 }
+
+/// Intune refuses a sync trigger within 10 minutes of the previous one (graph-api-next.md 12).
+pub const DEFAULT_SYNC_COOLDOWN_MS: u64 = 600_000;
 
 impl Default for Config {
     fn default() -> Self {
@@ -68,6 +79,9 @@ impl Default for Config {
             fault_rate: 0.0,
             consistency_lag_ms: 0,
             import_delay_ms: 0,
+            membership_delay_ms: 0,
+            sync_interval_ms: 0,
+            sync_cooldown_ms: DEFAULT_SYNC_COOLDOWN_MS,
             throttle: false,
             app_roles: AppRoles::new(),
         }
@@ -106,6 +120,9 @@ impl Config {
                     | "--consistency-lag-ms"
                     | "--import-delay-ms"
                     | "--app-roles"
+                    | "--membership-delay-ms"
+                    | "--sync-interval-ms"
+                    | "--sync-cooldown-ms"
             ) {
                 return Err(format!("unknown argument {arg:?}"));
             }
@@ -141,6 +158,11 @@ impl Config {
                         return Err(format!("--app-roles: client {client} is named twice"));
                     }
                 }
+                "--membership-delay-ms" => {
+                    config.membership_delay_ms = parse_number(&flag, &value)?
+                }
+                "--sync-interval-ms" => config.sync_interval_ms = parse_number(&flag, &value)?,
+                "--sync-cooldown-ms" => config.sync_cooldown_ms = parse_number(&flag, &value)?,
                 "--fault-rate" => {
                     let rate: f64 = value.parse().map_err(|_| {
                         format!("--fault-rate: {value:?} is not a number between 0 and 1")
@@ -202,6 +224,10 @@ mod tests {
             "--consistency-lag-ms=2000",
             "--import-delay-ms",
             "10",
+            "--membership-delay-ms=2000",
+            "--sync-interval-ms",
+            "3000",
+            "--sync-cooldown-ms=60000",
             "--throttle",
             "--app-roles",
             "App-1=Group.Read.All, Device.Read.All",
@@ -216,6 +242,9 @@ mod tests {
         assert_eq!(config.fault_rate, 0.25);
         assert_eq!(config.consistency_lag_ms, 2000);
         assert_eq!(config.import_delay_ms, 10);
+        assert_eq!(config.membership_delay_ms, 2000);
+        assert_eq!(config.sync_interval_ms, 3000);
+        assert_eq!(config.sync_cooldown_ms, 60_000);
         assert!(config.throttle);
         assert_eq!(
             config.app_roles,
@@ -235,6 +264,9 @@ mod tests {
         assert_eq!(config.listen.to_string(), DEFAULT_LISTEN);
         assert_eq!(config.client_secret, DEFAULT_CLIENT_SECRET);
         assert_eq!(config.fault_rate, 0.0);
+        assert_eq!(config.membership_delay_ms, 0);
+        assert_eq!(config.sync_interval_ms, 0);
+        assert_eq!(config.sync_cooldown_ms, 600_000);
         assert!(!config.throttle);
         assert!(config.state_file.is_none());
     }

@@ -73,6 +73,9 @@ impl Emulator {
             pacing: Pacing {
                 lag: Duration::from_millis(config.consistency_lag_ms),
                 import_delay: Duration::from_millis(config.import_delay_ms),
+                membership_delay: Duration::from_millis(config.membership_delay_ms),
+                sync_interval: Duration::from_millis(config.sync_interval_ms),
+                sync_cooldown: Duration::from_millis(config.sync_cooldown_ms),
             },
             random: Random::new(config.seed),
             store: Mutex::new(store),

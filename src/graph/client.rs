@@ -286,6 +286,27 @@ impl GraphClient {
             .map(drop)
     }
 
+    /// POST a JSON body, like [`GraphClient::post_no_content`], but hand a 429 straight back instead of retrying it:
+    /// for actions whose 429 means "not again so soon" for minutes rather than a short throttle (the Autopilot
+    /// sync's 10-minute limit), where retrying only burns requests until the deadline.
+    pub async fn post_no_content_once_throttled<B: Serialize + ?Sized>(
+        &self,
+        api: Api,
+        path: &str,
+        body: &B,
+        deadline: Deadline,
+    ) -> Result<(), GraphError> {
+        self.execute_with(
+            Method::POST,
+            self.url(api, path)?,
+            Some(encode(body)?),
+            deadline,
+            Throttled::Return,
+        )
+        .await
+        .map(drop)
+    }
+
     /// Sends one logical request, repeating it as `retry` allows, until a 2xx answer, a final error or the deadline.
     pub(crate) async fn execute(
         &self,
@@ -293,6 +314,18 @@ impl GraphClient {
         url: Url,
         body: Option<Vec<u8>>,
         deadline: Deadline,
+    ) -> Result<Vec<u8>, GraphError> {
+        self.execute_with(method, url, body, deadline, Throttled::Retry)
+            .await
+    }
+
+    async fn execute_with(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<Vec<u8>>,
+        deadline: Deadline,
+        throttled: Throttled,
     ) -> Result<Vec<u8>, GraphError> {
         let inner = &*self.inner;
         // PATCH is idempotent for Graph's partial updates: repeating the same property values is harmless.
@@ -344,7 +377,9 @@ impl GraphClient {
                 )),
                 error => error,
             };
-            if !is_retryable(&error, idempotent || !failure.maybe_processed) {
+            if !is_retryable(&error, idempotent || !failure.maybe_processed)
+                || (throttled == Throttled::Return && error.status() == Some(429))
+            {
                 return Err(error);
             }
             let delay = inner.retry.delay(&error, retries, &inner.jitter);
@@ -365,7 +400,16 @@ impl GraphClient {
             last_error = Some(error);
         }
     }
+}
 
+/// What a request does with a 429.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Throttled {
+    Retry,
+    Return,
+}
+
+impl GraphClient {
     /// One HTTP exchange. A cut by `deadline` comes back as `Timeout` without a last error.
     async fn send_once(
         &self,

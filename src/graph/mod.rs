@@ -7,6 +7,7 @@
 
 mod auth;
 pub mod autopilot_devices;
+pub mod autopilot_sync;
 mod client;
 mod cloud;
 mod config;

@@ -9,6 +9,7 @@
 
 mod cache;
 mod changes;
+mod sync;
 mod waits;
 
 pub use cache::DeviceListing;
@@ -85,7 +86,12 @@ declare_model! {
             .description(
                 "Whether apply waits until Intune reports a deployment profile assigned to the device \
                  (`deployment_profile_assignment_status` `assignedInSync`, `assignedOutOfSync` or \
-                 `assignedUnkownSyncState`), within the create or update timeout. Not sent to Graph.",
+                 `assignedUnkownSyncState`), within the create or update timeout. Not sent to Graph. After a \
+                 `group_tag` change, apply first asks Intune for an Autopilot sync (`windowsAutopilotSettings/sync`): \
+                 the new tag reaches the device's Entra object, and so dynamic groups and the profile, only \
+                 through one, and Intune starts at most one every 10 minutes. Each step (sync, dynamic \
+                 membership, assignment) takes minutes in a real tenant, hence the 60-minute default timeouts; a \
+                 wait that runs out says which step it was waiting for.",
             ),
         manufacturer: String => .computed().use_state_for_unknown()
             .description("The manufacturer, read from the hardware hash by Intune (Graph `manufacturer`)."),
@@ -279,9 +285,13 @@ impl GraphResource for DeviceIdentityResource {
         tag, name and user, and deletes the import record. Fits `csvdecode` over Get-WindowsAutopilotInfo CSV \
         files with `for_each`. Destroy deregisters the device (Intune refuses while the device is enrolled). \
         Import by id or serial number.";
-    /// Intune takes minutes to process an import and longer to assign a profile.
+    /// Real durations: an import takes minutes ("importing can take several minutes"; Microsoft's module polls every
+    /// 15 s); after a group tag change a sync may not start for up to 10 minutes (Intune's limit) and then runs for
+    /// minutes; dynamic membership follows minutes later, and the profile assignment minutes to hours after that. An
+    /// hour covers the usual sum of those with room to spare, while a pipeline that is stuck (no profile targets the
+    /// device) still surfaces within one apply. Deregistering takes minutes; the same bound keeps one default.
     const TIMEOUTS: Timeouts =
-        Timeouts::defaults(Duration::from_secs(30 * 60), Duration::from_secs(5 * 60));
+        Timeouts::defaults(Duration::from_secs(60 * 60), Duration::from_secs(5 * 60));
 
     fn id(model: &DeviceIdentity) -> Option<&str> {
         model.id.as_deref()
@@ -384,8 +394,8 @@ impl GraphResource for DeviceIdentityResource {
             .import_autopilot_device(&plan.new_import(hash), op.deadline)
             .await
             .with_context(|| format!("importing the hardware hash of serial number {serial}"))?;
-        waits::import_verdict(op, &record, &serial).await?;
-        let device = waits::registration(op, &record, &serial).await?;
+        let registered = waits::import_verdict(op, &record, &serial).await?;
+        let device = waits::registration(op, &record, &serial, registered.as_deref()).await?;
         if let Err(e) = graph.delete_device_import(&record.id, op.deadline).await {
             op.warn(
                 "Import Record Not Deleted",
@@ -423,9 +433,11 @@ impl GraphResource for DeviceIdentityResource {
                     .unwrap_or_default()
             }
         };
+        // A new group tag reaches dynamic groups, and so the profile, only through the Autopilot sync.
+        let new_tag = Changes::between(&have, &plan.wanted()).properties.group_tag;
         self.apply_changes(op, id, &have, plan).await?;
         if plan.waits_for_profile() {
-            waits::profile_assignment(op, id, &plan.serial()).await?;
+            waits::profile_assignment(op, id, &plan.serial(), new_tag.as_deref()).await?;
         }
         Ok(())
     }

@@ -10,6 +10,7 @@ mod device_identity;
 mod enrollment_status_page;
 mod examples;
 mod permissions;
+mod pipeline;
 mod protocol;
 mod replication;
 mod rules_corpus;

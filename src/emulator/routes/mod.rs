@@ -194,7 +194,9 @@ pub fn recognize(version: ApiVersion, segments: &[&str]) -> Result<(Route, &'sta
         }
         [
             "deviceManagement",
-            collection @ (autopilot_devices::IMPORTS | autopilot_devices::DEVICES),
+            collection @ (autopilot_devices::IMPORTS
+            | autopilot_devices::DEVICES
+            | autopilot_devices::SETTINGS),
             rest @ ..,
         ] => match autopilot_devices::recognize(beta, collection, rest) {
             Some((route, template)) => (Route::Autopilot(route), template),

@@ -3,14 +3,17 @@
 //! physical ids (which is what dynamic Autopilot groups match on).
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
+use super::dynamic::Cause;
 use super::groups::WriteContext;
 use super::input::{Body, BodyProperty, invalid_value, value_required};
 use super::replication::Snapshot;
 use super::{Rendered, Tenant};
+use crate::emulator::clock::Now;
 use crate::emulator::odata::{ApiVersion, ErrorReply, resource_not_found};
 use crate::emulator::prng::Random;
 use crate::rules::guid;
@@ -307,7 +310,11 @@ impl Tenant {
         self.replication
             .created(&device.id, ctx.now, ctx.pacing.lag);
         self.devices.insert(device.id.clone(), device.clone());
-        self.refresh_dynamic_groups(&ctx.timestamp);
+        self.membership_changed(
+            Cause::Device(&device.id),
+            ctx.now,
+            ctx.pacing.membership_delay,
+        );
         Ok(device)
     }
 
@@ -342,7 +349,7 @@ impl Tenant {
                 ctx.pacing.lag,
             );
             self.devices.insert(id.to_string(), device);
-            self.refresh_dynamic_groups(&ctx.timestamp);
+            self.membership_changed(Cause::Device(id), ctx.now, ctx.pacing.membership_delay);
         }
         Ok(())
     }
@@ -360,18 +367,20 @@ impl Tenant {
             ctx.pacing.lag,
         );
         self.forget_member(id);
-        self.refresh_dynamic_groups(&ctx.timestamp);
+        self.membership_changed(Cause::Other, ctx.now, ctx.pacing.membership_delay);
         Ok(())
     }
 
     /// Pre-creates the Entra device object of a newly imported Autopilot device, as Intune does after an import
-    /// and sync, and lets dynamic groups pick it up. Returns the new object.
+    /// and sync, and lets dynamic groups pick it up (`membership_delay` after `at`). Returns the new object.
     pub fn register_autopilot_device(
         &mut self,
         registration: &AutopilotDeviceRegistration,
         random: &Random,
-        timestamp: &str,
+        at: Now,
+        membership_delay: Duration,
     ) -> Device {
+        let timestamp = &at.timestamp();
         let mut physical_ids = vec![format!("[ZTDId]:{}", registration.ztd_id)];
         if let Some(tag) = registration
             .group_tag
@@ -414,16 +423,31 @@ impl Tenant {
             ..Device::default()
         };
         self.devices.insert(device.id.clone(), device.clone());
-        self.refresh_dynamic_groups(timestamp);
+        self.membership_changed(Cause::Device(&device.id), at, membership_delay);
         device
     }
 
-    /// Replaces the `[OrderID]` physical id of a device (an Autopilot group tag change); `None` removes it.
+    /// The group tag a device's `[OrderID]` physical id carries ("" for none); `None` when the device is gone.
+    pub fn device_order_id(&self, id: &str) -> Option<String> {
+        let device = self.devices.get(id)?;
+        Some(
+            device
+                .physical_ids
+                .iter()
+                .find_map(|physical| physical.strip_prefix(ORDER_ID_PREFIX))
+                .unwrap_or_default()
+                .to_string(),
+        )
+    }
+
+    /// Replaces the `[OrderID]` physical id of a device (an Autopilot group tag change, at `at`); `None` or empty
+    /// removes it. Dynamic groups follow `membership_delay` later.
     pub fn set_device_order_id(
         &mut self,
         id: &str,
         group_tag: Option<&str>,
-        timestamp: &str,
+        at: Now,
+        membership_delay: Duration,
     ) -> Result<(), ErrorReply> {
         let device = self
             .devices
@@ -435,7 +459,7 @@ impl Tenant {
         if let Some(tag) = group_tag.filter(|tag| !tag.is_empty()) {
             device.physical_ids.push(format!("{ORDER_ID_PREFIX}{tag}"));
         }
-        self.refresh_dynamic_groups(timestamp);
+        self.membership_changed(Cause::Device(id), at, membership_delay);
         Ok(())
     }
 }

@@ -1,11 +1,14 @@
 //! Entra ID groups: the model, Graph's validation of create and update bodies, member references, soft delete and
 //! restore, and the group's Graph JSON. Dynamic membership itself is computed in `dynamic`.
 
+use std::collections::BTreeMap;
+
 use crate::emulator::clock::{Now, Pacing};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
+use super::dynamic::Cause;
 use super::input::{Body, BodyProperty, invalid_value, value_required};
 use super::replication::Snapshot;
 use super::{MemberKind, Rendered, Tenant};
@@ -108,6 +111,9 @@ pub struct Group {
     pub proxy_addresses: Vec<String>,
     /// Member object ids (groups and devices), in the order they joined.
     pub members: Vec<String>,
+    /// When each member joined (Graph's timestamp form), so a profile assigned to the group reaches a device that
+    /// joins late only after the assignment delay. Absent for members of groups stored before it existed.
+    pub joined: BTreeMap<String, String>,
 }
 
 impl Group {
@@ -122,6 +128,29 @@ impl Group {
     /// Dynamic and not paused: membership follows the rule.
     pub fn is_processing(&self) -> bool {
         self.is_dynamic() && self.membership_rule_processing_state.as_deref() != Some("Paused")
+    }
+
+    /// Replaces the member list, noting when new members joined; whether anything changed.
+    pub fn set_members(&mut self, members: Vec<String>, timestamp: &str) -> bool {
+        if members == self.members {
+            return false;
+        }
+        self.joined.retain(|id, _| members.contains(id));
+        for id in &members {
+            if !self.members.contains(id) {
+                self.joined.insert(id.clone(), timestamp.to_string());
+            }
+        }
+        self.members = members;
+        true
+    }
+
+    /// Adds members by hand at `timestamp`.
+    fn add_members(&mut self, added: Vec<String>, timestamp: &str) {
+        for id in &added {
+            self.joined.insert(id.clone(), timestamp.to_string());
+        }
+        self.members.extend(added);
     }
 
     /// The group's Graph JSON for `version`.
@@ -508,10 +537,15 @@ impl Tenant {
             )];
         }
         self.check_owner_binds(&owner_binds, ctx.now)?;
-        group.members = self.checked_new_members(&group, &member_binds, ctx.now)?;
+        let members = self.checked_new_members(&group, &member_binds, ctx.now)?;
+        group.add_members(members, &ctx.timestamp);
         self.replication.created(&group.id, ctx.now, ctx.pacing.lag);
         self.groups.insert(group.id.clone(), group.clone());
-        self.refresh_dynamic_groups(&ctx.timestamp);
+        self.membership_changed(
+            Cause::Group(&group.id),
+            ctx.now,
+            ctx.pacing.membership_delay,
+        );
         Ok(self.groups.get(&group.id).cloned().unwrap_or(group))
     }
 
@@ -566,7 +600,10 @@ impl Tenant {
         }
         self.check_owner_binds(&owner_binds, ctx.now)?;
         let added = self.checked_new_members(&group, &member_binds, ctx.now)?;
-        group.members.extend(added);
+        group.add_members(added, &ctx.timestamp);
+        // Entra evaluates again when the rule changes or processing resumes; other edits leave membership alone.
+        let evaluate = group.is_processing()
+            && (!previous.is_processing() || group.membership_rule != previous.membership_rule);
         if group != previous {
             self.replication.updated(
                 id,
@@ -576,7 +613,12 @@ impl Tenant {
             );
         }
         self.groups.insert(id.to_string(), group);
-        self.refresh_dynamic_groups(&ctx.timestamp);
+        let cause = if evaluate {
+            Cause::Group(id)
+        } else {
+            Cause::Other
+        };
+        self.membership_changed(cause, ctx.now, ctx.pacing.membership_delay);
         Ok(())
     }
 
@@ -595,7 +637,7 @@ impl Tenant {
         self.forget_member(id);
         group.deleted_date_time = Some(ctx.timestamp.clone());
         self.deleted_groups.insert(id.to_string(), group);
-        self.refresh_dynamic_groups(&ctx.timestamp);
+        self.membership_changed(Cause::Other, ctx.now, ctx.pacing.membership_delay);
         Ok(())
     }
 
@@ -615,7 +657,7 @@ impl Tenant {
             .retain(|member| self.member_kind(member).is_some());
         self.replication.forget(id);
         self.groups.insert(id.to_string(), group);
-        self.refresh_dynamic_groups(&ctx.timestamp);
+        self.membership_changed(Cause::Group(id), ctx.now, ctx.pacing.membership_delay);
         Ok(self.groups[id].clone())
     }
 
@@ -641,8 +683,8 @@ impl Tenant {
             .ok_or_else(|| resource_not_found(group_id))?;
         let added = self.checked_new_members(&group, &[member_id.to_string()], ctx.now)?;
         let entry = self.groups.get_mut(group_id).expect("checked above");
-        entry.members.extend(added);
-        self.refresh_dynamic_groups(&ctx.timestamp);
+        entry.add_members(added, &ctx.timestamp);
+        self.membership_changed(Cause::Other, ctx.now, ctx.pacing.membership_delay);
         Ok(())
     }
 
@@ -662,6 +704,7 @@ impl Tenant {
         }
         let before = group.members.len();
         group.members.retain(|member| member != member_id);
+        group.joined.remove(member_id);
         if group.members.len() == before {
             return Err(ErrorReply::new(
                 axum::http::StatusCode::NOT_FOUND,
@@ -669,7 +712,7 @@ impl Tenant {
                 MISSING_MEMBER_MESSAGE,
             ));
         }
-        self.refresh_dynamic_groups(&ctx.timestamp);
+        self.membership_changed(Cause::Other, ctx.now, ctx.pacing.membership_delay);
         Ok(())
     }
 

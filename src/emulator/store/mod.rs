@@ -74,6 +74,9 @@ pub struct Tenant {
     /// Replication lag bookkeeping for every collection. Times are on the emulator clock, so it persists.
     #[serde(default)]
     pub replication: Replication,
+    /// Dynamic membership evaluations still due (`--membership-delay-ms`).
+    #[serde(default)]
+    pub pending_membership: dynamic::PendingMembership,
 }
 
 /// An object's Graph JSON: the properties a GET returns by default, and those only `$select` brings.
@@ -115,6 +118,7 @@ impl Tenant {
     pub fn forget_member(&mut self, id: &str) {
         for group in self.groups.values_mut() {
             group.members.retain(|member| member != id);
+            group.joined.remove(id);
         }
     }
 }

@@ -3,6 +3,9 @@
 //! the request's time on the emulator clock:
 //! - Autopilot imports that are due finish (`complete` or an error code) and register their devices, and
 //!   asynchronous device deletions complete ([`Tenant::settle_autopilot`]);
+//! - Autopilot syncs that are due (periodic or triggered) carry group tags to the Entra devices
+//!   ([`Tenant::settle_sync`]);
+//! - dynamic membership evaluations that are due are carried out ([`Tenant::settle_membership`]);
 //! - soft-deleted groups older than 30 days are purged ([`Tenant::expire_deleted_groups`]);
 //! - replication entries that have caught up are dropped ([`super::replication::Replication::prune`]).
 //!
@@ -61,6 +64,14 @@ impl Store {
                 }
             }
             if let Some(tenant) = self.tenants.get_mut(&id) {
+                // After the imports (which register Entra devices) and the syncs (which retag them): both queue
+                // membership evaluations that may already be due.
+                if tenant.has_sync_work(now, pacing) {
+                    tenant.settle_sync(now, pacing);
+                }
+                if tenant.has_membership_work(now) {
+                    tenant.settle_membership(now);
+                }
                 tenant.expire_deleted_groups(now);
                 tenant.replication.prune(now);
             }

@@ -26,7 +26,7 @@ fn hash(seed: u64) -> String {
     STANDARD.encode(bytes)
 }
 
-fn record(serial: &str, hash_seed: u64, tag: &str) -> Value {
+pub(super) fn record(serial: &str, hash_seed: u64, tag: &str) -> Value {
     json!({
         "@odata.type": "#microsoft.graph.importedWindowsAutopilotDeviceIdentity",
         "serialNumber": serial,
@@ -57,7 +57,7 @@ impl Harness {
     }
 
     /// Imports a device and returns its device identity id.
-    async fn register(&self, serial: &str, hash_seed: u64, tag: &str) -> String {
+    pub(super) async fn register(&self, serial: &str, hash_seed: u64, tag: &str) -> String {
         let id = self.import(record(serial, hash_seed, tag)).await;
         let state = self.import_state(&id).await;
         assert_eq!(state["deviceImportStatus"], "complete", "{state}");

@@ -12,7 +12,7 @@ const ALL_DEVICES_GROUP: &str = "adadadad-808e-44e2-905a-0b7873a8a531";
 
 /// The tutorial's profile: user-driven, Entra joined, EULA, privacy and change-account options hidden, standard
 /// user, keyboard automatic, OS-default language, no name template.
-fn tutorial_profile(name: &str) -> Value {
+pub(super) fn tutorial_profile(name: &str) -> Value {
     json!({
         "@odata.type": ENTRA,
         "displayName": name,
@@ -32,7 +32,7 @@ fn tutorial_profile(name: &str) -> Value {
     })
 }
 
-fn group_target(group: &str) -> Value {
+pub(super) fn group_target(group: &str) -> Value {
     json!({"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": group}})
 }
 
@@ -54,13 +54,13 @@ fn intune_text(answer: &Answer) -> String {
 }
 
 impl Harness {
-    async fn create_profile(&self, body: Value) -> String {
+    pub(super) async fn create_profile(&self, body: Value) -> String {
         let answer = self.post(PROFILES, body).await;
         assert_eq!(answer.status, StatusCode::CREATED, "{:?}", answer.body);
         answer.body["id"].as_str().unwrap().to_string()
     }
 
-    async fn assign(&self, profile: &str, body: Value) -> Answer {
+    pub(super) async fn assign(&self, profile: &str, body: Value) -> Answer {
         self.post(&format!("{PROFILES}/{profile}/assignments"), body)
             .await
     }

@@ -109,7 +109,12 @@ fn autopilot_registration_publishes_ztd_and_order_ids_to_dynamic_groups() {
         purchase_order_id: Some("PO-9".into()),
         ..AutopilotDeviceRegistration::default()
     };
-    let device = tenant.register_autopilot_device(&registration, &random, "2025-01-01T00:00:00Z");
+    let device = tenant.register_autopilot_device(
+        &registration,
+        &random,
+        ctx.now,
+        std::time::Duration::ZERO,
+    );
     assert_eq!(
         device.physical_ids,
         vec!["[ZTDId]:ztd-1", "[OrderID]:Sales", "[PurchaseOrderId]:PO-9"]
@@ -117,7 +122,7 @@ fn autopilot_registration_publishes_ztd_and_order_ids_to_dynamic_groups() {
     assert_eq!(device.display_name, "SN-1");
     assert_eq!(tenant.groups[&group.id].members, vec![device.id.clone()]);
     tenant
-        .set_device_order_id(&device.id, Some("HR"), "2025-01-01T00:00:00Z")
+        .set_device_order_id(&device.id, Some("HR"), ctx.now, std::time::Duration::ZERO)
         .unwrap();
     assert!(tenant.groups[&group.id].members.is_empty());
 }

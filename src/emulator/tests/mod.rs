@@ -11,6 +11,7 @@ mod groups;
 mod lifecycle;
 mod paging;
 mod permissions;
+mod pipeline;
 
 use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};

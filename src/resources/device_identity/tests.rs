@@ -301,7 +301,8 @@ async fn create(
     (state.map(|s| s.model), diags)
 }
 
-/// A tenant where SER-1 is not registered until its import completes (on the second poll) or fails with `error`.
+/// A tenant where SER-1 is not registered until its import completes (on the second poll, as device d1) or fails
+/// with `error`.
 /// Its profile is `notAssigned` without `assigned_after`, else `pending` until that many GETs of the device.
 async fn tenant(error: Option<(i64, &'static str)>, assigned_after: Option<usize>) -> TestServer {
     TestServer::with_tokens(move |request, earlier| {
@@ -350,7 +351,7 @@ async fn tenant(error: Option<(i64, &'static str)>, assigned_after: Option<usize
                 (_, Some((code, name))) => {
                     json!({"deviceImportStatus": "error", "deviceErrorCode": code, "deviceErrorName": name})
                 }
-                (_, None) => json!({"deviceImportStatus": "complete", "deviceRegistrationId": "r1"}),
+                (_, None) => json!({"deviceImportStatus": "complete", "deviceRegistrationId": "d1"}),
             };
             Reply::json(200, json!({"id": "imp-1", "state": state}))
         } else if is(request, Method::GET, &format!("{DEVICES}/d1")) {
@@ -711,4 +712,138 @@ async fn import_takes_the_serial_number_or_the_id_and_refuses_an_ambiguous_seria
     let (state, diags) = import(&server, "  ").await;
     assert_eq!(state, None);
     assert_eq!(errors(&diags)[0].summary, "Invalid Import ID");
+}
+
+const SETTINGS: &str = "/beta/deviceManagement/windowsAutopilotSettings";
+const SYNC: &str = "/beta/deviceManagement/windowsAutopilotSettings/sync";
+
+/// Device d1, assigned a profile all along (its old tag's), in a tenant whose sync starts (204, finished on the
+/// second look at the settings after it) or, when `refuse`, answers 429.
+async fn syncing_tenant(refuse: bool) -> TestServer {
+    TestServer::with_tokens(move |request, earlier| {
+        let updated = earlier
+            .iter()
+            .any(|r| r.path.ends_with("/updateDeviceProperties"));
+        let started = earlier
+            .iter()
+            .position(|r| is(r, Method::POST, SYNC))
+            .filter(|_| !refuse);
+        if is(request, Method::GET, &format!("{DEVICES}/d1")) {
+            let tag = if updated { "Sales" } else { "" };
+            Reply::json(200, device_json(tag, "", "assignedInSync"))
+        } else if is(request, Method::GET, SETTINGS) {
+            let looks_since = started.map(|at| {
+                earlier[at..]
+                    .iter()
+                    .filter(|r| is(r, Method::GET, SETTINGS))
+                    .count()
+            });
+            let (last, status) = match looks_since {
+                Some(n) if n >= 1 => ("2026-01-01T00:10:00.0000000Z", "completed"),
+                Some(_) => ("2026-01-01T00:00:00.0000000Z", "inProgress"),
+                None => ("2026-01-01T00:00:00.0000000Z", "completed"),
+            };
+            Reply::json(
+                200,
+                json!({"id": "s", "lastSyncDateTime": last, "syncStatus": status,
+                       "lastManualSyncTriggerDateTime": "0001-01-01T00:00:00Z"}),
+            )
+        } else if is(request, Method::POST, SYNC) && refuse {
+            Reply::error(
+                429,
+                "TooManyRequests",
+                "syncs can be requested at most once every 10 minutes",
+            )
+        } else if request.method == Method::POST {
+            Reply::empty(204)
+        } else {
+            Reply::error(404, "ResourceNotFound", "no such route in this script")
+        }
+    })
+    .await
+}
+
+fn update_timeout(duration: &str) -> Value {
+    ObjectBuilder::new()
+        .field::<String>("create", &Field::Null)
+        .field("update", &known(duration))
+        .field::<String>("delete", &Field::Null)
+        .build()
+}
+
+/// Changes d1's group tag to Sales with `wait_for_profile_assignment`.
+async fn retag_and_wait(server: &TestServer, timeouts: Value) -> Diagnostics {
+    let prior = DeviceIdentity {
+        id: known("d1"),
+        group_tag: Field::Null,
+        user_principal_name: Field::Null,
+        product_key: Field::Null,
+        wait_for_profile_assignment: Field::Known(true),
+        ..wanted()
+    };
+    let plan = DeviceIdentity {
+        group_tag: known("Sales"),
+        ..prior.clone()
+    };
+    let mut diags = Diagnostics::new();
+    Managed(DeviceIdentityResource)
+        .update(
+            &ctx(server),
+            &planned(&prior, timeouts.clone()),
+            &planned(&plan, timeouts),
+            &mut diags,
+        )
+        .await;
+    diags
+}
+
+fn count(server: &TestServer, method: Method, path: &str) -> usize {
+    server
+        .graph_requests()
+        .iter()
+        .filter(|r| is(r, method.clone(), path))
+        .count()
+}
+
+#[tokio::test]
+async fn a_group_tag_change_asks_for_a_sync_and_waits_for_it_before_the_profile() {
+    let server = syncing_tenant(false).await;
+    let diags = retag_and_wait(&server, Value::Null).await;
+    assert!(diags.is_empty(), "{diags:?}");
+    assert_eq!(count(&server, Method::POST, SYNC), 1);
+    // The old tag's assignedInSync did not end the wait: the sync was watched until it had finished.
+    let requests = server.graph_requests();
+    let last_settings = requests
+        .iter()
+        .rposition(|r| is(r, Method::GET, SETTINGS))
+        .unwrap();
+    let sync = requests
+        .iter()
+        .position(|r| is(r, Method::POST, SYNC))
+        .unwrap();
+    assert!(last_settings > sync + 1, "{requests:?}");
+}
+
+#[tokio::test]
+async fn a_sync_refused_with_429_is_tolerated_and_a_wait_that_runs_out_names_the_sync() {
+    let server = syncing_tenant(true).await;
+    let diags = retag_and_wait(&server, update_timeout("3s")).await;
+    let error = errors(&diags)[0];
+    assert_eq!(error.summary, "Deployment Profile Not Assigned in Time");
+    assert!(
+        error.detail.contains("waiting for the Autopilot sync"),
+        "{}",
+        error.detail
+    );
+    assert!(error.detail.contains("429"), "{}", error.detail);
+    assert!(
+        error.detail.contains("last \"assignedInSync\""),
+        "{}",
+        error.detail
+    );
+    assert_eq!(
+        count(&server, Method::POST, SYNC),
+        1,
+        "a 429 is neither retried nor asked again within a minute"
+    );
 }

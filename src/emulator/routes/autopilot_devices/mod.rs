@@ -6,6 +6,7 @@
 
 mod identities;
 mod imports;
+mod settings;
 
 use super::{RequestContext, is_action};
 use crate::emulator::odata::{ErrorReply, Reply};
@@ -15,6 +16,8 @@ use crate::emulator::store::{Rendered, Tenant};
 
 pub const IMPORTS: &str = "importedWindowsAutopilotDeviceIdentities";
 pub const DEVICES: &str = "windowsAutopilotDeviceIdentities";
+/// beta only (graph-api-next.md 12: no v1.0 page).
+pub const SETTINGS: &str = "windowsAutopilotSettings";
 
 /// A bound action on one device identity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +51,8 @@ pub enum AutopilotRoute {
     DevicesCount,
     Device(String),
     DeviceAction(String, DeviceAction),
+    Settings,
+    Sync,
 }
 
 /// Recognises the segments after `deviceManagement/{collection}` and names the route's template.
@@ -112,6 +117,14 @@ pub fn recognize(
             };
             (AutopilotRoute::DeviceAction(id(device), action), template)
         }
+        (SETTINGS, []) if beta => (
+            AutopilotRoute::Settings,
+            "/deviceManagement/windowsAutopilotSettings",
+        ),
+        (SETTINGS, [action]) if beta && is_action(action, "sync") => (
+            AutopilotRoute::Sync,
+            "/deviceManagement/windowsAutopilotSettings/sync",
+        ),
         _ => return None,
     };
     Some(matched)
@@ -144,6 +157,7 @@ pub fn handle(
         | AutopilotRoute::DevicesCount
         | AutopilotRoute::Device(_)
         | AutopilotRoute::DeviceAction(..) => identities::handle(route, ctx, tenant),
+        AutopilotRoute::Settings | AutopilotRoute::Sync => settings::handle(route, ctx, tenant),
     };
     result.map_err(|failure| match failure {
         Handled::Graph(error) => error,

@@ -298,7 +298,8 @@ impl Tenant {
     }
 
     /// `updateDeviceProperties`: sets each parameter given as a string (empty clears it); null or absent leaves it.
-    /// A group tag change moves the Entra device's `[OrderID]`, so dynamic groups follow.
+    /// A group tag change moves the Entra device's `[OrderID]` (at once, or at the next Autopilot sync), so dynamic
+    /// groups follow.
     pub fn update_autopilot_device_properties(
         &mut self,
         id: &str,
@@ -331,12 +332,17 @@ impl Tenant {
             }
             Ok(())
         })?;
-        if before.as_deref() != Some(device.group_tag.as_str()) {
+        // Without periodic syncs (`--sync-interval-ms 0`) the tag reaches the Entra device at once; with them it
+        // waits for the next sync (see `sync`).
+        if before.as_deref() != Some(device.group_tag.as_str())
+            && ctx.pacing.sync_interval.is_zero()
+        {
             // The Entra object may have been deleted behind Intune's back; the registration still changes.
             let _ = self.set_device_order_id(
                 &device.entra_object_id,
                 Some(&device.group_tag),
-                &ctx.timestamp,
+                ctx.now,
+                ctx.pacing.membership_delay,
             );
         }
         Ok(())

@@ -25,6 +25,7 @@
 pub mod hardware;
 mod identities;
 mod imports;
+mod sync;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -32,12 +33,14 @@ use serde::{Deserialize, Serialize};
 
 use super::Tenant;
 use super::devices::AutopilotDeviceRegistration;
+use super::dynamic::Cause;
 pub use super::intune::Failure;
 use crate::emulator::clock::{Now, Pacing};
 use crate::emulator::prng::Random;
 use crate::rules::hardware_hash;
 pub use identities::{AutopilotDevice, MAX_DEVICE_NAME_LENGTH, ProfileStatus};
 pub use imports::{ImportOutcome, ImportedDeviceIdentity, Stage};
+pub use sync::SyncState;
 
 pub const IMPORTED_TYPE: &str = "microsoft.graph.importedWindowsAutopilotDeviceIdentity";
 pub const DEVICE_TYPE: &str = "microsoft.graph.windowsAutopilotDeviceIdentity";
@@ -53,6 +56,8 @@ pub struct AutopilotState {
     pub devices: BTreeMap<String, AutopilotDevice>,
     /// Orders imports submitted in the same millisecond.
     next_sequence: u64,
+    /// The Autopilot sync (`windowsAutopilotSettings`).
+    pub sync: SyncState,
 }
 
 /// A non-empty, trimmed value.
@@ -110,7 +115,6 @@ impl Tenant {
     /// Brings the tenant's Autopilot state up to `now`: finishes due imports (registering their devices) in
     /// submission order and completes due deletions. `elsewhere` is what other tenants have registered.
     pub fn settle_autopilot(&mut self, now: Now, pacing: Pacing, elsewhere: &Registrations) {
-        let timestamp = now.timestamp();
         let mut due: Vec<(u64, u64, String)> = self
             .autopilot
             .imports
@@ -123,7 +127,7 @@ impl Tenant {
             let Some(import) = self.autopilot.imports.get(&id).cloned() else {
                 continue;
             };
-            let outcome = self.finish_import(&import, pacing, &timestamp, elsewhere);
+            let outcome = self.finish_import(&import, pacing, elsewhere);
             if let Some(record) = self.autopilot.imports.get_mut(&id) {
                 record.outcome = Some(outcome);
             }
@@ -145,7 +149,7 @@ impl Tenant {
                 && self.devices.remove(&device.entra_object_id).is_some()
             {
                 self.forget_member(&device.entra_object_id);
-                self.refresh_dynamic_groups(&timestamp);
+                self.membership_changed(Cause::Other, now, pacing.membership_delay);
             }
         }
     }
@@ -155,7 +159,6 @@ impl Tenant {
         &mut self,
         import: &ImportedDeviceIdentity,
         pacing: Pacing,
-        timestamp: &str,
         elsewhere: &Registrations,
     ) -> ImportOutcome {
         let error = |code: i32, name: &str| ImportOutcome::Error {
@@ -200,7 +203,8 @@ impl Tenant {
                 model: Some(model.to_string()),
             },
             &random,
-            timestamp,
+            import.due(pacing),
+            pacing.membership_delay,
         );
         let device = AutopilotDevice {
             id: ztd_id.clone(),
@@ -260,6 +264,7 @@ mod tests {
         Pacing {
             import_delay: std::time::Duration::from_millis(import_delay_ms),
             lag: std::time::Duration::from_millis(lag_ms),
+            ..Pacing::default()
         }
     }
 

@@ -8,11 +8,10 @@
 //! oldest created wins, and a profile assigned to All Devices is the default for devices no group-targeted profile
 //! reaches.
 //!
-//! The status is computed from stored facts alone (no bookkeeping per device), so it survives restarts and needs
-//! only `&self`: a profile counts as applicable since the later of its assignment and the device's registration.
-//! A device that joins an assigned group long after both were created is therefore seen as assigned at once; the
-//! device identity flow registers devices and then lets groups pick them up, so in practice it still passes
-//! through `pending`.
+//! The status is computed from stored facts alone, so it survives restarts and needs only `&self`: a profile counts
+//! as applicable since the latest of its assignment, the device's registration and the device joining the targeted
+//! group (groups note when each member joined; for a nested group, when the last link on the way was made). A device
+//! retagged into a targeted group therefore passes through `pending` again.
 
 use std::time::Duration;
 
@@ -90,25 +89,30 @@ impl Tenant {
         for profile in self.deployment_profiles.values() {
             let excluded = profile.assignments.iter().any(|assignment| {
                 assignment.target.is_exclusion()
-                    && self.group_holds(assignment.target.group_id(), &device.id)
+                    && self
+                        .group_holds_since(assignment.target.group_id(), &device.id)
+                        .is_some()
             });
             if excluded {
                 continue;
             }
             for assignment in &profile.assignments {
-                let slot = match &assignment.target {
-                    AssignmentTarget::Group { group_id }
-                        if self.group_holds(group_id, &device.id) =>
-                    {
-                        &mut by_group
+                let (slot, joined) = match &assignment.target {
+                    AssignmentTarget::Group { group_id } => {
+                        match self.group_holds_since(group_id, &device.id) {
+                            Some(joined) => (&mut by_group, joined),
+                            None => continue,
+                        }
                     }
-                    AssignmentTarget::AllDevices => &mut all_devices,
+                    AssignmentTarget::AllDevices => (&mut all_devices, registered),
                     _ => continue,
                 };
                 let candidate = Candidate {
                     created: &profile.created_date_time,
                     profile_id: &profile.id,
-                    since: parse_or_epoch(&assignment.created_date_time).max(registered),
+                    since: parse_or_epoch(&assignment.created_date_time)
+                        .max(registered)
+                        .max(joined),
                 };
                 let better = match slot {
                     None => true,
@@ -157,11 +161,13 @@ impl Tenant {
         })
     }
 
-    /// Whether `group_id` holds `member_id`, directly or through nested groups.
-    fn group_holds(&self, group_id: &str, member_id: &str) -> bool {
+    /// Since when `group_id` holds `member_id`, directly or through nested groups: the earliest over the ways in,
+    /// each as late as its last link (the epoch for links made before groups noted join times). `None`: it does not.
+    fn group_holds_since(&self, group_id: &str, member_id: &str) -> Option<OffsetDateTime> {
         let mut seen: Vec<&str> = Vec::new();
-        let mut queue = vec![group_id];
-        while let Some(current) = queue.pop() {
+        let mut queue = vec![(group_id, OffsetDateTime::UNIX_EPOCH)];
+        let mut since: Option<OffsetDateTime> = None;
+        while let Some((current, reached)) = queue.pop() {
             if seen.contains(&current) {
                 continue;
             }
@@ -170,14 +176,18 @@ impl Tenant {
                 continue;
             };
             for member in &group.members {
+                let joined = group
+                    .joined
+                    .get(member)
+                    .map_or(OffsetDateTime::UNIX_EPOCH, |at| parse_or_epoch(at))
+                    .max(reached);
                 if member == member_id {
-                    return true;
-                }
-                if self.groups.contains_key(member) {
-                    queue.push(member);
+                    since = Some(since.map_or(joined, |best| best.min(joined)));
+                } else if self.groups.contains_key(member) {
+                    queue.push((member, joined));
                 }
             }
         }
-        false
+        since
     }
 }
