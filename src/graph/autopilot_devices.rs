@@ -116,6 +116,9 @@ pub struct DeviceImport {
     pub id: String,
     #[serde(default)]
     pub serial_number: Option<String>,
+    /// The hash the import carried, base64 as submitted.
+    #[serde(default)]
+    pub hardware_identifier: Option<String>,
     #[serde(default)]
     pub state: Option<ImportState>,
 }
@@ -145,6 +148,31 @@ pub enum ImportOutcome {
 }
 
 impl DeviceImport {
+    /// Whether this record imports exactly this device: the same serial number (as Intune compares them, without
+    /// case or surrounding blanks) and the same hardware hash (whitespace aside, which `Edm.Binary` ignores). Only
+    /// whoever holds the hash could have made such a record.
+    pub fn imports(&self, serial: &str, hardware_hash: &str) -> bool {
+        let same_serial = self
+            .serial_number
+            .as_deref()
+            .is_some_and(|s| s.trim().eq_ignore_ascii_case(serial.trim()));
+        let compact = |hash: &str| hash.split_whitespace().collect::<String>();
+        same_serial
+            && self
+                .hardware_identifier
+                .as_deref()
+                .is_some_and(|hash| compact(hash) == compact(hardware_hash))
+    }
+
+    /// The registration a completed import produced, when Intune says it (`state.deviceRegistrationId`).
+    pub fn registration_id(&self) -> Option<&str> {
+        self.state
+            .as_ref()
+            .and_then(|state| state.device_registration_id.as_deref())
+            .map(str::trim)
+            .filter(|id| !id.is_empty())
+    }
+
     pub fn outcome(&self) -> ImportOutcome {
         let state = self.state.clone().unwrap_or_default();
         let status = state.device_import_status.unwrap_or_default();
@@ -324,6 +352,14 @@ impl GraphClient {
             Err(e) if e.is_not_found() => Ok(()),
             other => other,
         }
+    }
+
+    /// Every import record of the tenant, all pages: finished ones stay until someone deletes them.
+    pub async fn list_device_imports(
+        &self,
+        deadline: Deadline,
+    ) -> Result<Vec<DeviceImport>, GraphError> {
+        self.list_all(Api::Beta, IMPORTS, deadline).await
     }
 
     /// Every registered device of the tenant, all pages.

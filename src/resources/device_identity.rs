@@ -7,11 +7,13 @@
 //! Graph's actions (its PATCH does not change them). Graph never returns the hash, so the state keeps what the
 //! configuration wrote. Refreshes of many devices share one listing per provider process (see `cache`).
 
+mod adoption;
 mod cache;
 mod changes;
 mod sync;
 mod waits;
 
+pub use adoption::KeptImports;
 pub use cache::DeviceListing;
 
 use std::time::Duration;
@@ -375,8 +377,9 @@ impl GraphResource for DeviceIdentityResource {
             .map(|device| DeviceIdentity::from_graph(&device, like)))
     }
 
-    /// Imports the hash, waits for the Autopilot service's verdict, finds the registration it produced and deletes
-    /// the import record. Group tag, name and user follow in `after_write`.
+    /// Imports the hash, waits for the Autopilot service's verdict and finds the registration it produced; group
+    /// tag, name and user follow in `after_write`. An import of this configuration's that an interrupted apply left
+    /// (see `adoption`) is resumed instead of importing twice; its record is kept until `finish_create`.
     async fn create(&self, op: &Op<'_>, plan: &DeviceIdentity) -> Result<String, Failure> {
         let graph = op.graph();
         let serial = plan.serial();
@@ -387,26 +390,46 @@ impl GraphResource for DeviceIdentityResource {
             .find_autopilot_devices_by_serial(&serial, op.deadline)
             .await
             .with_context(|| format!("looking up serial number {serial}"))?;
-        if let Some(existing) = existing.first() {
-            return Err(waits::already_registered(&serial, &existing.id));
-        }
-        let record = graph
-            .import_autopilot_device(&plan.new_import(hash), op.deadline)
-            .await
-            .with_context(|| format!("importing the hardware hash of serial number {serial}"))?;
+        let record = match adoption::own_import(op, &serial, hash).await? {
+            // Even with a device already listed, the verdict on our own record says whether it is ours (complete,
+            // naming it) or someone else's (806).
+            Some(record) => {
+                adoption::warn_resumed(op, &serial, &record);
+                record
+            }
+            None => {
+                if let Some(existing) = existing.first() {
+                    return Err(waits::already_registered(&serial, &existing.id));
+                }
+                graph
+                    .import_autopilot_device(&plan.new_import(hash), op.deadline)
+                    .await
+                    .with_context(|| {
+                        format!("importing the hardware hash of serial number {serial}")
+                    })?
+            }
+        };
         let registered = waits::import_verdict(op, &record, &serial).await?;
         let device = waits::registration(op, &record, &serial, registered.as_deref()).await?;
-        if let Err(e) = graph.delete_device_import(&record.id, op.deadline).await {
+        op.data.kept_imports.keep(&device.id, &record.id);
+        Ok(device.id)
+    }
+
+    /// Deletes the import record the create kept, now that the state holds the device.
+    async fn finish_create(&self, op: &Op<'_>, id: &str) {
+        let Some(record) = op.data.kept_imports.take(id) else {
+            return;
+        };
+        if let Err(e) = op.graph().delete_device_import(&record, op.deadline).await {
             op.warn(
                 "Import Record Not Deleted",
                 format!(
-                    "Serial number {serial} is registered, but its import record {} could not be deleted ({e}). It \
-                     does no harm; delete it in the portal (Windows Autopilot devices > Import) to tidy up.",
-                    record.id
+                    "Autopilot device {id} is registered, but its import record {record} could not be deleted \
+                     ({e}). It does no harm; delete it in the portal (Windows Autopilot devices > Import) to tidy \
+                     up."
                 ),
             );
         }
-        Ok(device.id)
     }
 
     /// Sets group tag, name and user with Graph's actions, then, when asked, waits for a deployment profile. The

@@ -225,6 +225,12 @@ pub trait GraphResource: Send + Sync + 'static {
         Ok(())
     }
 
+    /// The last step of a create, once the state this apply returns holds the object's id (created and settled, or
+    /// created and then failed): tidies what `create` kept only so that a create interrupted before this point (a
+    /// killed provider, an emulator or network gone mid-apply) is recognised by the next one as this provider's own
+    /// unfinished work, e.g. a device's import record. Problems are for `op.warn`: the object is in state.
+    async fn finish_create(&self, _op: &Op<'_>, _id: &str) {}
+
     /// Deletes the object. A 404 counts as deleted (the lifecycle treats it so).
     async fn delete(&self, op: &Op<'_>, id: &str, state: &Self::Model) -> Result<(), Failure>;
 
@@ -445,11 +451,17 @@ impl<R: GraphResource> Resource<ProviderData> for Managed<R> {
         let op = Op::new(ctx, self.timeouts(plan), Operation::Create);
         let summary = Self::summary(R::CREATE_VERB);
         let outcome = match self.0.create(&op, &plan.model).await {
-            Ok(id) => self
-                .write_and_settle(&op, &id, None, &plan.model)
-                .await
-                .map_err(|failure| failure.created(id)),
-            Err(failure) => Err(failure),
+            Ok(id) => {
+                let settled = self.write_and_settle(&op, &id, None, &plan.model).await;
+                self.0.finish_create(&op, &id).await;
+                settled.map_err(|failure| failure.created(id))
+            }
+            Err(failure) => {
+                if let Some(id) = &failure.created_id {
+                    self.0.finish_create(&op, id).await;
+                }
+                Err(failure)
+            }
         };
         diags.extend(op.into_warnings());
         let model = match outcome {

@@ -22,6 +22,8 @@ pub struct ProviderData {
     pub graph: GraphClient,
     /// One listing of the tenant's Autopilot devices, shared by every device read of this provider process.
     pub device_listing: device_identity::DeviceListing,
+    /// Import records device creates keep until their create returns (see `device_identity::adoption`).
+    pub kept_imports: device_identity::KeptImports,
 }
 
 impl ProviderData {
@@ -29,6 +31,7 @@ impl ProviderData {
         ProviderData {
             graph,
             device_listing: device_identity::DeviceListing::new(),
+            kept_imports: device_identity::KeptImports::default(),
         }
     }
 }

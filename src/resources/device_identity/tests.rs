@@ -12,7 +12,7 @@ use crate::graph::test_server::{Recorded, Reply, TestServer};
 use crate::resources::ProviderData;
 use crate::resources::lifecycle::{Managed, Planned};
 use crate::resources::test_support::{self, assert_every_attribute_is_documented};
-use crate::tfplugin::diagnostics::Diagnostic;
+use crate::tfplugin::diagnostics::{Diagnostic, Severity};
 use crate::tfplugin::{Ctx, Model, ObjectBuilder, Resource, StopSignal};
 
 const DEVICES: &str = "/beta/deviceManagement/windowsAutopilotDeviceIdentities";
@@ -333,7 +333,10 @@ async fn tenant(error: Option<(i64, &'static str)>, assigned_after: Option<usize
             if assigned { "ada@contoso.com" } else { "" },
             profile_status,
         );
-        if is(request, Method::GET, DEVICES) {
+        if is(request, Method::GET, IMPORTS) {
+            // No earlier apply left an import of this device.
+            Reply::json(200, json!({ "value": [] }))
+        } else if is(request, Method::GET, DEVICES) {
             let value = if imported && polls >= 2 && error.is_none() {
                 vec![device]
             } else {
@@ -407,12 +410,13 @@ async fn create_imports_waits_for_the_verdict_deletes_the_import_record_and_sets
         writes(&server),
         vec![
             (Method::POST, "imports".to_string()),
-            (Method::DELETE, "imports/imp-1".to_string()),
             (
                 Method::POST,
                 "devices/d1/updateDeviceProperties".to_string()
             ),
             (Method::POST, "devices/d1/assignUserToDevice".to_string()),
+            // Last: until the state holds the device, the record proves the registration is this apply's own.
+            (Method::DELETE, "imports/imp-1".to_string()),
         ]
     );
     let import = server
@@ -482,6 +486,8 @@ async fn a_serial_already_registered_is_refused_before_anything_is_posted() {
     let server = TestServer::with_tokens(|request, _| {
         if is(request, Method::GET, DEVICES) {
             Reply::json(200, json!({"value": [device_json("", "", "notAssigned")]}))
+        } else if is(request, Method::GET, IMPORTS) {
+            Reply::json(200, json!({"value": []}))
         } else {
             Reply::empty(204)
         }
@@ -522,9 +528,11 @@ async fn a_failure_after_registration_keeps_the_device_in_state() {
     let server = TestServer::with_tokens(|request, earlier| {
         let polls = earlier
             .iter()
-            .filter(|r| r.path.starts_with(IMPORTS) && r.method == Method::GET)
+            .filter(|r| r.path.starts_with(&format!("{IMPORTS}/")) && r.method == Method::GET)
             .count();
-        if is(request, Method::GET, DEVICES) {
+        if is(request, Method::GET, IMPORTS) {
+            Reply::json(200, json!({ "value": [] }))
+        } else if is(request, Method::GET, DEVICES) {
             let value = if polls > 0 {
                 vec![device_json("", "", "notAssigned")]
             } else {
@@ -845,5 +853,126 @@ async fn a_sync_refused_with_429_is_tolerated_and_a_wait_that_runs_out_names_the
         count(&server, Method::POST, SYNC),
         1,
         "a 429 is neither retried nor asked again within a minute"
+    );
+}
+
+/// A tenant where an earlier, interrupted apply left import record imp-0 for SER-1 (with `record_hash`) in
+/// `status`; with `registered`, the device d1 it produced is already listed. A new import, if posted, is imp-1
+/// and completes at once.
+async fn leftover_tenant(
+    status: &'static str,
+    record_hash: String,
+    registered: bool,
+) -> TestServer {
+    TestServer::with_tokens(move |request, earlier| {
+        let deleted = |id: &str| {
+            earlier
+                .iter()
+                .any(|r| is(r, Method::DELETE, &format!("{IMPORTS}/{id}")))
+        };
+        let reimported = earlier.iter().any(|r| is(r, Method::POST, IMPORTS));
+        let record = |id: &str, status: &str| {
+            let state = match status {
+                "complete" => json!({"deviceImportStatus": "complete", "deviceRegistrationId": "d1"}),
+                "error" => json!({"deviceImportStatus": "error", "deviceErrorCode": 808,
+                                  "deviceErrorName": "ZtdDeviceAssignedToOtherTenant"}),
+                pending => json!({"deviceImportStatus": pending, "deviceErrorCode": 0}),
+            };
+            json!({"id": id, "serialNumber": "ser-1 ", "hardwareIdentifier": record_hash, "state": state})
+        };
+        let listed = registered || status == "pending" || reimported;
+        if is(request, Method::GET, IMPORTS) {
+            let value: Vec<_> = (!deleted("imp-0"))
+                .then(|| record("imp-0", status))
+                .into_iter()
+                .collect();
+            Reply::json(200, json!({ "value": value }))
+        } else if is(request, Method::GET, &format!("{IMPORTS}/imp-0")) {
+            // A pending leftover finishes while this apply waits.
+            Reply::json(200, record("imp-0", if status == "pending" { "complete" } else { status }))
+        } else if is(request, Method::POST, IMPORTS) {
+            Reply::json(201, record("imp-1", "pending"))
+        } else if is(request, Method::GET, &format!("{IMPORTS}/imp-1")) {
+            Reply::json(200, record("imp-1", "complete"))
+        } else if is(request, Method::GET, DEVICES) {
+            let value = if registered { vec![device_json("", "", "notAssigned")] } else { vec![] };
+            Reply::json(200, json!({ "value": value }))
+        } else if is(request, Method::GET, &format!("{DEVICES}/d1")) && listed {
+            Reply::json(200, device_json("Sales", "ada@contoso.com", "notAssigned"))
+        } else if request.method == Method::POST || request.method == Method::DELETE {
+            Reply::empty(204)
+        } else {
+            Reply::error(404, "ResourceNotFound", "no such route in this script")
+        }
+    })
+    .await
+}
+
+fn warning_summaries(diags: &Diagnostics) -> Vec<String> {
+    diags.iter().map(|d| d.summary.clone()).collect()
+}
+
+fn has_errors(diags: &Diagnostics) -> bool {
+    diags.iter().any(|d| d.severity == Severity::Error)
+}
+
+#[tokio::test]
+async fn an_import_an_interrupted_apply_left_running_is_resumed_not_posted_again() {
+    let server = leftover_tenant("pending", sample_hash(1), false).await;
+    let (state, diags) = create(&server, &wanted(), Value::Null).await;
+    assert_eq!(state.expect("a state").id, known("d1"));
+    assert!(!has_errors(&diags), "{diags:?}");
+    assert_eq!(
+        warning_summaries(&diags),
+        vec!["Resumed an Interrupted Registration".to_string()]
+    );
+    let writes = writes(&server);
+    assert!(
+        !writes.contains(&(Method::POST, "imports".to_string())),
+        "no second import: {writes:?}"
+    );
+    assert_eq!(
+        writes.last(),
+        Some(&(Method::DELETE, "imports/imp-0".to_string())),
+        "the leftover record is tidied once the device is in state"
+    );
+}
+
+#[tokio::test]
+async fn a_device_an_interrupted_apply_registered_is_adopted_through_its_own_import_record() {
+    let server = leftover_tenant("complete", sample_hash(1), true).await;
+    let (state, diags) = create(&server, &wanted(), Value::Null).await;
+    assert!(
+        !has_errors(&diags),
+        "not refused as already registered: {diags:?}"
+    );
+    let state = state.expect("a state");
+    assert_eq!(state.id, known("d1"));
+    assert_eq!(state.group_tag, known("Sales"));
+    assert!(!writes(&server).contains(&(Method::POST, "imports".to_string())));
+}
+
+#[tokio::test]
+async fn a_registered_device_with_someone_elses_import_record_is_still_refused() {
+    // Same serial, but a hash this configuration does not hold: not our work.
+    let server = leftover_tenant("complete", sample_hash(2), true).await;
+    let (state, diags) = create(&server, &wanted(), Value::Null).await;
+    assert_eq!(state, None);
+    assert_eq!(errors(&diags)[0].summary, "Device Already Registered");
+    assert!(writes(&server).is_empty(), "{:?}", writes(&server));
+}
+
+#[tokio::test]
+async fn a_refused_leftover_import_of_ours_is_deleted_and_the_device_imported_afresh() {
+    let server = leftover_tenant("error", sample_hash(1), false).await;
+    let (state, diags) = create(&server, &wanted(), Value::Null).await;
+    assert!(!has_errors(&diags), "{diags:?}");
+    assert_eq!(state.expect("a state").id, known("d1"));
+    let writes = writes(&server);
+    assert_eq!(writes[0], (Method::DELETE, "imports/imp-0".to_string()));
+    assert_eq!(writes[1], (Method::POST, "imports".to_string()));
+    assert_eq!(
+        writes.last(),
+        Some(&(Method::DELETE, "imports/imp-1".to_string()))
     );
 }

@@ -82,10 +82,9 @@ pub async fn import_verdict(
                 "Autopilot Device Import Did Not Finish",
                 format!(
                     "Intune had not finished importing serial number {serial} when the wait ended: import \
-                     record {} was last {status:?} ({e}). The record is left in place: if the import \
-                     completes later, the device is registered and can be brought under Terraform with \
-                     `terraform import <address> {serial}`; otherwise delete the record in the portal \
-                     (Windows Autopilot devices > Import) and apply again, with a longer timeouts.create.",
+                     record {} was last {status:?} ({e}). The record is left in place, and the next apply \
+                     carries on with it instead of importing the device again (a longer timeouts.create gives \
+                     Intune more time).",
                     record.id
                 ),
             )
@@ -167,8 +166,8 @@ pub async fn registration(
     };
     found.await.with_context(|| {
         format!(
-            "import {} of serial number {serial} completed, but looking for the registered device failed; once \
-             it is listed, bring it under Terraform with `terraform import <address> {serial}`",
+            "import {} of serial number {serial} completed, but looking for the registered device failed; the \
+             import record is kept, and the next apply carries on with it",
             record.id
         )
     })

@@ -98,6 +98,17 @@ impl Emulator {
         panic!("{description} {failure} ({status})\n{}", log.tail_section());
     }
 
+    /// Kills the emulator at once (SIGKILL), as a crash would; a `--state` file keeps what it had written.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// `127.0.0.1:PORT`, for starting a replacement on the same address.
+    pub fn address(&self) -> &str {
+        self.base_url.trim_start_matches("http://")
+    }
+
     /// The base URL from the ready line, e.g. `http://127.0.0.1:40123`.
     pub fn base_url(&self) -> &str {
         &self.base_url

@@ -14,11 +14,13 @@
 mod emulator;
 mod graph_admin;
 mod http;
+mod processes;
 mod terraform;
 mod workspace;
 
 pub use emulator::{Emulator, collection_of};
 pub use graph_admin::GraphAdmin;
+pub use processes::kill_providers_of;
 pub use terraform::{
     PINNED_TERRAFORM_VERSION, PROVIDER_SOURCE, extra_terraform_on_path, provider_binary,
     terraform_binary, terraform_version,

@@ -127,6 +127,14 @@ impl Workspace {
         self.env.push((key.to_owned(), value.to_owned()));
     }
 
+    /// The value this workspace gives an environment variable, if it sets one.
+    pub fn env_value(&self, key: &str) -> Option<&str> {
+        self.env
+            .iter()
+            .find(|(existing, _)| existing == key)
+            .map(|(_, value)| value.as_str())
+    }
+
     /// Removes a variable this workspace would otherwise set (e.g. ARM_CLIENT_SECRET, to configure it in HCL).
     pub fn remove_env(&mut self, key: &str) {
         self.env.retain(|(existing, _)| existing != key);
