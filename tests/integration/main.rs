@@ -16,3 +16,4 @@ mod protocol;
 mod replication;
 mod rules_corpus;
 mod smoke;
+mod tutorial;
