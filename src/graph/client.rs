@@ -279,6 +279,25 @@ impl GraphClient {
         .map(drop)
     }
 
+    /// PUT a whole object and decode the JSON answer (200 with the object).
+    pub async fn put<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        api: Api,
+        path: &str,
+        body: &B,
+        deadline: Deadline,
+    ) -> Result<T, GraphError> {
+        let response = self
+            .execute(
+                Method::PUT,
+                self.url(api, path)?,
+                Some(encode(body)?),
+                deadline,
+            )
+            .await?;
+        decode(&response)
+    }
+
     /// DELETE; a 404 stays an error (callers that treat "already gone" as success check `is_not_found`).
     pub async fn delete(&self, api: Api, path: &str, deadline: Deadline) -> Result<(), GraphError> {
         self.execute(Method::DELETE, self.url(api, path)?, None, deadline)

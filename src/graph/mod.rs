@@ -15,6 +15,7 @@ pub mod consistency;
 mod deadline;
 mod denied;
 pub mod deployment_profiles;
+pub mod device_registration_policy;
 pub mod enrollment;
 mod error;
 pub mod groups;

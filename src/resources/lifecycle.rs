@@ -173,6 +173,9 @@ pub trait GraphResource: Send + Sync + 'static {
     const TIMEOUTS: Timeouts;
     /// How `terraform import` names the object, completing "imported by ...".
     const IMPORT_ID: &'static str = "its object id (a GUID)";
+    /// What destroy does to the object: deletes it (and waits until Graph no longer serves it), or, for a tenant
+    /// singleton that cannot be deleted, only runs `delete` (which says what stays) and forgets it.
+    const DESTROY: Destroy = Destroy::Deletes;
 
     fn id(model: &Self::Model) -> Option<&str>;
     fn set_id(model: &mut Self::Model, id: String);
@@ -375,6 +378,15 @@ impl<R: GraphResource> Managed<R> {
     }
 }
 
+/// What destroy does in Graph (see [`GraphResource::DESTROY`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Destroy {
+    /// Deletes the object and waits until Graph no longer serves it.
+    Deletes,
+    /// A tenant singleton: `delete` only tidies or restores, and the tenant keeps the object.
+    Forgets,
+}
+
 enum SettleError {
     Step(Failure),
     Wait(GraphError),
@@ -571,6 +583,9 @@ impl<R: GraphResource> Managed<R> {
         state: &R::Model,
     ) -> Result<(), Failure> {
         self.0.delete(op, id, state).await?;
+        if R::DESTROY == Destroy::Forgets {
+            return Ok(());
+        }
         let what = format!("{} {id} to disappear", R::NOUN);
         let steps = &self.0;
         let failure: Mutex<Option<Failure>> = Mutex::new(None);

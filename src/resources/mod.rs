@@ -11,6 +11,7 @@ pub mod data_sources;
 pub mod deployment_profile;
 pub mod device_group;
 pub mod device_identity;
+pub mod device_registration_policy;
 pub mod enrollment_status_page;
 pub mod lifecycle;
 pub mod lookup;
@@ -47,6 +48,9 @@ pub fn all() -> Vec<Arc<dyn DynResource<ProviderData>>> {
             deployment_profile::DeploymentProfileResource,
         )),
         Arc::new(lifecycle::Managed(device_identity::DeviceIdentityResource)),
+        Arc::new(lifecycle::Managed(
+            device_registration_policy::DeviceRegistrationPolicyResource,
+        )),
     ]
 }
 

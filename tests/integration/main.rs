@@ -7,6 +7,7 @@ mod data_sources;
 mod deployment_profile;
 mod device_group;
 mod device_identity;
+mod device_registration_policy;
 mod enrollment_status_page;
 mod examples;
 mod interrupted;

@@ -9,6 +9,7 @@ mod devices;
 mod directory;
 mod enrollment_configurations;
 mod groups;
+mod policies;
 
 use axum::http::{Method, StatusCode};
 
@@ -86,6 +87,7 @@ pub enum Route {
     EnrollmentConfigurations(EnrollmentRoute),
     DeploymentProfiles(ProfileRoute),
     Autopilot(AutopilotRoute),
+    DeviceRegistrationPolicy,
 }
 
 /// Why a path is not a route.
@@ -206,11 +208,20 @@ pub fn recognize(version: ApiVersion, segments: &[&str]) -> Result<(Route, &'sta
                 ));
             }
         },
+        ["policies", "deviceRegistrationPolicy"] => (
+            Route::DeviceRegistrationPolicy,
+            "/policies/deviceRegistrationPolicy",
+        ),
         [] => return Err(Miss::UnknownSegment(String::new())),
         [first, ..]
             if !matches!(
                 *first,
-                "groups" | "directory" | "devices" | "directoryObjects" | "deviceManagement"
+                "groups"
+                    | "directory"
+                    | "devices"
+                    | "directoryObjects"
+                    | "deviceManagement"
+                    | "policies"
             ) =>
         {
             return Err(Miss::UnknownSegment(first.to_string()));
@@ -261,6 +272,7 @@ pub fn dispatch(
         }
         Route::DeploymentProfiles(route) => deployment_profiles::handle(route, ctx, tenant),
         Route::Autopilot(route) => autopilot_devices::handle(route, ctx, tenant),
+        Route::DeviceRegistrationPolicy => policies::handle(ctx, tenant),
     }
 }
 

@@ -5,6 +5,7 @@
 
 pub mod autopilot_devices;
 pub mod deployment_profiles;
+pub mod device_registration_policy;
 pub mod devices;
 pub mod dynamic;
 pub mod enrollment_configurations;
@@ -77,6 +78,9 @@ pub struct Tenant {
     /// Dynamic membership evaluations still due (`--membership-delay-ms`).
     #[serde(default)]
     pub pending_membership: dynamic::PendingMembership,
+    /// `policies/deviceRegistrationPolicy` once written; a tenant that never wrote it has the defaults.
+    #[serde(default)]
+    pub device_registration_policy: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 /// An object's Graph JSON: the properties a GET returns by default, and those only `$select` brings.
@@ -94,6 +98,13 @@ pub enum MemberKind {
 }
 
 impl Tenant {
+    /// The device registration policy as Graph serves it now.
+    pub fn device_registration_policy(&self) -> serde_json::Map<String, serde_json::Value> {
+        self.device_registration_policy
+            .clone()
+            .unwrap_or_else(device_registration_policy::default_policy)
+    }
+
     /// What kind of directory object `id` is, if it exists (not deleted).
     pub fn member_kind(&self, id: &str) -> Option<MemberKind> {
         if self.groups.contains_key(id) {

@@ -12,6 +12,7 @@ mod lifecycle;
 mod paging;
 mod permissions;
 mod pipeline;
+mod policies;
 
 use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};

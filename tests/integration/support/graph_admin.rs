@@ -80,6 +80,11 @@ impl GraphAdmin {
         (response.status, response.json())
     }
 
+    pub fn put(&self, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+        let response = self.call("PUT", path, Some(&body));
+        (response.status, response.json())
+    }
+
     pub fn delete(&self, path: &str) -> u16 {
         self.call("DELETE", path, None).status
     }
