@@ -3,6 +3,7 @@
 
 mod support;
 
+mod adoption;
 mod data_sources;
 mod deployment_profile;
 mod device_group;

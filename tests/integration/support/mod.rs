@@ -14,6 +14,7 @@
 mod emulator;
 mod graph_admin;
 mod http;
+pub mod seed;
 mod terraform;
 mod workspace;
 
