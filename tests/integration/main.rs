@@ -10,6 +10,8 @@ mod device_group;
 mod device_identity;
 mod enrollment_status_page;
 mod examples;
+mod identity;
+mod list_resources;
 mod permissions;
 mod pipeline;
 mod protocol;
