@@ -54,7 +54,7 @@ impl IdentitySchema {
         )
     }
 
-    /// The identity data of a single-attribute identity whose value is `value`.
+    /// The identity data with these attribute values (attributes not given are null).
     pub fn data(&self, values: &[(&str, &str)]) -> Value {
         Value::Object(
             self.attributes

@@ -214,3 +214,29 @@ fn a_bad_filter_is_refused_at_the_attribute_before_reaching_graph() {
     );
     assert_eq!(emulator.stats()["requests"], 0, "nothing reached Graph");
 }
+
+/// The list resource examples (and the adoption guide's query file) run as written and are formatted as
+/// `terraform fmt` would; `terraform validate` does not read `.tfquery.hcl` files, so the examples test does not
+/// cover them.
+#[test]
+fn every_query_example_runs_and_is_formatted() {
+    let emulator = Emulator::start(&[]);
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let mut files = vec![root.join("adopt-an-existing-tenant/adopt.tfquery.hcl")];
+    for entry in std::fs::read_dir(root.join("list-resources")).unwrap() {
+        files.push(entry.unwrap().path().join("list-resource.tfquery.hcl"));
+    }
+    assert_eq!(files.len(), 5, "{files:?}");
+    for file in files {
+        let ws = Workspace::new(&emulator, TENANT);
+        ws.write(
+            "example.tfquery.hcl",
+            &std::fs::read_to_string(&file).unwrap(),
+        );
+        let (out, found) = query(&ws, &[]);
+        assert_eq!(out.status, 0, "{}:\n{out}", file.display());
+        assert!(found.is_empty(), "an empty tenant has nothing to find");
+        let fmt = ws.run(&["fmt", "-check", "-diff"]);
+        assert_eq!(fmt.status, 0, "{} is not formatted:\n{fmt}", file.display());
+    }
+}
