@@ -1,13 +1,13 @@
 //! Registry-style documentation generated from the schema, so the docs can never drift from what the provider
-//! accepts: `docs/index.md` for the provider and `docs/resources/<name>.md` per resource, with the examples from
-//! `examples/`. `make docs` writes them (`terraform-provider-autopilot docs <dir>`); a test fails when the committed
+//! accepts: `docs/index.md` for the provider, `docs/resources/<name>.md` per resource (with its identity),
+//! `docs/data-sources/<name>.md` and `docs/list-resources/<name>.md`, with the examples from `examples/`. `make docs` writes them (`terraform-provider-autopilot docs <dir>`); a test fails when the committed
 //! pages differ from what the schema generates.
 
 use std::fmt::Write as _;
 use std::path::Path;
 
 use crate::provider::{AutopilotProvider, PROVIDER_ADDRESS};
-use crate::tfplugin::{Attribute, Block, Provider, Schema};
+use crate::tfplugin::{Attribute, Block, IdentitySchema, Provider, Schema};
 
 /// One generated page: its path below `docs/` and its markdown.
 pub struct Page {
@@ -27,7 +27,20 @@ pub fn pages(examples_dir: &Path) -> Vec<Page> {
         let short = type_name.trim_start_matches("autopilot_");
         pages.push(Page {
             path: format!("resources/{short}.md"),
-            markdown: resource_page(type_name, &resource.schema(), examples_dir),
+            markdown: resource_page(
+                type_name,
+                &resource.schema(),
+                resource.identity_schema().as_ref(),
+                examples_dir,
+            ),
+        });
+    }
+    for list in provider.list_resources() {
+        let type_name = list.type_name();
+        let short = type_name.trim_start_matches("autopilot_");
+        pages.push(Page {
+            path: format!("list-resources/{short}.md"),
+            markdown: list_resource_page(type_name, &list.schema(), examples_dir),
         });
     }
     for data_source in provider.data_sources() {
@@ -105,7 +118,12 @@ fn index_page(schema: &Schema, examples_dir: &Path) -> String {
     page
 }
 
-fn resource_page(type_name: &str, schema: &Schema, examples_dir: &Path) -> String {
+fn resource_page(
+    type_name: &str,
+    schema: &Schema,
+    identity: Option<&IdentitySchema>,
+    examples_dir: &Path,
+) -> String {
     let mut page = String::new();
     let _ = writeln!(
         page,
@@ -123,6 +141,28 @@ fn resource_page(type_name: &str, schema: &Schema, examples_dir: &Path) -> Strin
     }
     let _ = writeln!(page, "## Schema\n");
     render_block(&mut page, &schema.block, 2);
+    if let Some(identity) = identity {
+        let _ = writeln!(
+            page,
+            "## Resource Identity\n\nTerraform 1.12 and later record this identity for each object and import by \
+             it (`import {{ to = ..., identity = {{ ... }} }}`); `terraform query` finds objects by it \
+             ([list resource](../list-resources/{}.md)).\n",
+            type_name.trim_start_matches("autopilot_")
+        );
+        for attribute in &identity.attributes {
+            let required = if attribute.required_for_import {
+                "Required for import"
+            } else {
+                "Optional for import"
+            };
+            let _ = writeln!(
+                page,
+                "- `{}` ({}, {required}) {}",
+                attribute.name, attribute.ty, attribute.description
+            );
+        }
+        let _ = writeln!(page);
+    }
     if let Some(import) = read_example(examples_dir, &format!("resources/{type_name}/import.sh")) {
         let _ = writeln!(
             page,
@@ -152,6 +192,35 @@ fn data_source_page(type_name: &str, schema: &Schema, examples_dir: &Path) -> St
         let _ = writeln!(page, "## Example Usage\n\n```terraform\n{example}\n```\n");
     }
     let _ = writeln!(page, "## Schema\n");
+    render_block(&mut page, &schema.block, 2);
+    page.trim_end().to_string() + "\n"
+}
+
+fn list_resource_page(type_name: &str, schema: &Schema, examples_dir: &Path) -> String {
+    let mut page = String::new();
+    let _ = writeln!(
+        page,
+        "---\npage_title: \"{type_name} List Resource - autopilot\"\nsubcategory: \"\"\ndescription: |-\n  {}\n---\n",
+        first_sentence(&schema.block.description)
+    );
+    let _ = writeln!(
+        page,
+        "# {type_name} (List Resource)\n\n{}\n\n\
+         Used in `list` blocks of `*.tfquery.hcl` files by `terraform query` (Terraform 1.14 and later). \
+         `include_resource = true` adds each object's attributes, which \
+         `terraform query -generate-config-out=FILE` needs to write a `resource` block and an `import` block \
+         for each result; `limit` (default 100) caps the results, and the provider stops reading Graph's pages \
+         once it has that many. The arguments below go in the block's `config {{}}`. See the \
+         [adoption guide](../guides/adopt-an-existing-tenant.md) for the whole workflow.\n",
+        schema.block.description
+    );
+    if let Some(example) = read_example(
+        examples_dir,
+        &format!("list-resources/{type_name}/list-resource.tfquery.hcl"),
+    ) {
+        let _ = writeln!(page, "## Example Usage\n\n```terraform\n{example}\n```\n");
+    }
+    let _ = writeln!(page, "## Configuration Schema (`config`)\n");
     render_block(&mut page, &schema.block, 2);
     page.trim_end().to_string() + "\n"
 }
@@ -233,6 +302,57 @@ mod tests {
         assert!(
             stale.is_empty(),
             "docs out of date (run `make docs`): {stale:?}"
+        );
+    }
+
+    /// The adoption guide shows the query file its integration test (`tests/integration/adoption.rs`) runs.
+    #[test]
+    fn the_adoption_guide_shows_the_tested_query_file() {
+        let guide = std::fs::read_to_string(repo().join("docs/guides/adopt-an-existing-tenant.md"))
+            .unwrap();
+        let query = read_example(
+            &repo().join("examples"),
+            "adopt-an-existing-tenant/adopt.tfquery.hcl",
+        )
+        .unwrap();
+        assert!(
+            guide.contains(&query),
+            "the guide's query file differs from the tested example"
+        );
+    }
+
+    #[test]
+    fn every_list_resource_page_has_its_example_and_filters() {
+        let all = pages(&repo().join("examples"));
+        for (page, filter) in [
+            ("list-resources/device_identity.md", "group_tag"),
+            ("list-resources/device_group.md", "autopilot_only"),
+            (
+                "list-resources/enrollment_status_page.md",
+                "display_name_prefix",
+            ),
+            (
+                "list-resources/deployment_profile.md",
+                "display_name_prefix",
+            ),
+        ] {
+            let page = all.iter().find(|p| p.path == page).expect(page);
+            assert!(page.markdown.contains("## Example Usage"), "{}", page.path);
+            assert!(
+                page.markdown.contains(&format!("- `{filter}` (")),
+                "{} lacks {filter}",
+                page.path
+            );
+        }
+        let device = all
+            .iter()
+            .find(|p| p.path == "resources/device_identity.md")
+            .unwrap();
+        assert!(device.markdown.contains("## Resource Identity"));
+        assert!(
+            device
+                .markdown
+                .contains("- `serial_number` (string, Required for import)")
         );
     }
 

@@ -10,7 +10,8 @@ use crate::graph::{ClientConfig, Cloud, Credentials, GraphClient};
 use crate::resources::{self, ProviderData};
 use crate::tfplugin::validators::OneOf;
 use crate::tfplugin::{
-    AttrPath, Attribute, Block, Diagnostics, DynDataSource, DynResource, Provider, Schema, Value,
+    AttrPath, Attribute, Block, Diagnostics, DynDataSource, DynListResource, DynResource, Provider,
+    Schema, Value,
 };
 
 /// The source address users write in `required_providers`.
@@ -177,5 +178,9 @@ impl Provider for AutopilotProvider {
 
     fn data_sources(&self) -> Vec<Arc<dyn DynDataSource<ProviderData>>> {
         resources::all_data_sources()
+    }
+
+    fn list_resources(&self) -> Vec<Arc<dyn DynListResource<ProviderData>>> {
+        resources::all_list_resources()
     }
 }

@@ -8,7 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::client::{Api, GraphClient, path_segment};
+use super::client::{Api, GraphClient, Pages, path_segment};
 use super::deadline::Deadline;
 use super::error::GraphError;
 use super::odata::odata_string;
@@ -360,6 +360,15 @@ impl GraphClient {
         deadline: Deadline,
     ) -> Result<Vec<DeviceImport>, GraphError> {
         self.list_all(Api::Beta, IMPORTS, deadline).await
+    }
+
+    /// The registered devices page by page (100 a page, ordered by serial number). Intune documents no `$filter`
+    /// on group tag or states, and refuses `eq` on this collection, so searches filter the pages themselves.
+    pub fn autopilot_device_pages(
+        &self,
+        deadline: Deadline,
+    ) -> Result<Pages<'_, AutopilotDevice>, GraphError> {
+        self.pages(Api::Beta, DEVICES, deadline)
     }
 
     /// Every registered device of the tenant, all pages.

@@ -23,6 +23,33 @@ use super::error::GraphError;
 use super::odata::{Page, api_error, excerpt};
 use super::retry::{Jitter, RetryPolicy, is_retryable};
 
+/// The pages of one collection, fetched as they are asked for (see [`GraphClient::pages`]).
+pub struct Pages<'a, T> {
+    client: &'a GraphClient,
+    next: Option<Url>,
+    deadline: Deadline,
+    item: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<T: DeserializeOwned> Pages<'_, T> {
+    /// The next page's objects; `None` after the last page. Each page follows the `@odata.nextLink` of the one
+    /// before, exactly as Graph gave it (refused when it leaves the Graph root, which would receive our token).
+    pub async fn next_page(&mut self) -> Result<Option<Vec<T>>, GraphError> {
+        let Some(url) = self.next.take() else {
+            return Ok(None);
+        };
+        let response = self
+            .client
+            .execute(Method::GET, url.clone(), None, self.deadline)
+            .await?;
+        let page: Page<T> = decode(&response)?;
+        if let Some(next) = page.next_link {
+            self.next = Some(self.client.next_page_url(&url, &next)?);
+        }
+        Ok(Some(page.value))
+    }
+}
+
 /// Which Graph API version a path is relative to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Api {
@@ -189,19 +216,29 @@ impl GraphClient {
         path_and_query: &str,
         deadline: Deadline,
     ) -> Result<Vec<T>, GraphError> {
-        let mut url = self.url(api, path_and_query)?;
+        let mut pages = self.pages(api, path_and_query, deadline)?;
         let mut items = Vec::new();
-        loop {
-            let response = self
-                .execute(Method::GET, url.clone(), None, deadline)
-                .await?;
-            let page: Page<T> = decode(&response)?;
-            items.extend(page.value);
-            let Some(next) = page.next_link else {
-                return Ok(items);
-            };
-            url = self.next_page_url(&url, &next)?;
+        while let Some(page) = pages.next_page().await? {
+            items.extend(page);
         }
+        Ok(items)
+    }
+
+    /// A collection read lazily, one page per [`Pages::next_page`]: nothing is requested before the first call,
+    /// and no further page once the caller stops asking (a search that needs ten objects of thousands reads one
+    /// page).
+    pub fn pages<T: DeserializeOwned>(
+        &self,
+        api: Api,
+        path_and_query: &str,
+        deadline: Deadline,
+    ) -> Result<Pages<'_, T>, GraphError> {
+        Ok(Pages {
+            client: self,
+            next: Some(self.url(api, path_and_query)?),
+            deadline,
+            item: std::marker::PhantomData,
+        })
     }
 
     fn next_page_url(&self, current: &Url, next: &str) -> Result<Url, GraphError> {

@@ -16,7 +16,7 @@ use std::time::Duration;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value, json};
 
-use super::client::{Api, GraphClient, path_segment};
+use super::client::{Api, GraphClient, Pages, path_segment};
 use super::consistency::wait_until;
 use super::deadline::Deadline;
 use super::error::GraphError;
@@ -586,6 +586,18 @@ impl GraphClient {
     ) -> Result<Option<DeploymentProfile>, GraphError> {
         let path = format!("{}?$expand=assignments", profile_path(id));
         self.get_opt(Api::Beta, &path, deadline).await
+    }
+
+    /// The tenant's profiles with their assignments, page by page.
+    pub fn deployment_profile_pages(
+        &self,
+        deadline: Deadline,
+    ) -> Result<Pages<'_, DeploymentProfile>, GraphError> {
+        self.pages(
+            Api::Beta,
+            &format!("{PROFILES}?$expand=assignments"),
+            deadline,
+        )
     }
 
     /// Every profile of the tenant with its assignments, all pages.

@@ -10,7 +10,7 @@ use serde::de::{self, Deserializer};
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 
-use super::client::{Api, GraphClient, path_segment};
+use super::client::{Api, GraphClient, Pages, path_segment};
 use super::deadline::Deadline;
 use super::error::GraphError;
 
@@ -223,6 +223,14 @@ impl GraphClient {
         deadline: Deadline,
     ) -> Result<Vec<EnrollmentConfiguration>, GraphError> {
         self.list_all(Api::Beta, COLLECTION, deadline).await
+    }
+
+    /// The enrollment configurations of every type, page by page.
+    pub fn enrollment_configuration_pages(
+        &self,
+        deadline: Deadline,
+    ) -> Result<Pages<'_, EnrollmentConfiguration>, GraphError> {
+        self.pages(Api::Beta, COLLECTION, deadline)
     }
 
     /// Creates an ESP. Graph puts it last among the custom ESPs (priority n+1).

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::client::{Api, GraphClient, path_segment};
+use super::client::{Api, GraphClient, Pages, path_segment};
 use super::consistency::wait_until;
 use super::deadline::Deadline;
 use super::error::GraphError;
@@ -199,6 +199,23 @@ impl GraphClient {
             .into_iter()
             .filter(|g| g.display_name == name)
             .collect())
+    }
+
+    /// The tenant's groups page by page, those whose display name starts with `prefix` when one is given (Graph
+    /// filters on `startswith(displayName,...)` itself, without regard to case; the default page is 100).
+    pub fn group_pages(
+        &self,
+        prefix: Option<&str>,
+        deadline: Deadline,
+    ) -> Result<Pages<'_, Group>, GraphError> {
+        let path = match prefix {
+            Some(prefix) => {
+                let filter = format!("startswith(displayName,{})", odata_string(prefix));
+                format!("/groups?$filter={}", path_segment(&filter))
+            }
+            None => "/groups".to_string(),
+        };
+        self.pages(Api::V1, &path, deadline)
     }
 
     /// Reads a group; `None` when it does not exist (or no longer does).

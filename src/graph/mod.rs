@@ -22,7 +22,7 @@ pub mod groups;
 mod odata;
 mod retry;
 
-pub use client::{Api, GraphClient, path_segment};
+pub use client::{Api, GraphClient, Pages, path_segment};
 pub use cloud::{Cloud, UnknownCloud};
 pub use config::{ClientConfig, Credentials};
 pub use consistency::{PollBackoff, wait_until, wait_until_gone};

@@ -133,7 +133,7 @@ fn reported(graph: Option<&String>, written: &Field<String>, ignore_case: bool) 
 impl DeviceIdentity {
     /// The state a registered device represents. `known` supplies what Graph never returns (the hash, the wait
     /// flag) and the spelling of values Graph reports differently but equivalently.
-    fn from_graph(device: &AutopilotDevice, known: &DeviceIdentity) -> DeviceIdentity {
+    pub(crate) fn from_graph(device: &AutopilotDevice, known: &DeviceIdentity) -> DeviceIdentity {
         DeviceIdentity {
             id: Field::Known(device.id.clone()),
             serial_number: reported(device.serial_number.as_ref(), &known.serial_number, true),
@@ -295,8 +295,19 @@ impl GraphResource for DeviceIdentityResource {
     const TIMEOUTS: Timeouts =
         Timeouts::defaults(Duration::from_secs(60 * 60), Duration::from_secs(5 * 60));
 
+    const IMPORT_ID: &'static str = "its id or its serial number";
+    /// Serial numbers identify devices in every tool an Intune team uses (CSV, portal, OEM paperwork); the id only
+    /// exists once the device is registered. Import by identity goes through `import_id`, which takes a serial.
+    const IDENTITY_ATTRIBUTE: &'static str = "serial_number";
+    const IDENTITY_DESCRIPTION: &'static str =
+        "The device's serial number (Graph `serialNumber`), as Intune reports it.";
+
     fn id(model: &DeviceIdentity) -> Option<&str> {
         model.id.as_deref()
+    }
+
+    fn identity_of(model: &DeviceIdentity) -> Option<&str> {
+        model.serial_number.as_deref()
     }
 
     fn set_id(model: &mut DeviceIdentity, id: String) {

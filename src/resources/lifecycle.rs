@@ -20,8 +20,8 @@ use crate::rules::guid::is_guid;
 use crate::tfplugin::model::DeclaredModel;
 use crate::tfplugin::timeouts::{self, Operation};
 use crate::tfplugin::{
-    AttrPath, Block, Ctx, Diagnostics, Model, Nesting, PlanRequest, Resource, Schema, StopSignal,
-    Timeouts, Value,
+    AttrPath, Block, Ctx, Diagnostics, IdentitySchema, Model, Nesting, PlanRequest, Resource,
+    Schema, StopSignal, Timeouts, Value,
 };
 
 /// Why a step failed, as the user will read it: the summary (by default "Error <Verb> <Title>"), a detail that
@@ -176,9 +176,21 @@ pub trait GraphResource: Send + Sync + 'static {
     /// What destroy does to the object: deletes it (and waits until Graph no longer serves it), or, for a tenant
     /// singleton that cannot be deleted, only runs `delete` (which says what stays) and forgets it.
     const DESTROY: Destroy = Destroy::Deletes;
+    /// The attribute that is the object's resource identity (`import { identity = { <it> = ... } }`): by default
+    /// the object id. It must never change for the life of the object: Terraform refuses a provider whose
+    /// identity of an object changes.
+    const IDENTITY_ATTRIBUTE: &'static str = "id";
+    /// The identity attribute's documentation.
+    const IDENTITY_DESCRIPTION: &'static str = "The object id (Graph `id`, a GUID).";
 
     fn id(model: &Self::Model) -> Option<&str>;
     fn set_id(model: &mut Self::Model, id: String);
+
+    /// The value of [`GraphResource::IDENTITY_ATTRIBUTE`] for the object `model` describes; by default its id.
+    /// An import by identity passes it to [`GraphResource::import_id`], so that must accept it.
+    fn identity_of(model: &Self::Model) -> Option<&str> {
+        Self::id(model)
+    }
 
     /// Checks across attributes that single-attribute validators cannot express. Values may be unknown.
     fn validate(&self, _config: &Self::Model, _diags: &mut Diagnostics) {}
@@ -287,6 +299,16 @@ pub struct Managed<R>(pub R);
 pub struct Planned<M> {
     pub model: M,
     timeouts: Value,
+}
+
+impl<M> Planned<M> {
+    /// The value of an object read outside a plan (an import, a listing): no `timeouts` block.
+    pub fn without_timeouts(model: M) -> Planned<M> {
+        Planned {
+            model,
+            timeouts: Value::Null,
+        }
+    }
 }
 
 impl<M: Model> Model for Planned<M> {
@@ -407,6 +429,16 @@ fn unknowns_to_null(value: Value) -> Value {
     }
 }
 
+/// The identity every lifecycle resource has: its one identity attribute, a string.
+pub fn identity_schema<R: GraphResource>() -> IdentitySchema {
+    IdentitySchema::single_string(R::IDENTITY_ATTRIBUTE, R::IDENTITY_DESCRIPTION)
+}
+
+/// The identity data of an object whose identity attribute has `value`.
+pub fn identity_data<R: GraphResource>(value: &str) -> Value {
+    identity_schema::<R>().data(&[(R::IDENTITY_ATTRIBUTE, value)])
+}
+
 /// The schema every lifecycle resource has: its declared attributes and the `timeouts` block.
 pub fn resource_schema<R: GraphResource>() -> Schema {
     let mut block = Block::new(R::DESCRIPTION);
@@ -438,6 +470,21 @@ impl<R: GraphResource> Resource<ProviderData> for Managed<R> {
 
     fn validate(&self, config: &Self::Model, diags: &mut Diagnostics) {
         self.0.validate(&config.model, diags);
+    }
+
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        Some(identity_schema::<R>())
+    }
+
+    fn identity(&self, state: &Self::Model) -> Option<Value> {
+        R::identity_of(&state.model).map(identity_data::<R>)
+    }
+
+    fn import_id_from_identity(&self, identity: &Value) -> Option<String> {
+        identity
+            .attr(R::IDENTITY_ATTRIBUTE)
+            .and_then(Value::as_str)
+            .map(str::to_string)
     }
 
     fn modify_plan(

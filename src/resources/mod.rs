@@ -3,7 +3,7 @@
 //! configured provider.
 
 use crate::graph::GraphClient;
-use crate::tfplugin::{DynDataSource, DynResource};
+use crate::tfplugin::{DynDataSource, DynListResource, DynResource};
 use std::sync::Arc;
 
 pub mod checks;
@@ -14,6 +14,7 @@ pub mod device_identity;
 pub mod device_registration_policy;
 pub mod enrollment_status_page;
 pub mod lifecycle;
+pub mod list_resources;
 pub mod lookup;
 #[cfg(test)]
 mod test_support;
@@ -51,6 +52,19 @@ pub fn all() -> Vec<Arc<dyn DynResource<ProviderData>>> {
         Arc::new(lifecycle::Managed(
             device_registration_policy::DeviceRegistrationPolicyResource,
         )),
+    ]
+}
+
+/// Every list resource type this provider serves (`terraform query`), one per resource type with an identity.
+pub fn all_list_resources() -> Vec<Arc<dyn DynListResource<ProviderData>>> {
+    use list_resources::{
+        Listing, deployment_profile, device_group, device_identity, enrollment_status_page,
+    };
+    vec![
+        Arc::new(Listing(device_group::DeviceGroupSearch)),
+        Arc::new(Listing(enrollment_status_page::EnrollmentStatusPageSearch)),
+        Arc::new(Listing(deployment_profile::DeploymentProfileSearch)),
+        Arc::new(Listing(device_identity::DeviceIdentitySearch)),
     ]
 }
 

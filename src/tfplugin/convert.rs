@@ -2,6 +2,7 @@
 //! module besides the gRPC service that touches prost types.
 
 use super::diagnostics::{AttrPath, Diagnostic, Diagnostics, PathStep, Severity};
+use super::identity::IdentitySchema;
 use super::proto::tfplugin6 as pb;
 use super::schema::{Attribute, Block, Nesting, Schema};
 use super::value::{Type, Value};
@@ -46,6 +47,25 @@ fn attribute(attribute: &Attribute) -> pb::schema::Attribute {
         computed: attribute.computed,
         sensitive: attribute.sensitive,
         ..Default::default()
+    }
+}
+
+pub fn identity_schema(identity: &IdentitySchema) -> pb::ResourceIdentitySchema {
+    pb::ResourceIdentitySchema {
+        version: identity.version,
+        identity_attributes: identity
+            .attributes
+            .iter()
+            .map(
+                |attribute| pb::resource_identity_schema::IdentityAttribute {
+                    name: attribute.name.clone(),
+                    r#type: attribute.ty.to_json().to_string().into_bytes(),
+                    required_for_import: attribute.required_for_import,
+                    optional_for_import: !attribute.required_for_import,
+                    description: attribute.description.clone(),
+                },
+            )
+            .collect(),
     }
 }
 

@@ -13,6 +13,9 @@ use tonic::{Request, Response, Status, Streaming};
 use super::convert;
 use super::data_source::DynDataSource;
 use super::diagnostics::{AttrPath, Diagnostics};
+use super::generated_config;
+use super::identity::IdentitySchema;
+use super::list_resource::{DynListResource, ListSink};
 use super::plan::{normalise_replace_paths, standard_plan};
 use super::proto::plugin as goplugin;
 use super::proto::tfplugin6 as pb;
@@ -22,6 +25,14 @@ use super::value::{Type, Value};
 
 struct ResourceEntry<D> {
     resource: Arc<dyn DynResource<D>>,
+    schema: Schema,
+    ty: Type,
+    /// The identity schema and the type identity data travels as, for types that have one.
+    identity: Option<(IdentitySchema, Type)>,
+}
+
+struct ListResourceEntry<D> {
+    list: Arc<dyn DynListResource<D>>,
     schema: Schema,
     ty: Type,
 }
@@ -39,6 +50,7 @@ pub struct ProviderService<P: Provider> {
     provider_type: Type,
     resources: BTreeMap<String, ResourceEntry<P::Data>>,
     data_sources: BTreeMap<String, DataSourceEntry<P::Data>>,
+    list_resources: BTreeMap<String, ListResourceEntry<P::Data>>,
     data: RwLock<Option<Arc<P::Data>>>,
     stop_sender: watch::Sender<bool>,
     stop: StopSignal,
@@ -58,12 +70,17 @@ impl<P: Provider> ProviderService<P> {
             .map(|resource| {
                 let schema = resource.schema();
                 let ty = schema.value_type();
+                let identity = resource.identity_schema().map(|identity| {
+                    let ty = identity.value_type();
+                    (identity, ty)
+                });
                 (
                     resource.type_name().to_string(),
                     ResourceEntry {
                         resource,
                         schema,
                         ty,
+                        identity,
                     },
                 )
             })
@@ -84,12 +101,25 @@ impl<P: Provider> ProviderService<P> {
                 )
             })
             .collect();
+        let list_resources = provider
+            .list_resources()
+            .into_iter()
+            .map(|list| {
+                let schema = list.schema();
+                let ty = schema.value_type();
+                (
+                    list.type_name().to_string(),
+                    ListResourceEntry { list, schema, ty },
+                )
+            })
+            .collect();
         ProviderService {
             provider,
             provider_schema,
             provider_type,
             resources,
             data_sources,
+            list_resources,
             data: RwLock::new(None),
             stop_sender,
             stop: StopSignal::new(stop_receiver),
@@ -126,6 +156,48 @@ impl<P: Provider> ProviderService<P> {
         entry
     }
 
+    fn list_resource(
+        &self,
+        type_name: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<&ListResourceEntry<P::Data>> {
+        let entry = self.list_resources.get(type_name);
+        if entry.is_none() {
+            diags.error(
+                "Unknown List Resource Type",
+                format!("The provider has no list resource {type_name:?}."),
+            );
+        }
+        entry
+    }
+
+    /// What an import names: the id of `terraform import` and `import { id = ... }`, or, for `import { identity =
+    /// {...} }`, the id the identity stands for (Terraform then sends an empty id).
+    fn import_id(
+        &self,
+        entry: &ResourceEntry<P::Data>,
+        request: &pb::import_resource_state::Request,
+        diags: &mut Diagnostics,
+    ) -> Option<String> {
+        if !request.id.is_empty() {
+            return Some(request.id.clone());
+        }
+        let identity = sent_identity(entry, request.identity.as_ref(), diags);
+        let id = identity
+            .as_ref()
+            .and_then(|identity| entry.resource.import_id_from_identity(identity));
+        if id.is_none() && !diags.has_errors() {
+            diags.error(
+                "Missing Import Identity",
+                format!(
+                    "Importing a {} needs an id or an identity with every attribute the identity schema requires.",
+                    request.type_name
+                ),
+            );
+        }
+        id
+    }
+
     fn ctx(&self, diags: &mut Diagnostics) -> Option<Ctx<P::Data>> {
         let data = self.data.read().ok().and_then(|d| d.clone());
         if data.is_none() {
@@ -141,6 +213,9 @@ impl<P: Provider> ProviderService<P> {
         })
     }
 }
+
+/// The block of a `list {}` that holds the list resource's own arguments.
+const LIST_CONFIG_BLOCK: &str = "config";
 
 /// Runs every attribute validator on the known, non-null values of a configuration.
 pub fn validate_block(block: &Block, value: &Value, at: &AttrPath, diags: &mut Diagnostics) {
@@ -189,7 +264,58 @@ fn capabilities() -> pb::ServerCapabilities {
     pb::ServerCapabilities {
         plan_destroy: true,
         get_provider_schema_optional: true,
+        // Without it Terraform generates configuration from the state itself (see generated_config.rs).
+        generate_resource_config: true,
         ..Default::default()
+    }
+}
+
+/// The identity of `state` as Terraform wants it on a response: for types with an identity, once it is known.
+fn identity_data<D>(
+    entry: &ResourceEntry<D>,
+    state: &Value,
+    diags: &mut Diagnostics,
+) -> Option<pb::ResourceIdentityData> {
+    let (_, ty) = entry.identity.as_ref()?;
+    let identity = entry.resource.identity(state)?;
+    let data = convert::encode(&identity, ty, "identity", diags)?;
+    Some(pb::ResourceIdentityData {
+        identity_data: Some(data),
+    })
+}
+
+/// The identity Terraform sent, decoded; `None` when it sent none (or the type has no identity).
+fn sent_identity<D>(
+    entry: &ResourceEntry<D>,
+    sent: Option<&pb::ResourceIdentityData>,
+    diags: &mut Diagnostics,
+) -> Option<Value> {
+    let (_, ty) = entry.identity.as_ref()?;
+    let data = sent?.identity_data.as_ref()?;
+    convert::decode(Some(data), ty, "identity", diags).filter(|v| !v.is_null())
+}
+
+/// Terraform refuses a provider whose identity of an object changes; say so in our words, naming both, rather
+/// than let Terraform blame the provider without detail.
+fn check_identity_unchanged(
+    type_name: &str,
+    before: Option<&Value>,
+    after: Option<&pb::ResourceIdentityData>,
+    entry_identity: Option<&(IdentitySchema, Type)>,
+    diags: &mut Diagnostics,
+) {
+    let (Some(before), Some(after), Some((_, ty))) = (before, after, entry_identity) else {
+        return;
+    };
+    let mut scratch = Diagnostics::new();
+    let after = convert::decode(after.identity_data.as_ref(), ty, "identity", &mut scratch);
+    if after.as_ref().is_some_and(|after| after != before) {
+        diags.error(
+            "Object Identity Changed",
+            format!(
+                "This {type_name} now answers to a different identity than the one Terraform recorded                  ({before:?} became {after:?}). The object was probably replaced outside Terraform; remove it from                  the state (`terraform state rm`) and import the one that exists."
+            ),
+        );
     }
 }
 
@@ -215,6 +341,13 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                     type_name: name.clone(),
                 })
                 .collect(),
+            list_resources: self
+                .list_resources
+                .keys()
+                .map(|name| pb::get_metadata::ListResourceMetadata {
+                    type_name: name.clone(),
+                })
+                .collect(),
             ..Default::default()
         }))
     }
@@ -235,6 +368,11 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 .iter()
                 .map(|(name, entry)| (name.clone(), convert::schema(&entry.schema)))
                 .collect(),
+            list_resource_schemas: self
+                .list_resources
+                .iter()
+                .map(|(name, entry)| (name.clone(), convert::schema(&entry.schema)))
+                .collect(),
             server_capabilities: Some(capabilities()),
             ..Default::default()
         }))
@@ -244,7 +382,60 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         &self,
         _request: Request<pb::get_resource_identity_schemas::Request>,
     ) -> Result<Response<pb::get_resource_identity_schemas::Response>, Status> {
-        Ok(Response::new(Default::default()))
+        Ok(Response::new(pb::get_resource_identity_schemas::Response {
+            identity_schemas: self
+                .resources
+                .iter()
+                .filter_map(|(name, entry)| {
+                    let (identity, _) = entry.identity.as_ref()?;
+                    Some((name.clone(), convert::identity_schema(identity)))
+                })
+                .collect(),
+            diagnostics: Vec::new(),
+        }))
+    }
+
+    /// Terraform calls this only when the stored identity's version differs from the schema's. Every identity is
+    /// still at version 0, so the stored JSON only needs re-reading under the current type.
+    async fn upgrade_resource_identity(
+        &self,
+        request: Request<pb::upgrade_resource_identity::Request>,
+    ) -> Result<Response<pb::upgrade_resource_identity::Response>, Status> {
+        let request = request.into_inner();
+        let mut diags = Diagnostics::new();
+        let mut upgraded = None;
+        if let Some(entry) = self.resource(&request.type_name, &mut diags) {
+            match &entry.identity {
+                None => diags.error(
+                    "Resource Type Has No Identity",
+                    format!("{} objects have no identity to upgrade.", request.type_name),
+                ),
+                Some((_, ty)) => {
+                    let raw = request.raw_identity.map(|r| r.json).unwrap_or_default();
+                    match super::json_state::decode(&raw, ty) {
+                        Ok(identity) => {
+                            upgraded = convert::encode(&identity, ty, "identity", &mut diags).map(
+                                |data| pb::ResourceIdentityData {
+                                    identity_data: Some(data),
+                                },
+                            )
+                        }
+                        Err(e) => diags.error(
+                            "Unreadable Resource Identity",
+                            format!(
+                                "The stored identity of this {} could not be read: {e}. If it was written by a \
+                                 newer version of the provider, upgrade the provider.",
+                                request.type_name
+                            ),
+                        ),
+                    }
+                }
+            }
+        }
+        Ok(Response::new(pb::upgrade_resource_identity::Response {
+            upgraded_identity: upgraded,
+            diagnostics: convert::diagnostics(diags),
+        }))
     }
 
     async fn get_functions(
@@ -385,6 +576,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let request = request.into_inner();
         let mut diags = Diagnostics::new();
         let mut new_state = request.current_state.clone();
+        let mut new_identity = request.current_identity.clone();
         if let Some(entry) = self.resource(&request.type_name, &mut diags)
             && let Some(current) = convert::decode(
                 request.current_state.as_ref(),
@@ -395,14 +587,25 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             && !current.is_null()
             && let Some(ctx) = self.ctx(&mut diags)
         {
+            let recorded = sent_identity(entry, request.current_identity.as_ref(), &mut diags);
             let read = entry.resource.read(&ctx, &current, &mut diags).await;
             match read {
                 Some(state) => {
-                    new_state = convert::encode(&state, &entry.ty, "refreshed state", &mut diags)
+                    new_state = convert::encode(&state, &entry.ty, "refreshed state", &mut diags);
+                    // State written before identities existed gets one now; a recorded one must not change.
+                    new_identity = identity_data(entry, &state, &mut diags);
+                    check_identity_unchanged(
+                        &request.type_name,
+                        recorded.as_ref(),
+                        new_identity.as_ref(),
+                        entry.identity.as_ref(),
+                        &mut diags,
+                    );
                 }
                 // A failed read keeps the state Terraform has; only a clean "not found" removes it.
                 None if !diags.has_errors() => {
-                    new_state = convert::encode(&Value::Null, &entry.ty, "state", &mut diags)
+                    new_state = convert::encode(&Value::Null, &entry.ty, "state", &mut diags);
+                    new_identity = None;
                 }
                 None => {}
             }
@@ -411,6 +614,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             new_state,
             diagnostics: convert::diagnostics(diags),
             private: request.private,
+            new_identity,
             ..Default::default()
         }))
     }
@@ -465,6 +669,9 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                     planned
                 };
                 response.planned_state = convert::encode(&planned, &entry.ty, "plan", &mut diags);
+                // An update plans the identity it has (ids are kept from state); a create plans one only when it
+                // is known at plan time (a device's serial number): Terraform refuses unknown identity values.
+                response.planned_identity = identity_data(entry, &planned, &mut diags);
             }
         }
         response.diagnostics = convert::diagnostics(diags);
@@ -518,6 +725,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                     .unwrap_or(prior)
             };
             response.new_state = convert::encode(&new_state, &entry.ty, "new state", &mut diags);
+            response.new_identity = identity_data(entry, &new_state, &mut diags);
         }
         response.diagnostics = convert::diagnostics(diags);
         Ok(Response::new(response))
@@ -531,13 +739,15 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let mut diags = Diagnostics::new();
         let mut imported = Vec::new();
         if let Some(entry) = self.resource(&request.type_name, &mut diags)
+            && let Some(id) = self.import_id(entry, &request, &mut diags)
             && let Some(ctx) = self.ctx(&mut diags)
-            && let Some(state) = entry.resource.import(&ctx, &request.id, &mut diags).await
-            && let Some(state) = convert::encode(&state, &entry.ty, "imported state", &mut diags)
+            && let Some(state) = entry.resource.import(&ctx, &id, &mut diags).await
+            && let Some(encoded) = convert::encode(&state, &entry.ty, "imported state", &mut diags)
         {
             imported.push(pb::import_resource_state::ImportedResource {
                 type_name: request.type_name.clone(),
-                state: Some(state),
+                state: Some(encoded),
+                identity: identity_data(entry, &state, &mut diags),
                 ..Default::default()
             });
         }
@@ -572,6 +782,115 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             diagnostics: convert::diagnostics(diags),
             ..Default::default()
         }))
+    }
+
+    async fn generate_resource_config(
+        &self,
+        request: Request<pb::generate_resource_config::Request>,
+    ) -> Result<Response<pb::generate_resource_config::Response>, Status> {
+        let request = request.into_inner();
+        let mut diags = Diagnostics::new();
+        let mut config = None;
+        if let Some(entry) = self.resource(&request.type_name, &mut diags)
+            && let Some(state) =
+                convert::decode(request.state.as_ref(), &entry.ty, "state", &mut diags)
+        {
+            let generated = generated_config::from_state(&entry.schema, &state);
+            config = convert::encode(&generated, &entry.ty, "generated configuration", &mut diags);
+        }
+        Ok(Response::new(pb::generate_resource_config::Response {
+            config,
+            diagnostics: convert::diagnostics(diags),
+        }))
+    }
+
+    async fn validate_list_resource_config(
+        &self,
+        request: Request<pb::validate_list_resource_config::Request>,
+    ) -> Result<Response<pb::validate_list_resource_config::Response>, Status> {
+        let request = request.into_inner();
+        let mut diags = Diagnostics::new();
+        if let Some(entry) = self.list_resource(&request.type_name, &mut diags)
+            && let Some(config) = convert::decode(
+                request.config.as_ref(),
+                &entry.ty,
+                "list configuration",
+                &mut diags,
+            )
+        {
+            // Paths point into the list block's `config {}`, where Terraform looks them up.
+            let at = AttrPath::root(LIST_CONFIG_BLOCK);
+            validate_block(&entry.schema.block, &config, &at, &mut diags);
+            if !diags.has_errors() {
+                entry.list.validate(&config, &mut diags);
+            }
+        }
+        Ok(Response::new(pb::validate_list_resource_config::Response {
+            diagnostics: convert::diagnostics(diags),
+        }))
+    }
+
+    async fn list_resource(
+        &self,
+        request: Request<pb::list_resource::Request>,
+    ) -> Result<Response<BoxStream<pb::list_resource::Event>>, Status> {
+        let request = request.into_inner();
+        let mut diags = Diagnostics::new();
+        // One event in flight: the listing runs only as fast as Terraform reads, and a page is fetched only
+        // when the events of the one before are consumed.
+        let (sender, receiver) = tokio::sync::mpsc::channel(1);
+        let stream: BoxStream<pb::list_resource::Event> =
+            Box::pin(tokio_stream::wrappers::ReceiverStream::new(receiver));
+        let limit = usize::try_from(request.limit.max(0)).unwrap_or(usize::MAX);
+        let setup = self.list_resource(&request.type_name, &mut diags).and_then(|entry| {
+            let identity = self
+                .resources
+                .get(&request.type_name)
+                .and_then(|resource| Some((resource.identity.as_ref()?.1.clone(), resource.ty.clone())));
+            if identity.is_none() {
+                diags.error(
+                    "List Resource Without Identity",
+                    format!(
+                        "{} has no managed resource with an identity to type its results. This is a bug in the \
+                         provider.",
+                        request.type_name
+                    ),
+                );
+            }
+            let config = convert::decode(
+                request.config.as_ref(),
+                &entry.ty,
+                "list configuration",
+                &mut diags,
+            )?;
+            let ctx = self.ctx(&mut diags)?;
+            let (identity_type, resource_type) = identity?;
+            Some((entry.list.clone(), config, ctx, identity_type, resource_type))
+        });
+        let mut sink_diags = diags;
+        match setup {
+            Some((list, config, ctx, identity_type, resource_type)) if !sink_diags.has_errors() => {
+                let include = request.include_resource_object;
+                tokio::spawn(async move {
+                    let mut sink =
+                        ListSink::new(sender, limit, include, identity_type, resource_type);
+                    if limit > 0 {
+                        list.list(&ctx, &config, include, limit, &mut sink).await;
+                    }
+                });
+            }
+            _ => {
+                if !sink_diags.has_errors() {
+                    sink_diags.error("List Failed", "The listing could not start.");
+                }
+                let event = pb::list_resource::Event {
+                    diagnostic: convert::diagnostics(sink_diags),
+                    ..Default::default()
+                };
+                let _ = sender.try_send(Ok(event));
+            }
+        }
+        Ok(Response::new(stream))
     }
 
     async fn stop_provider(

@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use tokio::sync::watch;
 
 use super::diagnostics::{AttrPath, Diagnostics};
+use super::identity::IdentitySchema;
 use super::model::Model;
 use super::schema::Schema;
 use super::value::Value;
@@ -105,6 +106,21 @@ pub trait Resource<D: Send + Sync + 'static>: Send + Sync + 'static {
 
     /// Turns an import id into a state that `read` can complete.
     async fn import(&self, ctx: &Ctx<D>, id: &str, diags: &mut Diagnostics) -> Option<Self::Model>;
+
+    /// The identity this type's objects have (`None`: no identity; Terraform then imports by id only).
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        None
+    }
+
+    /// The identity of the object `state` describes, once it is wholly known (not for a create still planned).
+    fn identity(&self, _state: &Self::Model) -> Option<Value> {
+        None
+    }
+
+    /// The import id an identity names, for `import { identity = {...} }` (Terraform then sends no id).
+    fn import_id_from_identity(&self, _identity: &Value) -> Option<String> {
+        None
+    }
 }
 
 /// A provider: its configuration schema, how it configures itself, and its resources.
@@ -123,6 +139,11 @@ pub trait Provider: Send + Sync + 'static {
     fn resources(&self) -> Vec<Arc<dyn DynResource<Self::Data>>>;
 
     fn data_sources(&self) -> Vec<Arc<dyn super::data_source::DynDataSource<Self::Data>>> {
+        Vec::new()
+    }
+
+    /// The list resources `terraform query` uses; each shares its type name with a resource that has an identity.
+    fn list_resources(&self) -> Vec<Arc<dyn super::list_resource::DynListResource<Self::Data>>> {
         Vec::new()
     }
 }
@@ -152,6 +173,10 @@ pub trait DynResource<D>: Send + Sync {
     ) -> Option<Value>;
     async fn delete(&self, ctx: &Ctx<D>, state: &Value, diags: &mut Diagnostics);
     async fn import(&self, ctx: &Ctx<D>, id: &str, diags: &mut Diagnostics) -> Option<Value>;
+    fn identity_schema(&self) -> Option<IdentitySchema>;
+    /// `None` for a null state or one whose identity is not yet known.
+    fn identity(&self, state: &Value) -> Option<Value>;
+    fn import_id_from_identity(&self, identity: &Value) -> Option<String>;
 }
 
 #[async_trait]
@@ -228,6 +253,21 @@ where
         Resource::import(self, ctx, id, diags)
             .await
             .map(|m| m.to_value())
+    }
+
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        Resource::identity_schema(self)
+    }
+
+    fn identity(&self, state: &Value) -> Option<Value> {
+        if state.is_null() || !state.is_known() {
+            return None;
+        }
+        Resource::identity(self, &R::Model::from_value(state)).filter(Value::is_wholly_known)
+    }
+
+    fn import_id_from_identity(&self, identity: &Value) -> Option<String> {
+        Resource::import_id_from_identity(self, identity)
     }
 }
 

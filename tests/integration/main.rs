@@ -3,6 +3,7 @@
 
 mod support;
 
+mod adoption;
 mod data_sources;
 mod deployment_profile;
 mod device_group;
@@ -10,7 +11,9 @@ mod device_identity;
 mod device_registration_policy;
 mod enrollment_status_page;
 mod examples;
+mod identity;
 mod interrupted;
+mod list_resources;
 mod permissions;
 mod pipeline;
 mod protocol;

@@ -15,6 +15,7 @@ mod emulator;
 mod graph_admin;
 mod http;
 mod processes;
+pub mod seed;
 mod terraform;
 mod workspace;
 
