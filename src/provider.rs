@@ -178,4 +178,8 @@ impl Provider for AutopilotProvider {
     fn data_sources(&self) -> Vec<Arc<dyn DynDataSource<ProviderData>>> {
         resources::all_data_sources()
     }
+
+    fn functions(&self) -> Vec<Arc<dyn crate::tfplugin::Function>> {
+        resources::functions::all()
+    }
 }

@@ -12,6 +12,7 @@ pub mod deployment_profile;
 pub mod device_group;
 pub mod device_identity;
 pub mod enrollment_status_page;
+pub mod functions;
 pub mod lifecycle;
 pub mod lookup;
 #[cfg(test)]

@@ -5,6 +5,7 @@ pub mod automtls;
 mod convert;
 pub mod data_source;
 pub mod diagnostics;
+pub mod function;
 mod grpc;
 pub mod json_state;
 pub mod logging;
@@ -33,6 +34,7 @@ pub mod proto {
 
 pub use data_source::{DataSource, DynDataSource};
 pub use diagnostics::{AttrPath, Diagnostics};
+pub use function::{Function, FunctionError, Parameter};
 pub use grpc::validate_block;
 pub use model::{DeclaredModel, Field, Model, ObjectBuilder, ObjectReader};
 pub use resource::{Ctx, DynResource, PlanRequest, Provider, Resource, StopSignal};

@@ -125,6 +125,11 @@ pub trait Provider: Send + Sync + 'static {
     fn data_sources(&self) -> Vec<Arc<dyn super::data_source::DynDataSource<Self::Data>>> {
         Vec::new()
     }
+
+    /// The provider-defined functions. They never see [`Provider::Data`]: Terraform calls them unconfigured.
+    fn functions(&self) -> Vec<Arc<dyn super::function::Function>> {
+        Vec::new()
+    }
 }
 
 /// The untyped face of a [`Resource`], used by the protocol layer.

@@ -9,6 +9,7 @@ mod device_group;
 mod device_identity;
 mod enrollment_status_page;
 mod examples;
+mod functions;
 mod permissions;
 mod pipeline;
 mod protocol;
