@@ -131,7 +131,7 @@ fn reported(graph: Option<&String>, written: &Field<String>, ignore_case: bool) 
 impl DeviceIdentity {
     /// The state a registered device represents. `known` supplies what Graph never returns (the hash, the wait
     /// flag) and the spelling of values Graph reports differently but equivalently.
-    fn from_graph(device: &AutopilotDevice, known: &DeviceIdentity) -> DeviceIdentity {
+    pub(crate) fn from_graph(device: &AutopilotDevice, known: &DeviceIdentity) -> DeviceIdentity {
         DeviceIdentity {
             id: Field::Known(device.id.clone()),
             serial_number: reported(device.serial_number.as_ref(), &known.serial_number, true),

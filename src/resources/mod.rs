@@ -50,7 +50,17 @@ pub fn all() -> Vec<Arc<dyn DynResource<ProviderData>>> {
 
 /// Every data source type this provider serves.
 pub fn all_data_sources() -> Vec<Arc<dyn DynDataSource<ProviderData>>> {
-    vec![Arc::new(lookup::Lookup(
-        data_sources::device_group::DeviceGroupLookup,
-    ))]
+    vec![
+        Arc::new(lookup::Lookup(
+            data_sources::device_group::DeviceGroupLookup,
+        )),
+        Arc::new(lookup::Lookup(
+            data_sources::deployment_profile::DeploymentProfileLookup,
+        )),
+        Arc::new(lookup::Lookup(
+            data_sources::enrollment_status_page::EnrollmentStatusPageLookup,
+        )),
+        Arc::new(data_sources::device_identity::DeviceIdentityLookup),
+        Arc::new(data_sources::device_identity::DeviceIdentitiesList),
+    ]
 }
