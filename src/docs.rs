@@ -285,11 +285,19 @@ mod tests {
                 .iter()
                 .find(|p| p.path == format!("functions/{}.md", function.name()))
                 .expect("a page per function");
-            assert!(page.markdown.contains("## Example Usage"), "{} lacks an example", page.path);
+            assert!(
+                page.markdown.contains("## Example Usage"),
+                "{} lacks an example",
+                page.path
+            );
             assert!(page.markdown.contains("## Signature"), "{}", page.path);
         }
         for page in pages.iter().filter(|p| p.path.starts_with("data-sources/")) {
-            assert!(page.markdown.contains("## Example Usage"), "{} lacks an example", page.path);
+            assert!(
+                page.markdown.contains("## Example Usage"),
+                "{} lacks an example",
+                page.path
+            );
         }
     }
 

@@ -179,7 +179,7 @@ pub fn parse(text: &str) -> Result<Vec<Device>, CsvError> {
 /// or UTF-8 with or without one.
 pub fn decode(bytes: &[u8]) -> Result<String, CsvError> {
     let utf16 = |rest: &[u8], from: fn([u8; 2]) -> u16, name: &str| {
-        if rest.len() % 2 != 0 {
+        if !rest.len().is_multiple_of(2) {
             return Err(CsvError::file(format!(
                 "the file starts with a {name} byte order mark but has an odd number of bytes; it is cut short"
             )));

@@ -872,7 +872,10 @@ mod tests {
             .into_inner();
         let shout = &schema.functions["shout"];
         assert_eq!(shout.parameters[0].r#type, b"\"string\"");
-        assert_eq!(shout.r#return.as_ref().unwrap().r#type, b"[\"list\",\"string\"]");
+        assert_eq!(
+            shout.r#return.as_ref().unwrap().r#type,
+            b"[\"list\",\"string\"]"
+        );
         assert!(!shout.parameters[0].allow_null_value && !shout.parameters[0].allow_unknown_values);
         let listed = service
             .get_functions(Request::new(pb::get_functions::Request {}))
@@ -888,20 +891,44 @@ mod tests {
                 arguments,
             }))
         };
-        let answer = call("shout", vec![string_argument("hi")]).await.unwrap().into_inner();
+        let answer = call("shout", vec![string_argument("hi")])
+            .await
+            .unwrap()
+            .into_inner();
         assert!(answer.error.is_none());
-        let result = msgpack::decode(&answer.result.unwrap().msgpack, &Type::list(Type::String)).unwrap();
+        let result =
+            msgpack::decode(&answer.result.unwrap().msgpack, &Type::list(Type::String)).unwrap();
         assert_eq!(result, Value::List(vec![Value::string("HI")]));
 
-        let refused = call("shout", vec![string_argument("")]).await.unwrap().into_inner();
+        let refused = call("shout", vec![string_argument("")])
+            .await
+            .unwrap()
+            .into_inner();
         let error = refused.error.unwrap();
-        assert_eq!((error.text.as_str(), error.function_argument), ("nothing to shout", Some(0)));
+        assert_eq!(
+            (error.text.as_str(), error.function_argument),
+            ("nothing to shout", Some(0))
+        );
         assert!(refused.result.is_none());
 
-        let wrong_count = call("shout", vec![]).await.unwrap().into_inner().error.unwrap();
+        let wrong_count = call("shout", vec![])
+            .await
+            .unwrap()
+            .into_inner()
+            .error
+            .unwrap();
         assert_eq!(wrong_count.function_argument, None);
-        let unknown = call("whisper", vec![]).await.unwrap().into_inner().error.unwrap();
-        assert!(unknown.text.contains("no function \"whisper\""), "{}", unknown.text);
+        let unknown = call("whisper", vec![])
+            .await
+            .unwrap()
+            .into_inner()
+            .error
+            .unwrap();
+        assert!(
+            unknown.text.contains("no function \"whisper\""),
+            "{}",
+            unknown.text
+        );
     }
 
     fn service() -> (ProviderService<TestProvider>, watch::Receiver<bool>) {

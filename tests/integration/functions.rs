@@ -11,7 +11,7 @@ use crate::support::{Emulator, PROVIDER_SOURCE, Workspace};
 const TENANT: &str = "4c3b2a19-8d7e-4f6a-9b5c-3d2e1f0a9b8c";
 
 /// A plausible (made-up) hardware hash: 2,000 pseudo-random bytes, base64.
-fn hardware_hash(seed: u64) -> String {
+pub(crate) fn hardware_hash(seed: u64) -> String {
     let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
     let bytes: Vec<u8> = (0..2000)
         .map(|_| {
@@ -134,7 +134,11 @@ fn a_bad_csv_or_tag_fails_validate_naming_the_row_column_and_argument() {
         );
         let validate = ws.run(&["validate"]);
         assert_ne!(validate.status, 0, "{validate}");
-        let text = validate.stderr.split_whitespace().collect::<Vec<_>>().join(" ");
+        let text = validate
+            .stderr
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
         assert!(text.contains("Invalid function argument"), "{validate}");
         assert!(text.contains(expected), "{expected}: {validate}");
     }
@@ -154,7 +158,11 @@ fn a_bad_csv_or_tag_fails_validate_naming_the_row_column_and_argument() {
     );
     let validate = ws.run(&["validate"]);
     assert_ne!(validate.status, 0, "{validate}");
-    let text = validate.stderr.split_whitespace().collect::<Vec<_>>().join(" ");
+    let text = validate
+        .stderr
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     assert!(text.contains("leading or trailing blanks"), "{validate}");
 }
 
@@ -217,5 +225,9 @@ resource "autopilot_device_group" "kiosks" {
         "only the Kiosk-tagged device is a member"
     );
     ws.destroy();
-    assert!(emulator.collection(TENANT, "windowsAutopilotDeviceIdentities").is_empty());
+    assert!(
+        emulator
+            .collection(TENANT, "windowsAutopilotDeviceIdentities")
+            .is_empty()
+    );
 }

@@ -170,7 +170,9 @@ impl DataSource<ProviderData> for DeviceIdentityLookup {
             ),
             (false, false) => diags.error(
                 "Missing Lookup Attribute",
-                format!("Set either {SERIAL_NUMBER} or {ID} to say which Autopilot device to read."),
+                format!(
+                    "Set either {SERIAL_NUMBER} or {ID} to say which Autopilot device to read."
+                ),
             ),
             _ => {}
         }
@@ -226,7 +228,10 @@ fn matches(device: &Value, config: &Raw, name: &str) -> bool {
     let Some(wanted) = config.text(name) else {
         return true;
     };
-    let have = device.attr(name).and_then(Value::as_str).unwrap_or_default();
+    let have = device
+        .attr(name)
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     if name == GROUP_TAG {
         have.trim().eq_ignore_ascii_case(wanted.trim())
     } else {

@@ -101,7 +101,10 @@ impl DeviceListing {
         };
         let key = |d: &AutopilotDevice| {
             (
-                d.serial_number.clone().unwrap_or_default().to_ascii_lowercase(),
+                d.serial_number
+                    .clone()
+                    .unwrap_or_default()
+                    .to_ascii_lowercase(),
                 d.id.to_ascii_lowercase(),
             )
         };
@@ -257,17 +260,28 @@ mod tests {
         let listing = DeviceListing::new();
         let all = listing.all(&graph, soon()).await.unwrap();
         assert_eq!(all.len(), 250);
-        let serials: Vec<_> = all.iter().map(|d| d.serial_number.clone().unwrap()).collect();
+        let serials: Vec<_> = all
+            .iter()
+            .map(|d| d.serial_number.clone().unwrap())
+            .collect();
         let mut sorted = serials.clone();
         sorted.sort_by_key(|s| s.to_ascii_lowercase());
         assert_eq!(serials, sorted, "ordered by serial number");
         assert!(listing.read(&graph, "d9", soon()).await.unwrap().is_some());
         assert_eq!(listing.all(&graph, soon()).await.unwrap().len(), 250);
-        assert_eq!(server.graph_requests().len(), 3, "one listing of three pages served all");
+        assert_eq!(
+            server.graph_requests().len(),
+            3,
+            "one listing of three pages served all"
+        );
 
         listing.wrote("d7").await;
         listing.all(&graph, soon()).await.unwrap();
-        assert_eq!(server.graph_requests().len(), 6, "after a write, a listing of its own");
+        assert_eq!(
+            server.graph_requests().len(),
+            6,
+            "after a write, a listing of its own"
+        );
     }
 
     #[tokio::test]

@@ -133,7 +133,9 @@ impl Function for DecodeAutopilotCsv {
             .map_err(|e| {
                 FunctionError::argument(
                     0,
-                    format!("The argument is not base64 ({e}); pass the file through filebase64()."),
+                    format!(
+                        "The argument is not base64 ({e}); pass the file through filebase64()."
+                    ),
                 )
             })?;
         let text = autopilot_csv::decode(&bytes)

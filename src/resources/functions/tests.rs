@@ -50,7 +50,10 @@ fn tags_the_grammar_cannot_carry_are_refused_as_the_argument() {
         let error = call("group_tag_rule", &[tag]).unwrap_err();
         assert_eq!(error.argument, Some(0), "{tag:?}: {error:?}");
     }
-    assert_eq!(call("purchase_order_rule", &[""]).unwrap_err().argument, Some(0));
+    assert_eq!(
+        call("purchase_order_rule", &[""]).unwrap_err().argument,
+        Some(0)
+    );
 }
 
 #[test]
@@ -73,7 +76,11 @@ fn a_csv_becomes_devices_with_null_for_blank_cells_and_errors_name_row_and_colum
     )
     .unwrap_err();
     assert_eq!(error.argument, Some(0));
-    assert!(error.text.contains("row 2, column 3 (\"Hardware Hash\")"), "{}", error.text);
+    assert!(
+        error.text.contains("row 2, column 3 (\"Hardware Hash\")"),
+        "{}",
+        error.text
+    );
 }
 
 #[test]

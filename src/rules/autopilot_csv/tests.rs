@@ -66,12 +66,18 @@ fn the_partner_center_form_in_either_spelling_reads_manufacturer_and_model() {
         "Device Serial Number,Windows Product ID,Hardware Hash,Manufacturer name,Device model",
         " device SERIAL number , windows product id,HARDWARE HASH,manufacturer NAME,device MODEL",
     ] {
-        let text = format!("{header}\nSN-1,,,LENOVO,ThinkPad T14\nSN-2,,{},Dell Inc.,Latitude 7440\n", hash(3));
+        let text = format!(
+            "{header}\nSN-1,,,LENOVO,ThinkPad T14\nSN-2,,{},Dell Inc.,Latitude 7440\n",
+            hash(3)
+        );
         let devices = parse(&text).unwrap_or_else(|e| panic!("{header}: {e}"));
         assert_eq!(devices.len(), 2);
         assert_eq!(devices[0].manufacturer, some("LENOVO"));
         assert_eq!(devices[0].model, some("ThinkPad T14"));
-        assert_eq!(devices[0].hardware_hash, None, "the tuple form needs no hash");
+        assert_eq!(
+            devices[0].hardware_hash, None,
+            "the tuple form needs no hash"
+        );
         assert_eq!(devices[1].hardware_hash, Some(hash(3)));
     }
 }
@@ -192,7 +198,8 @@ fn a_duplicate_serial_number_is_refused_ignoring_case_and_names_the_first_row() 
 
 #[test]
 fn the_partner_center_form_has_both_of_its_columns_and_no_intune_only_ones() {
-    let missing = error("Device Serial Number,Windows Product ID,Hardware Hash,Manufacturer name\n");
+    let missing =
+        error("Device Serial Number,Windows Product ID,Hardware Hash,Manufacturer name\n");
     assert!(missing.message.contains("no \"Device model\""), "{missing}");
     let mixed = error(
         "Device Serial Number,Windows Product ID,Hardware Hash,Manufacturer name,Device model,Group Tag\n",
@@ -209,9 +216,17 @@ fn empty_text_and_bom_less_utf16_are_refused_with_a_hint() {
 }
 
 fn utf16(text: &str, big_endian: bool) -> Vec<u8> {
-    let mut bytes = if big_endian { vec![0xFE, 0xFF] } else { vec![0xFF, 0xFE] };
+    let mut bytes = if big_endian {
+        vec![0xFE, 0xFF]
+    } else {
+        vec![0xFF, 0xFE]
+    };
     for unit in text.encode_utf16() {
-        bytes.extend(if big_endian { unit.to_be_bytes() } else { unit.to_le_bytes() });
+        bytes.extend(if big_endian {
+            unit.to_be_bytes()
+        } else {
+            unit.to_le_bytes()
+        });
     }
     bytes
 }
@@ -231,9 +246,19 @@ fn decode_reads_utf16_with_a_bom_and_utf8_with_or_without_one() {
 fn decode_refuses_what_is_not_text_with_where() {
     let mut odd = utf16("abc", false);
     odd.pop();
-    assert!(decode(&odd).unwrap_err().message.contains("odd number of bytes"));
+    assert!(
+        decode(&odd)
+            .unwrap_err()
+            .message
+            .contains("odd number of bytes")
+    );
     let lone_surrogate = [0xFF, 0xFE, b'a', 0, 0x00, 0xD8, b'b', 0];
-    assert!(decode(&lone_surrogate).unwrap_err().message.contains("byte 4"));
+    assert!(
+        decode(&lone_surrogate)
+            .unwrap_err()
+            .message
+            .contains("byte 4")
+    );
     let latin1 = b"Device Serial Number\nS\xc9RIE";
     assert!(decode(latin1).unwrap_err().message.contains("byte 22"));
 }
@@ -248,14 +273,19 @@ fn a_powershell_5_file_reads_like_its_utf8_text() {
     );
     let decoded = decode(&utf16(&text, false)).unwrap();
     assert_eq!(parse(&decoded).unwrap(), parse(&text).unwrap());
-    assert_eq!(parse(&decoded).unwrap()[0].serial_number, some("VMware-56 4d 8a"));
+    assert_eq!(
+        parse(&decoded).unwrap()[0].serial_number,
+        some("VMware-56 4d 8a")
+    );
 }
 
 mod hostile {
     //! The parser takes any text and any bytes without panicking; what it accepts keeps its promises: every device
     //! has a serial number or a product key, serials are unique ignoring case, hashes pass the hash check.
     use super::*;
-    use crate::hostile::{apply, apply_to_text, config, fragment, hostile_char, mutations, text_fragment};
+    use crate::hostile::{
+        apply, apply_to_text, config, fragment, hostile_char, mutations, text_fragment,
+    };
     use proptest::prelude::*;
 
     const FRAGMENTS: &[&str] = &[
@@ -294,7 +324,14 @@ mod hostile {
         ]
     }
 
-    const BYTE_FRAGMENTS: &[&[u8]] = &[&[0xFF, 0xFE], &[0xFE, 0xFF], &[0xEF, 0xBB, 0xBF], &[0x00, 0xD8], &[0x00, 0xDC], &[0]];
+    const BYTE_FRAGMENTS: &[&[u8]] = &[
+        &[0xFF, 0xFE],
+        &[0xFE, 0xFF],
+        &[0xEF, 0xBB, 0xBF],
+        &[0x00, 0xD8],
+        &[0x00, 0xDC],
+        &[0],
+    ];
 
     fn bytes() -> impl Strategy<Value = Vec<u8>> {
         prop_oneof![
