@@ -3,8 +3,11 @@
 //! Terraform calls functions on a provider instance it has not configured (during validate, and for functions in
 //! `output` and `locals` before any provider block is read).
 //!
-//! Protocol facts this follows (checked against `docs/plugin-protocol/tfplugin6.proto` of Terraform v1.15.5 and the
-//! field numbers in our `proto/tfplugin6.proto`):
+//! Protocol facts this follows. `reference/terraform-protocol.md` says only that protocol 6.5 (Terraform 1.8) added
+//! GetFunctions, CallFunction and `GetProviderSchema.functions`; the messages and field numbers below were checked
+//! one by one against hashicorp/terraform's `docs/plugin-protocol/tfplugin6.proto` (protocol "6.10", the file
+//! Terraform 1.13-1.15 ship) and match our `proto/tfplugin6.proto`; the integration tests in
+//! `tests/integration/functions.rs` confirm them with Terraform 1.15.5:
 //! - `GetProviderSchema.Response.functions` (field 7) and `GetFunctions.Response.functions` (field 1) map a
 //!   function's name to `Function{parameters=1, variadic_parameter=2, return=3, summary=4, description=5,
 //!   description_kind=6, deprecation_message=7}`; a `Function.Parameter` is `{name=1, type=2, allow_null_value=3,
