@@ -319,6 +319,12 @@ output "esp_by_id" {{ value = data.autopilot_enrollment_status_page.by_id }}
         "data \"autopilot_enrollment_status_page\" \"dup\" {\n  display_name = \"Duplicate ESP\"\n}\n",
         &["Several Enrollment Status Pages Match", &dup1, &dup2],
     );
+    let other_twin = portal_profile(&emulator, T, "Other profile");
+    plan_fails_with(
+        &ws,
+        "data \"autopilot_deployment_profile\" \"twins\" {\n  display_name = \"Other profile\"\n}\n",
+        &["Several Deployment Profiles Match", &other, &other_twin],
+    );
     plan_fails_with(
         &ws,
         "data \"autopilot_deployment_profile\" \"missing\" {\n  display_name = \"portal profile\"\n}\n",
