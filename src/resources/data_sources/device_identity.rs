@@ -1,9 +1,9 @@
 //! `data "autopilot_device_identity"` (one registered device, by serial number or id) and
 //! `data "autopilot_device_identities"` (the tenant's devices, optionally filtered). Both return the attributes of
 //! the `autopilot_device_identity` resource except the hardware hash, which Graph never returns, and
-//! `wait_for_profile_assignment`, which only steers an apply. Both read from the provider process's one listing of
-//! the tenant's devices (`DeviceListing`), so a refresh that reads many devices, with these data sources or with
-//! resources, costs one paged list request rather than one request per device. A serial number is looked up the
+//! `wait_for_profile_assignment`, which only steers an apply. The list, and a lookup by id, read from the provider
+//! process's one listing of the tenant's devices (`DeviceListing`), so a refresh that reads many devices, with these
+//! data sources or with resources, costs one paged list request rather than one request per device. A serial number is looked up the
 //! way the resource looks it up (a filter on its safe fragment, then an exact match), which works for virtual
 //! machines' serials with blanks and hyphens.
 
@@ -148,13 +148,26 @@ impl DataSource<ProviderData> for DeviceIdentityLookup {
              without regard to case, as Intune does; serials of virtual machines with blanks and hyphens work) or \
              its id (`id`), with the attributes of the `autopilot_device_identity` resource except \
              `hardware_hash` (Graph never returns it) and `wait_for_profile_assignment`. A serial number no \
-             device or several devices have is an error that names them. Reads share the provider's one listing \
-             of the tenant's devices.",
+             device or several devices have is an error that names them. A lookup by id is served from the \
+             provider's one listing of the tenant's devices (shared with the refresh of resources); a lookup by \
+             serial number asks Intune for the devices whose serial contains its longest run of letters and \
+             digits, and matches exactly.",
         );
         for attribute in device_attributes() {
             block = block.attribute(match attribute.name.as_str() {
-                ID => attribute.as_lookup_key().validator(checks::guid()),
-                SERIAL_NUMBER => attribute.as_lookup_key(),
+                ID => attribute
+                    .as_lookup_key()
+                    .description(
+                        "The Autopilot device identity's id (Graph `windowsAutopilotDeviceIdentity.id`); set it, \
+                         or `serial_number`, to say which device to read.",
+                    )
+                    .validator(checks::guid()),
+                // The resource's own description speaks of registering; here the serial only finds the device.
+                SERIAL_NUMBER => attribute.as_lookup_key().description(
+                    "The device's serial number (Graph `serialNumber`, CSV column *Device Serial Number*), \
+                     compared without regard to case or surrounding blanks; set it, or `id`, to say which device \
+                     to read.",
+                ),
                 _ => attribute.as_computed(),
             });
         }
