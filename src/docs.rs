@@ -1,13 +1,13 @@
 //! Registry-style documentation generated from the schema, so the docs can never drift from what the provider
 //! accepts: `docs/index.md` for the provider, `docs/resources/<name>.md` per resource (with its identity),
-//! `docs/data-sources/<name>.md` and `docs/list-resources/<name>.md`, with the examples from `examples/`. `make docs` writes them (`terraform-provider-autopilot docs <dir>`); a test fails when the committed
+//! `docs/data-sources/<name>.md`, `docs/list-resources/<name>.md` and `docs/functions/<name>.md`, with the examples from `examples/`. `make docs` writes them (`terraform-provider-autopilot docs <dir>`); a test fails when the committed
 //! pages differ from what the schema generates.
 
 use std::fmt::Write as _;
 use std::path::Path;
 
 use crate::provider::{AutopilotProvider, PROVIDER_ADDRESS};
-use crate::tfplugin::{Attribute, Block, IdentitySchema, Provider, Schema};
+use crate::tfplugin::{Attribute, Block, Function, IdentitySchema, Provider, Schema};
 
 /// One generated page: its path below `docs/` and its markdown.
 pub struct Page {
@@ -49,6 +49,12 @@ pub fn pages(examples_dir: &Path) -> Vec<Page> {
         pages.push(Page {
             path: format!("data-sources/{short}.md"),
             markdown: data_source_page(type_name, &data_source.schema(), examples_dir),
+        });
+    }
+    for function in provider.functions() {
+        pages.push(Page {
+            path: format!("functions/{}.md", function.name()),
+            markdown: function_page(function.as_ref(), examples_dir),
         });
     }
     pages
@@ -225,6 +231,41 @@ fn list_resource_page(type_name: &str, schema: &Schema, examples_dir: &Path) -> 
     page.trim_end().to_string() + "\n"
 }
 
+/// A function's page in the registry's layout: summary, description, example, signature, arguments.
+fn function_page(function: &dyn Function, examples_dir: &Path) -> String {
+    let name = function.name();
+    let mut page = String::new();
+    let _ = writeln!(
+        page,
+        "---\npage_title: \"{name} function - autopilot\"\nsubcategory: \"\"\ndescription: |-\n  {}\n---\n",
+        function.summary()
+    );
+    let _ = writeln!(page, "# function: {name}\n\n{}\n", function.description());
+    if let Some(example) = read_example(examples_dir, &format!("functions/{name}/function.tf")) {
+        let _ = writeln!(page, "## Example Usage\n\n```terraform\n{example}\n```\n");
+    }
+    let _ = writeln!(
+        page,
+        "## Signature\n\n```text\n{}\n```\n",
+        function.signature()
+    );
+    let parameters = function.parameters();
+    if !parameters.is_empty() {
+        let _ = writeln!(page, "## Arguments\n");
+        for (index, parameter) in parameters.iter().enumerate() {
+            let _ = writeln!(
+                page,
+                "{}. `{}` ({}) {}",
+                index + 1,
+                parameter.name,
+                parameter.ty,
+                parameter.description
+            );
+        }
+    }
+    page.trim_end().to_string() + "\n"
+}
+
 type AttributeFilter = fn(&Attribute) -> bool;
 
 /// Renders a block's attributes grouped as the registry shows them, then its nested blocks.
@@ -354,6 +395,31 @@ mod tests {
                 .markdown
                 .contains("- `serial_number` (string, Required for import)")
         );
+    }
+
+    #[test]
+    fn every_function_and_data_source_page_has_an_example() {
+        let pages = pages(&repo().join("examples"));
+        let provider = AutopilotProvider;
+        for function in provider.functions() {
+            let page = pages
+                .iter()
+                .find(|p| p.path == format!("functions/{}.md", function.name()))
+                .expect("a page per function");
+            assert!(
+                page.markdown.contains("## Example Usage"),
+                "{} lacks an example",
+                page.path
+            );
+            assert!(page.markdown.contains("## Signature"), "{}", page.path);
+        }
+        for page in pages.iter().filter(|p| p.path.starts_with("data-sources/")) {
+            assert!(
+                page.markdown.contains("## Example Usage"),
+                "{} lacks an example",
+                page.path
+            );
+        }
     }
 
     #[test]

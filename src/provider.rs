@@ -183,4 +183,8 @@ impl Provider for AutopilotProvider {
     fn list_resources(&self) -> Vec<Arc<dyn DynListResource<ProviderData>>> {
         resources::all_list_resources()
     }
+
+    fn functions(&self) -> Vec<Arc<dyn crate::tfplugin::Function>> {
+        resources::functions::all()
+    }
 }

@@ -321,7 +321,8 @@ impl GraphResource for DeviceRegistrationPolicyResource {
         Timeouts::defaults(Duration::from_secs(5 * 60), Duration::from_secs(5 * 60));
     const IMPORT_ID: &'static str = "the fixed id `deviceRegistrationPolicy`";
     const DESTROY: Destroy = Destroy::Forgets;
-    const IDENTITY_DESCRIPTION: &'static str = "Always `deviceRegistrationPolicy`, the policy's fixed id.";
+    const IDENTITY_DESCRIPTION: &'static str =
+        "Always `deviceRegistrationPolicy`, the policy's fixed id.";
 
     fn id(model: &DeviceRegistrationPolicySettings) -> Option<&str> {
         model.id.as_deref()

@@ -2,11 +2,14 @@
 //! resource's own attributes, all computed. A lookup describes only how to list the objects of one name; reading
 //! by id and turning the object into the model are the resource's own steps.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 
 use crate::resources::lifecycle::{Failure, GraphResource, Op};
 use crate::resources::{ProviderData, checks};
 use crate::tfplugin::model::DeclaredModel;
+use crate::tfplugin::schema::Validator;
 use crate::tfplugin::timeouts::Operation;
 use crate::tfplugin::{AttrPath, Block, Ctx, DataSource, Diagnostics, Model, Schema, Value};
 
@@ -28,6 +31,11 @@ pub trait FindByName: Send + Sync + 'static {
 
     /// Every object whose display name is exactly `name`.
     async fn named(&self, op: &Op<'_>, name: &str) -> Result<Vec<Candidate>, Failure>;
+
+    /// The plan-time check of `id`, so a malformed id never reaches Graph; by default a GUID.
+    fn id_check() -> Arc<dyn Validator> {
+        Arc::new(checks::guid())
+    }
 }
 
 /// A [`FindByName`] served as a Terraform data source of the same type name as its resource.
@@ -116,7 +124,11 @@ impl<F: FindByName> DataSource<ProviderData> for Lookup<F> {
             let lookup_key = attribute.name == ID || attribute.name == DISPLAY_NAME;
             block = block.attribute(match attribute.name.as_str() {
                 // Checked at plan time, so a typo never reaches Graph as a request for a malformed id.
-                ID => attribute.as_lookup_key().validator(checks::guid()),
+                ID => {
+                    let mut key = attribute.as_lookup_key();
+                    key.validators.push(F::id_check());
+                    key
+                }
                 _ if lookup_key => attribute.as_lookup_key(),
                 _ => attribute.as_computed(),
             });

@@ -13,6 +13,7 @@ pub mod device_group;
 pub mod device_identity;
 pub mod device_registration_policy;
 pub mod enrollment_status_page;
+pub mod functions;
 pub mod lifecycle;
 pub mod list_resources;
 pub mod lookup;
@@ -70,7 +71,17 @@ pub fn all_list_resources() -> Vec<Arc<dyn DynListResource<ProviderData>>> {
 
 /// Every data source type this provider serves.
 pub fn all_data_sources() -> Vec<Arc<dyn DynDataSource<ProviderData>>> {
-    vec![Arc::new(lookup::Lookup(
-        data_sources::device_group::DeviceGroupLookup,
-    ))]
+    vec![
+        Arc::new(lookup::Lookup(
+            data_sources::device_group::DeviceGroupLookup,
+        )),
+        Arc::new(lookup::Lookup(
+            data_sources::deployment_profile::DeploymentProfileLookup,
+        )),
+        Arc::new(lookup::Lookup(
+            data_sources::enrollment_status_page::EnrollmentStatusPageLookup,
+        )),
+        Arc::new(data_sources::device_identity::DeviceIdentityLookup),
+        Arc::new(data_sources::device_identity::DeviceIdentitiesList),
+    ]
 }

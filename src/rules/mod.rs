@@ -7,6 +7,7 @@
 //! way Graph does. Where the two sides used to disagree, the module says which rule we chose and why.
 //! `tests/integration/rules_corpus.rs` feeds one corpus per rule to both and checks they refuse the same values.
 
+pub mod autopilot_csv;
 pub mod device_name;
 pub mod device_name_template;
 pub mod device_type;

@@ -2,6 +2,7 @@
 //! module besides the gRPC service that touches prost types.
 
 use super::diagnostics::{AttrPath, Diagnostic, Diagnostics, PathStep, Severity};
+use super::function::Function;
 use super::identity::IdentitySchema;
 use super::proto::tfplugin6 as pb;
 use super::schema::{Attribute, Block, Nesting, Schema};
@@ -66,6 +67,33 @@ pub fn identity_schema(identity: &IdentitySchema) -> pb::ResourceIdentitySchema 
                 },
             )
             .collect(),
+    }
+}
+
+/// A function's signature and documentation. Parameters refuse null and unknown values: Terraform then reports a
+/// null argument itself and takes the result of a call with an unknown argument as unknown, without calling.
+pub fn function(function: &dyn Function) -> pb::Function {
+    pb::Function {
+        parameters: function
+            .parameters()
+            .iter()
+            .map(|parameter| pb::function::Parameter {
+                name: parameter.name.to_string(),
+                r#type: parameter.ty.to_json().to_string().into_bytes(),
+                allow_null_value: false,
+                allow_unknown_values: false,
+                description: parameter.description.to_string(),
+                description_kind: pb::StringKind::Markdown as i32,
+            })
+            .collect(),
+        variadic_parameter: None,
+        r#return: Some(pb::function::Return {
+            r#type: function.return_type().to_json().to_string().into_bytes(),
+        }),
+        summary: function.summary().to_string(),
+        description: function.description().to_string(),
+        description_kind: pb::StringKind::Markdown as i32,
+        deprecation_message: String::new(),
     }
 }
 

@@ -13,6 +13,7 @@ use tonic::{Request, Response, Status, Streaming};
 use super::convert;
 use super::data_source::DynDataSource;
 use super::diagnostics::{AttrPath, Diagnostics};
+use super::function::{Function, FunctionError};
 use super::generated_config;
 use super::identity::IdentitySchema;
 use super::list_resource::{DynListResource, ListSink};
@@ -51,6 +52,7 @@ pub struct ProviderService<P: Provider> {
     resources: BTreeMap<String, ResourceEntry<P::Data>>,
     data_sources: BTreeMap<String, DataSourceEntry<P::Data>>,
     list_resources: BTreeMap<String, ListResourceEntry<P::Data>>,
+    functions: BTreeMap<String, Arc<dyn Function>>,
     data: RwLock<Option<Arc<P::Data>>>,
     stop_sender: watch::Sender<bool>,
     stop: StopSignal,
@@ -113,6 +115,11 @@ impl<P: Provider> ProviderService<P> {
                 )
             })
             .collect();
+        let functions = provider
+            .functions()
+            .into_iter()
+            .map(|function| (function.name().to_string(), function))
+            .collect();
         ProviderService {
             provider,
             provider_schema,
@@ -120,6 +127,7 @@ impl<P: Provider> ProviderService<P> {
             resources,
             data_sources,
             list_resources,
+            functions,
             data: RwLock::new(None),
             stop_sender,
             stop: StopSignal::new(stop_receiver),
@@ -196,6 +204,67 @@ impl<P: Provider> ProviderService<P> {
             );
         }
         id
+    }
+
+    fn function_definitions(&self) -> std::collections::HashMap<String, pb::Function> {
+        self.functions
+            .iter()
+            .map(|(name, function)| (name.clone(), convert::function(function.as_ref())))
+            .collect()
+    }
+
+    /// Decodes the arguments in their parameters' types, calls the function and encodes its result.
+    fn call(
+        &self,
+        name: &str,
+        arguments: &[pb::DynamicValue],
+    ) -> Result<pb::DynamicValue, FunctionError> {
+        let function = self.functions.get(name).ok_or_else(|| {
+            FunctionError::general(format!("The provider has no function {name:?}."))
+        })?;
+        let parameters = function.parameters();
+        if arguments.len() != parameters.len() {
+            return Err(FunctionError::general(format!(
+                "{name} takes {} argument(s), got {}.",
+                parameters.len(),
+                arguments.len()
+            )));
+        }
+        let mut values = Vec::with_capacity(arguments.len());
+        for (index, (argument, parameter)) in arguments.iter().zip(&parameters).enumerate() {
+            let mut diags = Diagnostics::new();
+            let value = convert::decode(Some(argument), &parameter.ty, "argument", &mut diags)
+                .filter(|_| !diags.has_errors());
+            match value {
+                Some(value) if value.is_null() => {
+                    return Err(FunctionError::argument(
+                        index,
+                        format!("{} must not be null.", parameter.name),
+                    ));
+                }
+                Some(value) if !value.is_wholly_known() => {
+                    return Err(FunctionError::argument(
+                        index,
+                        format!("{} must be known.", parameter.name),
+                    ));
+                }
+                Some(value) => values.push(value),
+                None => {
+                    let detail = diags.iter().map(|d| d.detail.clone()).collect::<Vec<_>>();
+                    return Err(FunctionError::argument(index, detail.join(" ")));
+                }
+            }
+        }
+        let result = function.call(&values)?;
+        let ty = function.return_type();
+        let mut diags = Diagnostics::new();
+        match convert::encode(&result, &ty, "function result", &mut diags) {
+            Some(encoded) if !diags.has_errors() => Ok(encoded),
+            _ => {
+                let detail = diags.iter().map(|d| d.detail.clone()).collect::<Vec<_>>();
+                Err(FunctionError::general(detail.join(" ")))
+            }
+        }
     }
 
     fn ctx(&self, diags: &mut Diagnostics) -> Option<Ctx<P::Data>> {
@@ -348,6 +417,11 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                     type_name: name.clone(),
                 })
                 .collect(),
+            functions: self
+                .functions
+                .keys()
+                .map(|name| pb::get_metadata::FunctionMetadata { name: name.clone() })
+                .collect(),
             ..Default::default()
         }))
     }
@@ -373,6 +447,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 .iter()
                 .map(|(name, entry)| (name.clone(), convert::schema(&entry.schema)))
                 .collect(),
+            functions: self.function_definitions(),
             server_capabilities: Some(capabilities()),
             ..Default::default()
         }))
@@ -442,7 +517,29 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         &self,
         _request: Request<pb::get_functions::Request>,
     ) -> Result<Response<pb::get_functions::Response>, Status> {
-        Ok(Response::new(Default::default()))
+        Ok(Response::new(pb::get_functions::Response {
+            functions: self.function_definitions(),
+            diagnostics: Vec::new(),
+        }))
+    }
+
+    /// Needs no configured provider: Terraform calls functions on an instance it never configures.
+    async fn call_function(
+        &self,
+        request: Request<pb::call_function::Request>,
+    ) -> Result<Response<pb::call_function::Response>, Status> {
+        let request = request.into_inner();
+        let (result, error) = match self.call(&request.name, &request.arguments) {
+            Ok(result) => (Some(result), None),
+            Err(error) => (
+                None,
+                Some(pb::FunctionError {
+                    text: error.text,
+                    function_argument: error.argument.map(|index| index as i64),
+                }),
+            ),
+        };
+        Ok(Response::new(pb::call_function::Response { result, error }))
     }
 
     async fn validate_provider_config(
@@ -1044,6 +1141,113 @@ mod tests {
         fn resources(&self) -> Vec<Arc<dyn DynResource<()>>> {
             vec![Arc::new(ThingResource)]
         }
+        fn functions(&self) -> Vec<Arc<dyn Function>> {
+            vec![Arc::new(Shout)]
+        }
+    }
+
+    /// Upper-cases its argument; refuses an empty one.
+    struct Shout;
+
+    impl Function for Shout {
+        fn name(&self) -> &'static str {
+            "shout"
+        }
+        fn summary(&self) -> &'static str {
+            "shouts"
+        }
+        fn description(&self) -> &'static str {
+            "Shouts."
+        }
+        fn parameters(&self) -> Vec<crate::tfplugin::Parameter> {
+            vec![crate::tfplugin::Parameter::string("text", "what to shout")]
+        }
+        fn return_type(&self) -> Type {
+            Type::list(Type::String)
+        }
+        fn call(&self, arguments: &[Value]) -> Result<Value, FunctionError> {
+            match arguments[0].as_str() {
+                Some("") => Err(FunctionError::argument(0, "nothing to shout")),
+                Some(text) => Ok(Value::List(vec![Value::string(text.to_uppercase())])),
+                None => Err(FunctionError::general("not a string")),
+            }
+        }
+    }
+
+    fn string_argument(text: &str) -> pb::DynamicValue {
+        pb::DynamicValue {
+            msgpack: msgpack::encode(&Value::string(text), &Type::String).unwrap(),
+            json: Vec::new(),
+        }
+    }
+
+    #[tokio::test]
+    async fn functions_are_in_the_schema_with_json_cty_types_and_callable_unconfigured() {
+        let (service, _) = service();
+        let schema = service
+            .get_provider_schema(Request::new(pb::get_provider_schema::Request {}))
+            .await
+            .unwrap()
+            .into_inner();
+        let shout = &schema.functions["shout"];
+        assert_eq!(shout.parameters[0].r#type, b"\"string\"");
+        assert_eq!(
+            shout.r#return.as_ref().unwrap().r#type,
+            b"[\"list\",\"string\"]"
+        );
+        assert!(!shout.parameters[0].allow_null_value && !shout.parameters[0].allow_unknown_values);
+        let listed = service
+            .get_functions(Request::new(pb::get_functions::Request {}))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(listed.functions["shout"], *shout);
+
+        // Never configured: functions do not need the provider's data.
+        let call = |name: &str, arguments: Vec<pb::DynamicValue>| {
+            service.call_function(Request::new(pb::call_function::Request {
+                name: name.into(),
+                arguments,
+            }))
+        };
+        let answer = call("shout", vec![string_argument("hi")])
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(answer.error.is_none());
+        let result =
+            msgpack::decode(&answer.result.unwrap().msgpack, &Type::list(Type::String)).unwrap();
+        assert_eq!(result, Value::List(vec![Value::string("HI")]));
+
+        let refused = call("shout", vec![string_argument("")])
+            .await
+            .unwrap()
+            .into_inner();
+        let error = refused.error.unwrap();
+        assert_eq!(
+            (error.text.as_str(), error.function_argument),
+            ("nothing to shout", Some(0))
+        );
+        assert!(refused.result.is_none());
+
+        let wrong_count = call("shout", vec![])
+            .await
+            .unwrap()
+            .into_inner()
+            .error
+            .unwrap();
+        assert_eq!(wrong_count.function_argument, None);
+        let unknown = call("whisper", vec![])
+            .await
+            .unwrap()
+            .into_inner()
+            .error
+            .unwrap();
+        assert!(
+            unknown.text.contains("no function \"whisper\""),
+            "{}",
+            unknown.text
+        );
     }
 
     fn service() -> (ProviderService<TestProvider>, watch::Receiver<bool>) {

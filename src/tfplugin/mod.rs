@@ -5,6 +5,7 @@ pub mod automtls;
 mod convert;
 pub mod data_source;
 pub mod diagnostics;
+pub mod function;
 pub mod generated_config;
 mod grpc;
 pub mod identity;
@@ -36,6 +37,7 @@ pub mod proto {
 
 pub use data_source::{DataSource, DynDataSource};
 pub use diagnostics::{AttrPath, Diagnostics};
+pub use function::{Function, FunctionError, Parameter};
 pub use grpc::validate_block;
 pub use identity::IdentitySchema;
 pub use list_resource::{DynListResource, Found, ListRequest, ListResource, ListSink};

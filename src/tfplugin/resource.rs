@@ -146,6 +146,11 @@ pub trait Provider: Send + Sync + 'static {
     fn list_resources(&self) -> Vec<Arc<dyn super::list_resource::DynListResource<Self::Data>>> {
         Vec::new()
     }
+
+    /// The provider-defined functions. They never see [`Provider::Data`]: Terraform calls them unconfigured.
+    fn functions(&self) -> Vec<Arc<dyn super::function::Function>> {
+        Vec::new()
+    }
 }
 
 /// The untyped face of a [`Resource`], used by the protocol layer.

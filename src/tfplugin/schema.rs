@@ -84,6 +84,11 @@ impl Attribute {
         }
     }
 
+    /// An attribute of any cty type, e.g. a list of objects.
+    pub fn typed(name: &str, ty: Type) -> Attribute {
+        Attribute::new(name, ty)
+    }
+
     pub fn string(name: &str) -> Attribute {
         Attribute::new(name, Type::String)
     }

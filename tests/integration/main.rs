@@ -11,6 +11,7 @@ mod device_identity;
 mod device_registration_policy;
 mod enrollment_status_page;
 mod examples;
+mod functions;
 mod identity;
 mod interrupted;
 mod list_resources;

@@ -1,3 +1,6 @@
 //! The data sources: read-only lookups of the objects the resources manage.
 
+pub mod deployment_profile;
 pub mod device_group;
+pub mod device_identity;
+pub mod enrollment_status_page;

@@ -69,6 +69,49 @@ impl DeviceListing {
         graph.get_autopilot_device(id, deadline).await
     }
 
+    /// Every device of the tenant, ordered by serial number: the shared listing (taken now if no read has taken it
+    /// yet, and then serving later reads too), or a listing of its own when this process has written to a device
+    /// since, which the shared one may predate.
+    pub async fn all(
+        &self,
+        graph: &GraphClient,
+        deadline: Deadline,
+    ) -> Result<Vec<AutopilotDevice>, GraphError> {
+        let mut devices = {
+            let mut state = self.state.lock().await;
+            if state.written.is_empty() {
+                if state.devices.is_none() {
+                    let listed = graph.list_autopilot_devices(deadline).await?;
+                    state.devices = Some(
+                        listed
+                            .into_iter()
+                            .map(|d| (d.id.to_ascii_lowercase(), d))
+                            .collect(),
+                    );
+                }
+                state
+                    .devices
+                    .as_ref()
+                    .map(|d| d.values().cloned().collect())
+                    .unwrap_or_default()
+            } else {
+                drop(state);
+                graph.list_autopilot_devices(deadline).await?
+            }
+        };
+        let key = |d: &AutopilotDevice| {
+            (
+                d.serial_number
+                    .clone()
+                    .unwrap_or_default()
+                    .to_ascii_lowercase(),
+                d.id.to_ascii_lowercase(),
+            )
+        };
+        devices.sort_by_key(key);
+        Ok(devices)
+    }
+
     /// Records that this process changed (or deleted) the device, so later reads fetch it afresh.
     pub async fn wrote(&self, id: &str) {
         self.state
@@ -207,6 +250,37 @@ mod tests {
         assert_eq!(
             paths,
             ["/beta/deviceManagement/windowsAutopilotDeviceIdentities/d7"]
+        );
+    }
+
+    #[tokio::test]
+    async fn listing_all_devices_shares_the_listing_with_reads_until_this_process_writes() {
+        let server = tenant().await;
+        let graph = server.client();
+        let listing = DeviceListing::new();
+        let all = listing.all(&graph, soon()).await.unwrap();
+        assert_eq!(all.len(), 250);
+        let serials: Vec<_> = all
+            .iter()
+            .map(|d| d.serial_number.clone().unwrap())
+            .collect();
+        let mut sorted = serials.clone();
+        sorted.sort_by_key(|s| s.to_ascii_lowercase());
+        assert_eq!(serials, sorted, "ordered by serial number");
+        assert!(listing.read(&graph, "d9", soon()).await.unwrap().is_some());
+        assert_eq!(listing.all(&graph, soon()).await.unwrap().len(), 250);
+        assert_eq!(
+            server.graph_requests().len(),
+            3,
+            "one listing of three pages served all"
+        );
+
+        listing.wrote("d7").await;
+        listing.all(&graph, soon()).await.unwrap();
+        assert_eq!(
+            server.graph_requests().len(),
+            6,
+            "after a write, a listing of its own"
         );
     }
 
