@@ -14,4 +14,5 @@ mod pipeline;
 mod protocol;
 mod replication;
 mod rules_corpus;
+mod signin;
 mod smoke;

@@ -181,7 +181,7 @@ pub(crate) mod tests {
         let key_der = PrivateKeyDer::from_pem_slice(key_pem.as_bytes()).unwrap();
         let key = p12_keystore::PrivateKey::from_der(key_der.secret_der()).unwrap();
         let cert = p12_keystore::Certificate::from_der(cert_der).unwrap();
-        let chain = p12_keystore::PrivateKeyChain::new([1u8; 20], key, [cert]);
+        let chain = p12_keystore::PrivateKeyChain::new(vec![1u8; 20], key, [cert]);
         let mut store = p12_keystore::KeyStore::new();
         store.add_entry("client", p12_keystore::KeyStoreEntry::PrivateKeyChain(chain));
         store.writer(password).encryption_algorithm(algorithm).write().unwrap()
