@@ -137,7 +137,11 @@ const SIGN_IN_SETTINGS: &[Setting] = &[
     },
     Setting {
         name: "oidc_request_url",
-        envs: &["ARM_OIDC_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_URL", "SYSTEM_OIDCREQUESTURI"],
+        envs: &[
+            "ARM_OIDC_REQUEST_URL",
+            "ACTIONS_ID_TOKEN_REQUEST_URL",
+            "SYSTEM_OIDCREQUESTURI",
+        ],
         description: "Where to request a federated token: GitHub Actions' `ACTIONS_ID_TOKEN_REQUEST_URL` or Azure \
                       DevOps' `SYSTEM_OIDCREQUESTURI`, both read when this is unset, as is `ARM_OIDC_REQUEST_URL`.",
         sensitive: false,
@@ -145,7 +149,11 @@ const SIGN_IN_SETTINGS: &[Setting] = &[
     },
     Setting {
         name: "oidc_request_token",
-        envs: &["ARM_OIDC_REQUEST_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "SYSTEM_ACCESSTOKEN"],
+        envs: &[
+            "ARM_OIDC_REQUEST_TOKEN",
+            "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+            "SYSTEM_ACCESSTOKEN",
+        ],
         description: "The bearer token for `oidc_request_url`: GitHub Actions' `ACTIONS_ID_TOKEN_REQUEST_TOKEN` or \
                       Azure DevOps' `SYSTEM_ACCESSTOKEN`, both read when this is unset, as is \
                       `ARM_OIDC_REQUEST_TOKEN`. Never logged.",
@@ -194,7 +202,12 @@ pub struct AutopilotProvider;
 fn flag_setting(config: &Value, name: &str, envs: &[&str]) -> Option<bool> {
     config.attr(name).and_then(Value::as_bool).or_else(|| {
         envs.iter().find_map(|env| {
-            match std::env::var(env).ok()?.trim().to_ascii_lowercase().as_str() {
+            match std::env::var(env)
+                .ok()?
+                .trim()
+                .to_ascii_lowercase()
+                .as_str()
+            {
                 "true" | "1" => Some(true),
                 "false" | "0" => Some(false),
                 _ => None,
@@ -217,7 +230,10 @@ impl signin::Settings for ConfiguredSettings<'_> {
 }
 
 fn find_setting(name: &str) -> Option<&'static Setting> {
-    SETTINGS.iter().chain(SIGN_IN_SETTINGS).find(|s| s.name == name)
+    SETTINGS
+        .iter()
+        .chain(SIGN_IN_SETTINGS)
+        .find(|s| s.name == name)
 }
 
 /// A setting's value: the configuration wins, then the first of its environment variables that is set.

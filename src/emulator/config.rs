@@ -237,7 +237,9 @@ impl Config {
                 "--token-lifetime-s" => {
                     let seconds = parse_number(&flag, &value)?;
                     if seconds == 0 || seconds > 86_400 {
-                        return Err(format!("--token-lifetime-s: {value} is not between 1 and 86400"));
+                        return Err(format!(
+                            "--token-lifetime-s: {value} is not between 1 and 86400"
+                        ));
                     }
                     config.token_lifetime_s = seconds as i64;
                 }
@@ -294,7 +296,9 @@ fn parse_client_certificate(value: &str) -> Result<(String, Vec<Vec<u8>>), Strin
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| format!("--client-certificate: {path} is not valid PEM: {e:?}"))?;
     if certificates.is_empty() {
-        return Err(format!("--client-certificate: {path} holds no CERTIFICATE block"));
+        return Err(format!(
+            "--client-certificate: {path} holds no CERTIFICATE block"
+        ));
     }
     Ok((client, certificates))
 }

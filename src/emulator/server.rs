@@ -227,8 +227,16 @@ async fn handle(State(emulator): State<Arc<Emulator>>, request: Request) -> Resp
         .and_then(|v| v.to_str().ok())
         .map(|host| format!("http://{host}"))
         .unwrap_or_else(|| format!("http://{}", emulator.config.listen));
-    if let Some(response) =
-        sign_in_route(&emulator, now, &method, &path, &query, &parts.headers, &base_url).await
+    if let Some(response) = sign_in_route(
+        &emulator,
+        now,
+        &method,
+        &path,
+        &query,
+        &parts.headers,
+        &base_url,
+    )
+    .await
     {
         eprintln!("{method} {path} {} -", response.status().as_u16());
         return response;
@@ -280,7 +288,16 @@ async fn handle(State(emulator): State<Arc<Emulator>>, request: Request) -> Resp
     let response = if is_token_route {
         lock(&emulator.stats).count(&format!("{method} /{{tenant}}/oauth2/v2.0/token"));
         let token_url = format!("{base_url}{path}");
-        token(&emulator, &method, &segments[0], &body, &ids, &token_url, &base_url).await
+        token(
+            &emulator,
+            &method,
+            &segments[0],
+            &body,
+            &ids,
+            &token_url,
+            &base_url,
+        )
+        .await
     } else {
         let request = GraphRequest {
             method: &method,
@@ -375,7 +392,13 @@ async fn token(
 }
 
 /// Keeps an issued token (so Graph requests with it are accepted), counts it under its grant, and saves the state.
-async fn remember_token(emulator: &Emulator, now: Now, token: String, issued: IssuedToken, grant: Grant) {
+async fn remember_token(
+    emulator: &Emulator,
+    now: Now,
+    token: String,
+    issued: IssuedToken,
+    grant: Grant,
+) {
     let snapshot = {
         let mut store = lock(&emulator.store);
         let now = now.unix_seconds();
@@ -422,7 +445,10 @@ async fn sign_in_route(
     let issuer_url = OidcIssuer::url(base_url);
     let trimmed = path.trim_end_matches('/');
     let json = |status: u16, body: serde_json::Value| {
-        json_reply(StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST), &body)
+        json_reply(
+            StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
+            &body,
+        )
     };
     let form = match (method.as_str(), trimmed) {
         ("GET", "/_emulator/oidc/.well-known/openid-configuration") => {
@@ -436,7 +462,13 @@ async fn sign_in_route(
         ("POST", "/_emulator/user-token") => {
             let audience = emulator_graph_audience(&params);
             return Some(
-                match user_token::issue(&params, &audience, &emulator.config, &emulator.random, now.unix_seconds()) {
+                match user_token::issue(
+                    &params,
+                    &audience,
+                    &emulator.config,
+                    &emulator.random,
+                    now.unix_seconds(),
+                ) {
                     Ok((body, token, issued)) => {
                         remember_token(emulator, now, token, issued, Grant::User).await;
                         json(200, body)
@@ -459,13 +491,15 @@ async fn sign_in_route(
                 proof_header,
                 now_unix: now.unix_seconds(),
             };
-            return Some(match managed_identity::issue(&request, &emulator.config, &emulator.random) {
-                Ok((body, token, issued)) => {
-                    remember_token(emulator, now, token, issued, Grant::ManagedIdentity).await;
-                    json(200, body)
-                }
-                Err((status, body)) => json(status, body),
-            });
+            return Some(
+                match managed_identity::issue(&request, &emulator.config, &emulator.random) {
+                    Ok((body, token, issued)) => {
+                        remember_token(emulator, now, token, issued, Grant::ManagedIdentity).await;
+                        json(200, body)
+                    }
+                    Err((status, body)) => json(status, body),
+                },
+            );
         }
     };
     let request = oidc_issuer::TokenRequest {
@@ -476,10 +510,12 @@ async fn sign_in_route(
         base_url,
         now_unix: now.unix_seconds(),
     };
-    Some(match oidc_issuer::request_token(emulator.sign_in.issuer(), form, &request) {
-        Ok(body) => json(200, body),
-        Err((status, body)) => json(status, body),
-    })
+    Some(
+        match oidc_issuer::request_token(emulator.sign_in.issuer(), form, &request) {
+            Ok(body) => json(200, body),
+            Err((status, body)) => json(status, body),
+        },
+    )
 }
 
 /// The resource of a user token: `resource` when given, else the global Graph root (what `az` asks for by default).
@@ -576,9 +612,7 @@ async fn graph(
             return odata::finish(Err(error), ids);
         }
     };
-    if let Err(denied) =
-        permissions::authorize(method, &rest, &token, &emulator.random.guid())
-    {
+    if let Err(denied) = permissions::authorize(method, &rest, &token, &emulator.random.guid()) {
         return odata::finish(Err(denied), ids);
     }
     let params = urlencoding::parse_pairs(request.query);

@@ -118,7 +118,9 @@ impl ClientConfig {
 /// host). Unlike [`base_url`] it may carry a query (GitHub's request URL has one).
 pub fn sign_in_url(attribute: &str, value: &str, link_local_ok: bool) -> Result<Url, GraphError> {
     let url = Url::parse(value.trim()).map_err(|e| {
-        GraphError::InvalidConfig(format!("{attribute} {value:?} is not a URL such as https://host ({e})"))
+        GraphError::InvalidConfig(format!(
+            "{attribute} {value:?} is not a URL such as https://host ({e})"
+        ))
     })?;
     let link_local = url
         .host_str()
@@ -129,7 +131,11 @@ pub fn sign_in_url(attribute: &str, value: &str, link_local_ok: bool) -> Result<
         "http" if is_loopback(&url) || (link_local_ok && link_local) => Ok(url),
         "http" => Err(GraphError::InvalidConfig(format!(
             "{attribute} {value:?} uses plain http, which is only allowed for this machine{}; use https",
-            if link_local_ok { " and the link-local IMDS address" } else { "" }
+            if link_local_ok {
+                " and the link-local IMDS address"
+            } else {
+                ""
+            }
         ))),
         other => Err(GraphError::InvalidConfig(format!(
             "{attribute} {value:?} has unsupported scheme {other:?}"

@@ -21,10 +21,12 @@ pub mod groups;
 mod odata;
 mod retry;
 
+pub use auth::msi::IMDS_ENDPOINT;
+pub use auth::{
+    AzureCli, CertificateError, ClientCertificate, Credential, FederatedToken, ManagedIdentity,
+};
 pub use client::{Api, GraphClient, path_segment};
 pub use cloud::{Cloud, UnknownCloud};
-pub use auth::{AzureCli, CertificateError, ClientCertificate, Credential, FederatedToken, ManagedIdentity};
-pub use auth::msi::IMDS_ENDPOINT;
 pub use config::{ClientConfig, Credentials, sign_in_url};
 pub use consistency::{PollBackoff, wait_until, wait_until_gone};
 pub use deadline::Deadline;

@@ -9,7 +9,8 @@ use std::path::PathBuf;
 use base64::Engine;
 
 use crate::graph::{
-    AzureCli, ClientCertificate, Credential, FederatedToken, IMDS_ENDPOINT, ManagedIdentity, sign_in_url,
+    AzureCli, ClientCertificate, Credential, FederatedToken, IMDS_ENDPOINT, ManagedIdentity,
+    sign_in_url,
 };
 use crate::tfplugin::{AttrPath, Diagnostics};
 
@@ -22,15 +23,27 @@ pub trait Settings {
 
 /// The client id for workload identity may also come from `AZURE_CLIENT_ID` (AKS sets it); the caller passes
 /// `client_id` already resolved that way.
-pub fn select(settings: &dyn Settings, client_id: Option<&str>, diags: &mut Diagnostics) -> Option<Credential> {
+pub fn select(
+    settings: &dyn Settings,
+    client_id: Option<&str>,
+    diags: &mut Diagnostics,
+) -> Option<Credential> {
     let has_client_id = client_id.is_some();
     // 1. Certificate: the bundle's base64 or a file; the password belongs to either.
-    let password = settings.text("client_certificate_password").unwrap_or_default();
+    let password = settings
+        .text("client_certificate_password")
+        .unwrap_or_default();
     if let Some(encoded) = settings.text("client_certificate") {
-        let bytes = match base64::engine::general_purpose::STANDARD.decode(encoded.trim().replace(['\n', '\r'], "")) {
+        let bytes = match base64::engine::general_purpose::STANDARD
+            .decode(encoded.trim().replace(['\n', '\r'], ""))
+        {
             Ok(bytes) => bytes,
             Err(_) => {
-                bad_certificate(diags, "client_certificate", "is not base64 (it holds the PKCS#12 bundle, base64-encoded)");
+                bad_certificate(
+                    diags,
+                    "client_certificate",
+                    "is not base64 (it holds the PKCS#12 bundle, base64-encoded)",
+                );
                 return None;
             }
         };
@@ -47,7 +60,11 @@ pub fn select(settings: &dyn Settings, client_id: Option<&str>, diags: &mut Diag
         let contents = match std::fs::read(path.trim()) {
             Ok(contents) => contents,
             Err(e) => {
-                bad_certificate(diags, "client_certificate_path", &format!("cannot be read ({path}): {e}"));
+                bad_certificate(
+                    diags,
+                    "client_certificate_path",
+                    &format!("cannot be read ({path}): {e}"),
+                );
                 return None;
             }
         };
@@ -55,7 +72,11 @@ pub fn select(settings: &dyn Settings, client_id: Option<&str>, diags: &mut Diag
             Ok(cert) if has_client_id => Some(Credential::ClientCertificate(cert.into())),
             Ok(_) => missing_client_id(diags, "a client certificate"),
             Err(e) => {
-                bad_certificate(diags, certificate_blame(&e.0, "client_certificate_path"), &format!("{path}: {}", e.0));
+                bad_certificate(
+                    diags,
+                    certificate_blame(&e.0, "client_certificate_path"),
+                    &format!("{path}: {}", e.0),
+                );
                 None
             }
         };
@@ -92,7 +113,11 @@ pub fn select(settings: &dyn Settings, client_id: Option<&str>, diags: &mut Diag
 
 /// A wrong password is the password's fault; anything else the certificate's.
 fn certificate_blame<'a>(message: &str, certificate_setting: &'a str) -> &'a str {
-    if message.contains("password") { "client_certificate_password" } else { certificate_setting }
+    if message.contains("password") {
+        "client_certificate_password"
+    } else {
+        certificate_setting
+    }
 }
 
 fn bad_certificate(diags: &mut Diagnostics, setting: &str, problem: &str) {
@@ -116,42 +141,71 @@ fn missing_client_id<T>(diags: &mut Diagnostics, kind: &str) -> Option<T> {
 }
 
 /// The federated token's source, `Ok(None)` when none is configured; `None` after a diagnostic.
-fn federated_source(settings: &dyn Settings, diags: &mut Diagnostics) -> Option<Option<FederatedToken>> {
+fn federated_source(
+    settings: &dyn Settings,
+    diags: &mut Diagnostics,
+) -> Option<Option<FederatedToken>> {
     if let Some(token) = settings.text("oidc_token") {
         return Some(Some(FederatedToken::Token(token)));
     }
     if let Some(path) = settings.text("oidc_token_file_path") {
         return Some(Some(FederatedToken::File(PathBuf::from(path.trim()))));
     }
-    let (Some(url), Some(request_token)) = (settings.text("oidc_request_url"), settings.text("oidc_request_token"))
-    else {
+    let (Some(url), Some(request_token)) = (
+        settings.text("oidc_request_url"),
+        settings.text("oidc_request_token"),
+    ) else {
         return Some(None);
     };
     let request_url = match sign_in_url("oidc_request_url", &url, false) {
         Ok(url) => url,
         Err(e) => {
-            diags.attribute_error(AttrPath::root("oidc_request_url"), "Invalid Provider Setting", e.to_string());
+            diags.attribute_error(
+                AttrPath::root("oidc_request_url"),
+                "Invalid Provider Setting",
+                e.to_string(),
+            );
             return None;
         }
     };
-    Some(Some(match settings.text("ado_pipeline_service_connection_id") {
-        Some(service_connection_id) => FederatedToken::AzureDevOps { request_url, request_token, service_connection_id },
-        None => FederatedToken::GitHub { request_url, request_token },
-    }))
+    Some(Some(
+        match settings.text("ado_pipeline_service_connection_id") {
+            Some(service_connection_id) => FederatedToken::AzureDevOps {
+                request_url,
+                request_token,
+                service_connection_id,
+            },
+            None => FederatedToken::GitHub {
+                request_url,
+                request_token,
+            },
+        },
+    ))
 }
 
 fn managed_identity(settings: &dyn Settings, diags: &mut Diagnostics) -> Option<ManagedIdentity> {
-    let endpoint = |setting: &str, value: &str, diags: &mut Diagnostics| match sign_in_url(setting, value, true) {
+    let endpoint = |setting: &str, value: &str, diags: &mut Diagnostics| match sign_in_url(
+        setting, value, true,
+    ) {
         Ok(url) => Some(url),
         Err(e) => {
-            diags.attribute_error(AttrPath::root("msi_endpoint"), "Invalid Provider Setting", e.to_string());
+            diags.attribute_error(
+                AttrPath::root("msi_endpoint"),
+                "Invalid Provider Setting",
+                e.to_string(),
+            );
             None
         }
     };
     if let Some(value) = settings.text("msi_endpoint") {
-        return Some(ManagedIdentity::Imds { endpoint: endpoint("msi_endpoint", &value, diags)? });
+        return Some(ManagedIdentity::Imds {
+            endpoint: endpoint("msi_endpoint", &value, diags)?,
+        });
     }
-    let app_service = (std::env::var("IDENTITY_ENDPOINT").ok(), std::env::var("IDENTITY_HEADER").ok());
+    let app_service = (
+        std::env::var("IDENTITY_ENDPOINT").ok(),
+        std::env::var("IDENTITY_HEADER").ok(),
+    );
     if let (Some(value), Some(identity_header)) = app_service
         && !value.trim().is_empty()
     {
@@ -160,7 +214,9 @@ fn managed_identity(settings: &dyn Settings, diags: &mut Diagnostics) -> Option<
             identity_header,
         });
     }
-    Some(ManagedIdentity::Imds { endpoint: endpoint("msi_endpoint", IMDS_ENDPOINT, diags)? })
+    Some(ManagedIdentity::Imds {
+        endpoint: endpoint("msi_endpoint", IMDS_ENDPOINT, diags)?,
+    })
 }
 
 fn none_configured(settings: &dyn Settings, diags: &mut Diagnostics) {

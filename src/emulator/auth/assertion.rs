@@ -83,7 +83,9 @@ pub fn verify(
         ));
     }
     // AADSTS50013 is Entra's "assertion is invalid" for the claim checks; the per-claim wording below is ours.
-    let invalid = |why: String| TokenError::invalid_client(50013, format!("Assertion failed validation: {why}"));
+    let invalid = |why: String| {
+        TokenError::invalid_client(50013, format!("Assertion failed validation: {why}"))
+    };
     let audience_ok = assertion
         .audiences()
         .iter()

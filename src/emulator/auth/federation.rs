@@ -4,9 +4,9 @@
 //! `api://AzureADTokenExchange`). Codes as Entra's error reference lists them: AADSTS70021 no matching record,
 //! AADSTS700211/700212/700213 no record for the issuer/audience/subject, AADSTS700024 outside its time range.
 
+use super::TokenError;
 use super::jwt::{Jwt, check_time_window};
 use super::oidc_issuer::{OidcIssuer, TOKEN_EXCHANGE_AUDIENCE};
-use super::TokenError;
 
 /// What the federated token is checked against.
 pub struct FederationCheck<'a> {
@@ -38,7 +38,9 @@ pub fn verify(token: &Jwt, check: &FederationCheck<'_>) -> Result<(), TokenError
     if issuer.trim_end_matches('/') != check.issuer_url {
         return Err(TokenError::invalid_client(
             700211,
-            format!("No matching federated identity record found for presented assertion issuer '{issuer}'."),
+            format!(
+                "No matching federated identity record found for presented assertion issuer '{issuer}'."
+            ),
         ));
     }
     if !check.issuer.signed_this(token) {
@@ -61,7 +63,9 @@ pub fn verify(token: &Jwt, check: &FederationCheck<'_>) -> Result<(), TokenError
     if !check.subjects.iter().any(|s| s == subject) {
         return Err(TokenError::invalid_client(
             700213,
-            format!("No matching federated identity record found for presented assertion subject '{subject}'."),
+            format!(
+                "No matching federated identity record found for presented assertion subject '{subject}'."
+            ),
         ));
     }
     Ok(())

@@ -55,18 +55,29 @@ pub fn issue(
     random: &Random,
 ) -> Result<(Value, String, IssuedToken), (u16, Value)> {
     let refuse = |status: u16, error: &str, description: &str| {
-        Err((status, json!({"error": error, "error_description": description})))
+        Err((
+            status,
+            json!({"error": error, "error_description": description}),
+        ))
     };
     if request.method != "GET" {
         return refuse(405, "invalid_request", "Only GET is allowed.");
     }
     match request.form {
         Form::Imds if request.proof_header.map(str::trim) != Some("true") => {
-            return refuse(400, "invalid_request", "Required metadata header not specified");
+            return refuse(
+                400,
+                "invalid_request",
+                "Required metadata header not specified",
+            );
         }
         // The platform's wording for a missing or wrong header is not documented; a 401 with this text is ours.
         Form::AppService if request.proof_header != Some(IDENTITY_HEADER) => {
-            return refuse(401, "invalid_request", "The X-IDENTITY-HEADER header is missing or wrong.");
+            return refuse(
+                401,
+                "invalid_request",
+                "The X-IDENTITY-HEADER header is missing or wrong.",
+            );
         }
         _ => {}
     }
@@ -79,10 +90,18 @@ pub fn issue(
             .filter(|value| !value.is_empty())
     };
     if param("api-version").is_none() {
-        return refuse(400, "invalid_request", "Required query variable 'api-version' is missing");
+        return refuse(
+            400,
+            "invalid_request",
+            "Required query variable 'api-version' is missing",
+        );
     }
     let Some(resource) = param("resource") else {
-        return refuse(400, "invalid_request", "Required query variable 'resource' is missing");
+        return refuse(
+            400,
+            "invalid_request",
+            "Required query variable 'resource' is missing",
+        );
     };
     let client_id = param("client_id").unwrap_or(SYSTEM_ASSIGNED_CLIENT_ID);
     let audience = resource.trim_end_matches('/');

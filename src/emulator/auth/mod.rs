@@ -224,7 +224,12 @@ impl TokenError {
 
     /// `invalid_client` (401), what Entra answers for every credential it does not accept.
     pub fn invalid_client(aadsts: u32, description: impl Into<String>) -> Self {
-        TokenError::new(StatusCode::UNAUTHORIZED, "invalid_client", aadsts, description)
+        TokenError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            aadsts,
+            description,
+        )
     }
 
     /// The JSON body Entra sends, with the trace and correlation ids it appends to every description.

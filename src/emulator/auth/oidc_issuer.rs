@@ -222,11 +222,22 @@ mod tests {
     #[test]
     fn issued_tokens_verify_with_the_issuer_and_not_once_altered() {
         let issuer = OidcIssuer::generate();
-        let token = issuer.issue("http://127.0.0.1:1/_emulator/oidc", "repo:a/b:ref:refs/heads/main", TOKEN_EXCHANGE_AUDIENCE, 1000);
+        let token = issuer.issue(
+            "http://127.0.0.1:1/_emulator/oidc",
+            "repo:a/b:ref:refs/heads/main",
+            TOKEN_EXCHANGE_AUDIENCE,
+            1000,
+        );
         let parsed = Jwt::parse(&token).unwrap();
         assert!(issuer.signed_this(&parsed));
-        assert_eq!(parsed.claim_str("sub"), Some("repo:a/b:ref:refs/heads/main"));
-        assert_eq!(parsed.claim_i64("exp"), Some(1000 + FEDERATED_TOKEN_LIFETIME_SECONDS));
+        assert_eq!(
+            parsed.claim_str("sub"),
+            Some("repo:a/b:ref:refs/heads/main")
+        );
+        assert_eq!(
+            parsed.claim_i64("exp"),
+            Some(1000 + FEDERATED_TOKEN_LIFETIME_SECONDS)
+        );
         let mut forged = parsed;
         forged.signing_input.push('x');
         assert!(!issuer.signed_this(&forged));

@@ -6,7 +6,10 @@ use axum::http::StatusCode;
 use super::assertion::{self, AssertionCheck};
 use super::federation::{self, FederationCheck};
 use super::jwt::Jwt;
-use super::{Grant, IssuedToken, Principal, SignInState, TokenError, default_scope_resource, granted_roles, mint};
+use super::{
+    Grant, IssuedToken, Principal, SignInState, TokenError, default_scope_resource, granted_roles,
+    mint,
+};
 use crate::emulator::config::Config;
 use crate::emulator::prng::Random;
 
@@ -77,9 +80,14 @@ pub fn issue_token(
             }
             Grant::ClientSecret
         }
-        (None, Some(assertion)) => {
-            check_assertion(request, config, state, client_id, assertion, field("client_assertion_type"))?
-        }
+        (None, Some(assertion)) => check_assertion(
+            request,
+            config,
+            state,
+            client_id,
+            assertion,
+            field("client_assertion_type"),
+        )?,
         (None, None) => {
             return Err(TokenError::invalid_client(
                 7000216,
@@ -94,7 +102,13 @@ pub fn issue_token(
         scopes: Vec::new(),
         upn: None,
     };
-    let (token, issued) = mint(principal, &audience, config.token_lifetime_s, random, request.now_unix);
+    let (token, issued) = mint(
+        principal,
+        &audience,
+        config.token_lifetime_s,
+        random,
+        request.now_unix,
+    );
     Ok((token, issued, grant))
 }
 

@@ -29,11 +29,17 @@ pub fn issue(
             .filter(|value| !value.trim().is_empty())
     };
     let (Some(tenant), Some(upn)) = (param("tenant"), param("upn")) else {
-        return Err((400, json!({"error": "the tenant and upn query parameters are required"})));
+        return Err((
+            400,
+            json!({"error": "the tenant and upn query parameters are required"}),
+        ));
     };
     let scopes: Vec<String> = match param("scp") {
         Some(scp) => scp.split_whitespace().map(str::to_string).collect(),
-        None => permissions::all_roles().into_iter().map(str::to_string).collect(),
+        None => permissions::all_roles()
+            .into_iter()
+            .map(str::to_string)
+            .collect(),
     };
     let principal = Principal {
         tenant,

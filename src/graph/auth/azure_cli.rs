@@ -22,7 +22,9 @@ pub struct AzureCli {
 
 impl Default for AzureCli {
     fn default() -> Self {
-        AzureCli { program: PathBuf::from(if cfg!(windows) { "az.cmd" } else { "az" }) }
+        AzureCli {
+            program: PathBuf::from(if cfg!(windows) { "az.cmd" } else { "az" }),
+        }
     }
 }
 
@@ -52,19 +54,32 @@ impl AzureCli {
     ) -> Result<(AccessToken, Duration), GraphError> {
         let mut command = tokio::process::Command::new(&self.program);
         command
-            .args(["account", "get-access-token", "--scope", scope, "--tenant", tenant_id, "--output", "json"])
+            .args([
+                "account",
+                "get-access-token",
+                "--scope",
+                scope,
+                "--tenant",
+                tenant_id,
+                "--output",
+                "json",
+            ])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true);
-        let child = command
-            .spawn()
-            .map_err(|e| failed(format!("cannot run the Azure CLI ({}): {e}", self.program.display())))?;
-        let output = match tokio::time::timeout_at(deadline.instant(), child.wait_with_output()).await {
-            Err(_) => return Err(GraphError::Timeout { last_error: None }),
-            Ok(Err(e)) => return Err(failed(format!("the Azure CLI did not finish: {e}"))),
-            Ok(Ok(output)) => output,
-        };
+        let child = command.spawn().map_err(|e| {
+            failed(format!(
+                "cannot run the Azure CLI ({}): {e}",
+                self.program.display()
+            ))
+        })?;
+        let output =
+            match tokio::time::timeout_at(deadline.instant(), child.wait_with_output()).await {
+                Err(_) => return Err(GraphError::Timeout { last_error: None }),
+                Ok(Err(e)) => return Err(failed(format!("the Azure CLI did not finish: {e}"))),
+                Ok(Ok(output)) => output,
+            };
         log::debug!("az account get-access-token -> {}", output.status);
         if !output.status.success() {
             let stderr = String::from_utf8_lossy(&output.stderr);
@@ -74,13 +89,18 @@ impl AzureCli {
                 stderr.trim()
             )));
         }
-        let token: CliToken = serde_json::from_slice(&output.stdout).map_err(|e| GraphError::Decode {
-            body: "<az output withheld>".into(),
-            error: format!("the output of `az account get-access-token`: {e}"),
-        })?;
+        let token: CliToken =
+            serde_json::from_slice(&output.stdout).map_err(|e| GraphError::Decode {
+                body: "<az output withheld>".into(),
+                error: format!("the output of `az account get-access-token`: {e}"),
+            })?;
         // Without `expires_on` (az before 2.54) the local-time `expiresOn` cannot be read without the time zone;
         // the short fallback lifetime makes the provider ask az again soon, and az caches its own token.
-        let lifetime = token.expires_on.as_ref().and_then(until_unix).unwrap_or(FALLBACK_LIFETIME);
+        let lifetime = token
+            .expires_on
+            .as_ref()
+            .and_then(until_unix)
+            .unwrap_or(FALLBACK_LIFETIME);
         Ok((non_empty(token.access_token, 0)?, lifetime))
     }
 }
@@ -90,5 +110,9 @@ fn is_file(path: &Path) -> bool {
 }
 
 fn failed(description: String) -> GraphError {
-    GraphError::Auth { status: None, code: "azure_cli_failed".into(), description }
+    GraphError::Auth {
+        status: None,
+        code: "azure_cli_failed".into(),
+        description,
+    }
 }

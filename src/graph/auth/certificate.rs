@@ -50,7 +50,10 @@ impl fmt::Debug for ClientCertificate {
 
 impl ClientCertificate {
     /// A PKCS#12 bundle protected by `password` (may be empty).
-    pub fn from_pkcs12(bundle: &[u8], password: &str) -> Result<ClientCertificate, CertificateError> {
+    pub fn from_pkcs12(
+        bundle: &[u8],
+        password: &str,
+    ) -> Result<ClientCertificate, CertificateError> {
         let store = p12_keystore::KeyStore::from_pkcs12(bundle, password, p12_keystore::Pkcs12ImportPolicy::Relaxed)
             .map_err(|e| match e {
                 p12_keystore::error::Error::MacError(_) => CertificateError(
@@ -62,7 +65,9 @@ impl ClientCertificate {
             CertificateError("the PKCS#12 bundle holds no private key with its certificate".into())
         })?;
         let certificate = chain.certs().first().ok_or_else(|| {
-            CertificateError("the PKCS#12 bundle holds a private key but not its certificate".into())
+            CertificateError(
+                "the PKCS#12 bundle holds a private key but not its certificate".into(),
+            )
         })?;
         let key = KeyPair::from_pkcs8(chain.key().as_der()).map_err(|_| not_rsa())?;
         ClientCertificate::new(certificate.as_der(), key)
@@ -73,7 +78,9 @@ impl ClientCertificate {
         let certificate = CertificateDer::pem_slice_iter(pem)
             .next()
             .ok_or_else(|| CertificateError("the PEM file holds no CERTIFICATE block".into()))?
-            .map_err(|_| CertificateError("the PEM file's CERTIFICATE block cannot be read".into()))?;
+            .map_err(|_| {
+                CertificateError("the PEM file's CERTIFICATE block cannot be read".into())
+            })?;
         let key = match PrivateKeyDer::from_pem_slice(pem) {
             Ok(PrivateKeyDer::Pkcs8(key)) => KeyPair::from_pkcs8(key.secret_pkcs8_der()),
             Ok(PrivateKeyDer::Pkcs1(key)) => KeyPair::from_der(key.secret_pkcs1_der()),
@@ -91,7 +98,10 @@ impl ClientCertificate {
     }
 
     /// A file's contents: PEM when it looks like PEM, PKCS#12 otherwise.
-    pub fn from_file_contents(contents: &[u8], password: &str) -> Result<ClientCertificate, CertificateError> {
+    pub fn from_file_contents(
+        contents: &[u8],
+        password: &str,
+    ) -> Result<ClientCertificate, CertificateError> {
         if contents.windows(11).any(|w| w == b"-----BEGIN ") {
             ClientCertificate::from_pem(contents)
         } else {
@@ -107,11 +117,20 @@ impl ClientCertificate {
         let probe = b"terraform-provider-autopilot key check";
         let signature = sign(&key, probe).map_err(|_| not_rsa())?;
         end_entity
-            .verify_signature(webpki::aws_lc_rs::RSA_PKCS1_2048_8192_SHA256, probe, &signature)
-            .map_err(|_| CertificateError("the private key does not belong to the certificate".into()))?;
+            .verify_signature(
+                webpki::aws_lc_rs::RSA_PKCS1_2048_8192_SHA256,
+                probe,
+                &signature,
+            )
+            .map_err(|_| {
+                CertificateError("the private key does not belong to the certificate".into())
+            })?;
         Ok(ClientCertificate {
             key,
-            x5t: URL_SAFE_NO_PAD.encode(digest::digest(&digest::SHA1_FOR_LEGACY_USE_ONLY, certificate_der)),
+            x5t: URL_SAFE_NO_PAD.encode(digest::digest(
+                &digest::SHA1_FOR_LEGACY_USE_ONLY,
+                certificate_der,
+            )),
             x5t_s256: URL_SAFE_NO_PAD.encode(digest::digest(&digest::SHA256, certificate_der)),
         })
     }
@@ -130,8 +149,14 @@ impl ClientCertificate {
         self.assertion_at(client_id, token_url, now)
     }
 
-    fn assertion_at(&self, client_id: &str, token_url: &str, now: u64) -> Result<String, GraphError> {
-        let header = json!({"alg": "RS256", "typ": "JWT", "x5t": self.x5t, "x5t#S256": self.x5t_s256});
+    fn assertion_at(
+        &self,
+        client_id: &str,
+        token_url: &str,
+        now: u64,
+    ) -> Result<String, GraphError> {
+        let header =
+            json!({"alg": "RS256", "typ": "JWT", "x5t": self.x5t, "x5t#S256": self.x5t_s256});
         let claims = json!({
             "aud": token_url,
             "iss": client_id,
@@ -147,20 +172,32 @@ impl ClientCertificate {
             URL_SAFE_NO_PAD.encode(claims.to_string())
         );
         let signature = sign(&self.key, signing_input.as_bytes()).map_err(|_| {
-            GraphError::InvalidConfig("signing the client assertion with the certificate's key failed".into())
+            GraphError::InvalidConfig(
+                "signing the client assertion with the certificate's key failed".into(),
+            )
         })?;
-        Ok(format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(signature)))
+        Ok(format!(
+            "{signing_input}.{}",
+            URL_SAFE_NO_PAD.encode(signature)
+        ))
     }
 }
 
 fn sign(key: &KeyPair, message: &[u8]) -> Result<Vec<u8>, aws_lc_rs::error::Unspecified> {
     let mut signature = vec![0; key.public_modulus_len()];
-    key.sign(&RSA_PKCS1_SHA256, &SystemRandom::new(), message, &mut signature)?;
+    key.sign(
+        &RSA_PKCS1_SHA256,
+        &SystemRandom::new(),
+        message,
+        &mut signature,
+    )?;
     Ok(signature)
 }
 
 fn not_rsa() -> CertificateError {
-    CertificateError("the private key is not an RSA key (Entra ID accepts only RSA certificates)".into())
+    CertificateError(
+        "the private key is not an RSA key (Entra ID accepts only RSA certificates)".into(),
+    )
 }
 
 #[cfg(test)]
@@ -177,14 +214,26 @@ pub(crate) mod tests {
         (cert.pem(), key.serialize_pem(), cert.der().to_vec())
     }
 
-    fn pkcs12(cert_der: &[u8], key_pem: &str, password: &str, algorithm: p12_keystore::EncryptionAlgorithm) -> Vec<u8> {
+    fn pkcs12(
+        cert_der: &[u8],
+        key_pem: &str,
+        password: &str,
+        algorithm: p12_keystore::EncryptionAlgorithm,
+    ) -> Vec<u8> {
         let key_der = PrivateKeyDer::from_pem_slice(key_pem.as_bytes()).unwrap();
         let key = p12_keystore::PrivateKey::from_der(key_der.secret_der()).unwrap();
         let cert = p12_keystore::Certificate::from_der(cert_der).unwrap();
         let chain = p12_keystore::PrivateKeyChain::new(vec![1u8; 20], key, [cert]);
         let mut store = p12_keystore::KeyStore::new();
-        store.add_entry("client", p12_keystore::KeyStoreEntry::PrivateKeyChain(chain));
-        store.writer(password).encryption_algorithm(algorithm).write().unwrap()
+        store.add_entry(
+            "client",
+            p12_keystore::KeyStoreEntry::PrivateKeyChain(chain),
+        );
+        store
+            .writer(password)
+            .encryption_algorithm(algorithm)
+            .write()
+            .unwrap()
     }
 
     /// The RSAPrivateKey inside a PKCS#8 PrivateKeyInfo (SEQUENCE { INTEGER, SEQUENCE, OCTET STRING }).
@@ -194,7 +243,9 @@ pub(crate) mod tests {
                 n if n < 0x80 => (usize::from(n), 2),
                 n => {
                     let count = usize::from(n & 0x7f);
-                    let len = input[2..2 + count].iter().fold(0, |acc, b| (acc << 8) | usize::from(*b));
+                    let len = input[2..2 + count]
+                        .iter()
+                        .fold(0, |acc, b| (acc << 8) | usize::from(*b));
                     (len, 2 + count)
                 }
             };
@@ -233,7 +284,10 @@ pub(crate) mod tests {
     #[test]
     fn pem_with_pkcs8_or_pkcs1_keys_is_read_and_a_foreign_key_is_refused() {
         let (cert_pem, key_pem, _) = rsa_certificate("app");
-        assert!(ClientCertificate::from_file_contents(format!("{cert_pem}{key_pem}").as_bytes(), "").is_ok());
+        assert!(
+            ClientCertificate::from_file_contents(format!("{cert_pem}{key_pem}").as_bytes(), "")
+                .is_ok()
+        );
         let pkcs8 = PrivateKeyDer::from_pem_slice(key_pem.as_bytes()).unwrap();
         let pkcs1 = pkcs1_inside(pkcs8.secret_der());
         let pkcs1_pem = format!(
@@ -242,9 +296,15 @@ pub(crate) mod tests {
         );
         assert!(ClientCertificate::from_pem(format!("{cert_pem}{pkcs1_pem}").as_bytes()).is_ok());
         let (_, other_key, _) = rsa_certificate("other");
-        let err = ClientCertificate::from_pem(format!("{cert_pem}{other_key}").as_bytes()).unwrap_err();
+        let err =
+            ClientCertificate::from_pem(format!("{cert_pem}{other_key}").as_bytes()).unwrap_err();
         assert!(err.0.contains("does not belong"), "{err}");
-        assert!(ClientCertificate::from_pem(cert_pem.as_bytes()).unwrap_err().0.contains("PRIVATE KEY"));
+        assert!(
+            ClientCertificate::from_pem(cert_pem.as_bytes())
+                .unwrap_err()
+                .0
+                .contains("PRIVATE KEY")
+        );
         assert!(ClientCertificate::from_file_contents(b"garbage", "").is_err());
     }
 
@@ -256,16 +316,30 @@ pub(crate) mod tests {
         let token = cert.assertion_at("client-1", url, 1_000).unwrap();
         let header = decode_part(&token, 0);
         assert_eq!(header["alg"], "RS256");
-        assert_eq!(header["x5t#S256"], URL_SAFE_NO_PAD.encode(digest::digest(&digest::SHA256, &der)));
+        assert_eq!(
+            header["x5t#S256"],
+            URL_SAFE_NO_PAD.encode(digest::digest(&digest::SHA256, &der))
+        );
         assert_eq!(
             header["x5t"],
             URL_SAFE_NO_PAD.encode(digest::digest(&digest::SHA1_FOR_LEGACY_USE_ONLY, &der))
         );
         let claims = decode_part(&token, 1);
-        assert_eq!((claims["aud"].as_str(), claims["iss"].as_str(), claims["sub"].as_str()), (Some(url), Some("client-1"), Some("client-1")));
+        assert_eq!(
+            (
+                claims["aud"].as_str(),
+                claims["iss"].as_str(),
+                claims["sub"].as_str()
+            ),
+            (Some(url), Some("client-1"), Some("client-1"))
+        );
         assert_eq!(claims["exp"], 1_600);
         let again = cert.assertion_at("client-1", url, 1_000).unwrap();
-        assert_ne!(decode_part(&again, 1)["jti"], claims["jti"], "every assertion has its own jti");
+        assert_ne!(
+            decode_part(&again, 1)["jti"],
+            claims["jti"],
+            "every assertion has its own jti"
+        );
         let (input, signature) = token.rsplit_once('.').unwrap();
         let der = CertificateDer::from(der.as_slice());
         webpki::EndEntityCert::try_from(&der)

@@ -236,7 +236,11 @@ impl TokenSource {
 }
 
 /// The client-credentials form with a client assertion: a certificate's signed JWT or a federated token.
-fn assertion_form<'a>(client_id: &'a str, assertion: &'a str, scope: &'a str) -> Vec<(&'a str, &'a str)> {
+fn assertion_form<'a>(
+    client_id: &'a str,
+    assertion: &'a str,
+    scope: &'a str,
+) -> Vec<(&'a str, &'a str)> {
     vec![
         ("grant_type", "client_credentials"),
         ("client_id", client_id),

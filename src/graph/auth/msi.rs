@@ -23,15 +23,22 @@ pub const IMDS_ENDPOINT: &str = "http://169.254.169.254/metadata/identity/oauth2
 /// Which managed identity endpoint to ask. `Debug` hides the App Service header.
 #[derive(Clone)]
 pub enum ManagedIdentity {
-    Imds { endpoint: Url },
-    AppService { endpoint: Url, identity_header: String },
+    Imds {
+        endpoint: Url,
+    },
+    AppService {
+        endpoint: Url,
+        identity_header: String,
+    },
 }
 
 impl fmt::Debug for ManagedIdentity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ManagedIdentity::Imds { endpoint } => write!(f, "ManagedIdentity::Imds({endpoint})"),
-            ManagedIdentity::AppService { endpoint, .. } => write!(f, "ManagedIdentity::AppService({endpoint})"),
+            ManagedIdentity::AppService { endpoint, .. } => {
+                write!(f, "ManagedIdentity::AppService({endpoint})")
+            }
         }
     }
 }
@@ -64,19 +71,27 @@ impl ManagedIdentity {
         }
         let request = match self {
             ManagedIdentity::Imds { .. } => http.get(url).header("Metadata", "true"),
-            ManagedIdentity::AppService { identity_header, .. } => {
-                http.get(url).header("X-IDENTITY-HEADER", identity_header.as_str())
-            }
+            ManagedIdentity::AppService {
+                identity_header, ..
+            } => http
+                .get(url)
+                .header("X-IDENTITY-HEADER", identity_header.as_str()),
         };
         let (status, body) = send(request.send(), endpoint.as_str(), deadline).await?;
-        log::debug!("managed identity token request to {} -> {status}", endpoint.path());
+        log::debug!(
+            "managed identity token request to {} -> {status}",
+            endpoint.path()
+        );
         if !(200..300).contains(&status) {
             // Same error shape as Entra's (`error`, `error_description`).
             return token_from_body(status, &body, endpoint.as_str());
         }
         let answer: MsiAnswer = serde_json::from_slice(&body).map_err(|e| GraphError::Decode {
             body: "<token response withheld>".into(),
-            error: format!("managed identity token response from {}: {e}", endpoint.path()),
+            error: format!(
+                "managed identity token response from {}: {e}",
+                endpoint.path()
+            ),
         })?;
         let lifetime = answer
             .expires_in

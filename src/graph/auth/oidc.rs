@@ -31,8 +31,15 @@ const ADO_API_VERSION: &str = "7.1";
 pub enum FederatedToken {
     Token(String),
     File(PathBuf),
-    GitHub { request_url: Url, request_token: String },
-    AzureDevOps { request_url: Url, request_token: String, service_connection_id: String },
+    GitHub {
+        request_url: Url,
+        request_token: String,
+    },
+    AzureDevOps {
+        request_url: Url,
+        request_token: String,
+        service_connection_id: String,
+    },
 }
 
 impl fmt::Debug for FederatedToken {
@@ -43,7 +50,11 @@ impl fmt::Debug for FederatedToken {
             FederatedToken::GitHub { request_url, .. } => {
                 write!(f, "FederatedToken::GitHub({})", request_url.path())
             }
-            FederatedToken::AzureDevOps { request_url, service_connection_id, .. } => write!(
+            FederatedToken::AzureDevOps {
+                request_url,
+                service_connection_id,
+                ..
+            } => write!(
                 f,
                 "FederatedToken::AzureDevOps({}, {service_connection_id})",
                 request_url.path()
@@ -65,23 +76,37 @@ struct AzureDevOpsAnswer {
 
 impl FederatedToken {
     /// The federated token to present now.
-    pub(crate) async fn fetch(&self, http: &reqwest::Client, deadline: Deadline) -> Result<String, GraphError> {
+    pub(crate) async fn fetch(
+        &self,
+        http: &reqwest::Client,
+        deadline: Deadline,
+    ) -> Result<String, GraphError> {
         match self {
             FederatedToken::Token(token) => Ok(token.trim().to_string()),
             FederatedToken::File(path) => {
-                let read = tokio::time::timeout_at(deadline.instant(), tokio::fs::read_to_string(path)).await;
+                let read =
+                    tokio::time::timeout_at(deadline.instant(), tokio::fs::read_to_string(path))
+                        .await;
                 match read {
                     Err(_) => Err(GraphError::Timeout { last_error: None }),
-                    Ok(Err(e)) => Err(failed(format!("cannot read the OIDC token file {}: {e}", path.display()))),
-                    Ok(Ok(text)) if text.trim().is_empty() => {
-                        Err(failed(format!("the OIDC token file {} is empty", path.display())))
-                    }
+                    Ok(Err(e)) => Err(failed(format!(
+                        "cannot read the OIDC token file {}: {e}",
+                        path.display()
+                    ))),
+                    Ok(Ok(text)) if text.trim().is_empty() => Err(failed(format!(
+                        "the OIDC token file {} is empty",
+                        path.display()
+                    ))),
                     Ok(Ok(text)) => Ok(text.trim().to_string()),
                 }
             }
-            FederatedToken::GitHub { request_url, request_token } => {
+            FederatedToken::GitHub {
+                request_url,
+                request_token,
+            } => {
                 let mut url = request_url.clone();
-                url.query_pairs_mut().append_pair("audience", TOKEN_EXCHANGE_AUDIENCE);
+                url.query_pairs_mut()
+                    .append_pair("audience", TOKEN_EXCHANGE_AUDIENCE);
                 let request = http
                     .get(url)
                     .header(AUTHORIZATION, format!("Bearer {request_token}"))
@@ -89,15 +114,24 @@ impl FederatedToken {
                 let body = answer(request, request_url, deadline).await?;
                 let parsed: GitHubAnswer = decode(&body, request_url)?;
                 parsed.value.filter(|v| !v.is_empty()).ok_or_else(|| {
-                    failed(format!("the OIDC token request to {} answered without a value", request_url.path()))
+                    failed(format!(
+                        "the OIDC token request to {} answered without a value",
+                        request_url.path()
+                    ))
                 })
             }
-            FederatedToken::AzureDevOps { request_url, request_token, service_connection_id } => {
+            FederatedToken::AzureDevOps {
+                request_url,
+                request_token,
+                service_connection_id,
+            } => {
                 let mut url = request_url.clone();
                 if !url.query_pairs().any(|(key, _)| key == "api-version") {
-                    url.query_pairs_mut().append_pair("api-version", ADO_API_VERSION);
+                    url.query_pairs_mut()
+                        .append_pair("api-version", ADO_API_VERSION);
                 }
-                url.query_pairs_mut().append_pair("serviceConnectionId", service_connection_id);
+                url.query_pairs_mut()
+                    .append_pair("serviceConnectionId", service_connection_id);
                 let request = http
                     .post(url)
                     .header(AUTHORIZATION, format!("Bearer {request_token}"))
@@ -107,7 +141,10 @@ impl FederatedToken {
                 let body = answer(request, request_url, deadline).await?;
                 let parsed: AzureDevOpsAnswer = decode(&body, request_url)?;
                 parsed.oidc_token.filter(|v| !v.is_empty()).ok_or_else(|| {
-                    failed(format!("the OIDC token request to {} answered without an oidcToken", request_url.path()))
+                    failed(format!(
+                        "the OIDC token request to {} answered without an oidcToken",
+                        request_url.path()
+                    ))
                 })
             }
         }
@@ -144,5 +181,9 @@ fn decode<T: serde::de::DeserializeOwned>(body: &[u8], url: &Url) -> Result<T, G
 }
 
 fn failed(description: String) -> GraphError {
-    GraphError::Auth { status: None, code: "oidc_token_unavailable".into(), description }
+    GraphError::Auth {
+        status: None,
+        code: "oidc_token_unavailable".into(),
+        description,
+    }
 }
