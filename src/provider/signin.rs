@@ -90,14 +90,14 @@ pub fn select(
         };
     }
     // 3. OIDC, only when asked for.
-    if settings.flag("use_oidc") == Some(true) {
-        if let Some(source) = federated_source(settings, diags)? {
-            return if has_client_id {
-                Some(Credential::Federated(source))
-            } else {
-                missing_client_id(diags, "an OIDC federated token")
-            };
-        }
+    if settings.flag("use_oidc") == Some(true)
+        && let Some(source) = federated_source(settings, diags)?
+    {
+        return if has_client_id {
+            Some(Credential::Federated(source))
+        } else {
+            missing_client_id(diags, "an OIDC federated token")
+        };
     }
     // 4. Managed identity, only when asked for.
     if settings.flag("use_msi") == Some(true) {
