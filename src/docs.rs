@@ -116,6 +116,7 @@ fn index_page(schema: &Schema, examples_dir: &Path) -> String {
          its URL.\n",
         PROVIDER_ADDRESS.trim_start_matches("registry.terraform.io/")
     );
+    page.push_str(SIGN_IN_KINDS);
     if let Some(example) = read_example(examples_dir, "provider/provider.tf") {
         let _ = writeln!(page, "## Example Usage\n\n```terraform\n{example}\n```\n");
     }
@@ -123,6 +124,80 @@ fn index_page(schema: &Schema, examples_dir: &Path) -> String {
     render_block(&mut page, &schema.block, 2);
     page
 }
+
+/// The index page's section on each way of signing in, with CI snippets.
+const SIGN_IN_KINDS: &str = r#"## Ways of signing in
+
+The provider uses the first kind that is fully configured, in this order (the names and variables are
+hashicorp/azuread's, so an existing `ARM_*` environment works unchanged). When none is, `terraform plan` says what
+each kind needs.
+
+### Client certificate
+
+Set `client_id` and either `client_certificate` (a base64 PKCS#12 bundle, `ARM_CLIENT_CERTIFICATE`) or
+`client_certificate_path` (a `.pfx` file, or a PEM file with the certificate and its unencrypted RSA key,
+`ARM_CLIENT_CERTIFICATE_PATH`), and `client_certificate_password` (`ARM_CLIENT_CERTIFICATE_PASSWORD`) for a
+protected bundle. The certificate is read when the provider is configured: a wrong password fails before any request.
+
+### Client secret
+
+Set `client_id` and `client_secret` (`ARM_CLIENT_ID`, `ARM_CLIENT_SECRET`).
+
+### OIDC workload identity federation
+
+Add a federated credential to the app registration, then set `use_oidc = true` (`ARM_USE_OIDC=true`) and
+`client_id`. The federated token comes from `oidc_token` (`ARM_OIDC_TOKEN`), a file (`oidc_token_file_path`,
+`ARM_OIDC_TOKEN_FILE_PATH` or AKS's `AZURE_FEDERATED_TOKEN_FILE`, read again for each new token), or is requested
+from the CI system (`oidc_request_url` / `oidc_request_token`, read from GitHub Actions' and Azure DevOps' own
+variables when unset).
+
+GitHub Actions:
+
+```yaml
+permissions:
+  id-token: write
+  contents: read
+jobs:
+  apply:
+    runs-on: ubuntu-latest
+    env:
+      ARM_USE_OIDC: "true"
+      ARM_TENANT_ID: ${{ vars.AZURE_TENANT_ID }}
+      ARM_CLIENT_ID: ${{ vars.AZURE_CLIENT_ID }}
+    steps:
+      - uses: actions/checkout@v4
+      - uses: hashicorp/setup-terraform@v3
+      - run: terraform init && terraform apply -auto-approve
+```
+
+Azure DevOps (a workload identity federation service connection):
+
+```yaml
+steps:
+  - script: terraform init && terraform apply -auto-approve
+    env:
+      ARM_USE_OIDC: "true"
+      ARM_TENANT_ID: $(tenantId)
+      ARM_CLIENT_ID: $(servicePrincipalId)
+      ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID: $(serviceConnectionId)
+      SYSTEM_ACCESSTOKEN: $(System.AccessToken)
+```
+
+### Managed identity
+
+On an Azure VM, scale set, AKS node, App Service, Functions or Container Apps: set `use_msi = true`
+(`ARM_USE_MSI=true`), and `client_id` for a user-assigned identity. IMDS is used unless App Service's
+`IDENTITY_ENDPOINT` and `IDENTITY_HEADER` are set; `msi_endpoint` (`ARM_MSI_ENDPOINT`) replaces the IMDS address.
+A self-hosted GitHub runner or Azure DevOps agent on such a VM uses the same settings.
+
+### Azure CLI
+
+At a desk: `az login`, then run Terraform with only `tenant_id` set. The provider runs
+`az account get-access-token --scope <graph>/.default --tenant <tenant_id>`; the token acts for the signed-in user,
+so the user needs the Intune and Entra roles the resources require. `use_cli = false` (`ARM_USE_CLI=false`) turns
+this off.
+
+"#;
 
 fn resource_page(
     type_name: &str,

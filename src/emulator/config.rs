@@ -39,11 +39,37 @@ Options:
   --app-roles CLIENT=ROLES   tokens for client id CLIENT carry only these application roles (comma-separated,
                              may be empty) and calls needing others answer 403; repeatable, one per client
                              [default: every client gets every role]
+  --client-certificate CLIENT=PEM_FILE
+                             client id CLIENT may sign in with a client assertion signed by the key of a
+                             certificate in PEM_FILE (PEM, one or more CERTIFICATE blocks); repeatable
+  --federated-credential CLIENT=SUBJECT
+                             client id CLIENT may exchange a token of the emulator's OIDC issuer whose sub is
+                             SUBJECT (audience api://AzureADTokenExchange); repeatable
+  --oidc-request-token T     the bearer token the GitHub Actions and Azure DevOps token request endpoints want
+                             [default: emulator-oidc-request-token]
+  --oidc-subject S           the sub of the federated tokens those endpoints issue
+                             [default: repo:example/infrastructure:ref:refs/heads/main]
+  --token-lifetime-s N       lifetime of every access token issued, in seconds [default: 3599]
+  --managed-identity-tenant T
+                             the tenant managed-identity tokens are for
+                             [default: 00000000-0000-4000-8000-00000000a551]
   -h, --help                 print this help
 ";
 
 /// `--app-roles`: the application roles of each named client id (lower-cased), the only ones its tokens carry.
 pub type AppRoles = BTreeMap<String, Vec<String>>;
+
+/// `--client-certificate`: the DER certificates each client id (lower-cased) may sign assertions with.
+pub type ClientCertificates = BTreeMap<String, Vec<Vec<u8>>>;
+/// `--federated-credential`: the subjects each client id (lower-cased) accepts federated tokens for.
+pub type FederatedCredentials = BTreeMap<String, Vec<String>>;
+
+/// The bearer token the OIDC request endpoints want unless `--oidc-request-token` says otherwise.
+pub const DEFAULT_OIDC_REQUEST_TOKEN: &str = "emulator-oidc-request-token";
+/// The `sub` of issued federated tokens unless `--oidc-subject` says otherwise (GitHub's form for a branch).
+pub const DEFAULT_OIDC_SUBJECT: &str = "repo:example/infrastructure:ref:refs/heads/main";
+/// The tenant of managed-identity tokens unless `--managed-identity-tenant` says otherwise.
+pub const DEFAULT_MANAGED_IDENTITY_TENANT: &str = "00000000-0000-4000-8000-00000000a551";
 
 /// Everything the emulator can be told at start.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,6 +87,13 @@ pub struct Config {
     pub sync_cooldown_ms: u64,
     pub throttle: bool,
     pub app_roles: AppRoles,
+    pub client_certificates: ClientCertificates,
+    pub federated_credentials: FederatedCredentials,
+    pub oidc_request_token: String,
+    pub oidc_subject: String,
+    /// Seconds; at least 1.
+    pub token_lifetime_s: i64,
+    pub managed_identity_tenant: String,
 }
 
 /// Intune refuses a sync trigger within 10 minutes of the previous one (graph-api-next.md 12).
@@ -84,6 +117,12 @@ impl Default for Config {
             sync_cooldown_ms: DEFAULT_SYNC_COOLDOWN_MS,
             throttle: false,
             app_roles: AppRoles::new(),
+            client_certificates: ClientCertificates::new(),
+            federated_credentials: FederatedCredentials::new(),
+            oidc_request_token: DEFAULT_OIDC_REQUEST_TOKEN.to_string(),
+            oidc_subject: DEFAULT_OIDC_SUBJECT.to_string(),
+            token_lifetime_s: crate::emulator::auth::TOKEN_LIFETIME_SECONDS,
+            managed_identity_tenant: DEFAULT_MANAGED_IDENTITY_TENANT.to_string(),
         }
     }
 }
@@ -123,6 +162,12 @@ impl Config {
                     | "--membership-delay-ms"
                     | "--sync-interval-ms"
                     | "--sync-cooldown-ms"
+                    | "--client-certificate"
+                    | "--federated-credential"
+                    | "--oidc-request-token"
+                    | "--oidc-subject"
+                    | "--token-lifetime-s"
+                    | "--managed-identity-tenant"
             ) {
                 return Err(format!("unknown argument {arg:?}"));
             }
@@ -163,6 +208,41 @@ impl Config {
                 }
                 "--sync-interval-ms" => config.sync_interval_ms = parse_number(&flag, &value)?,
                 "--sync-cooldown-ms" => config.sync_cooldown_ms = parse_number(&flag, &value)?,
+                "--client-certificate" => {
+                    let (client, certificates) = parse_client_certificate(&value)?;
+                    config
+                        .client_certificates
+                        .entry(client)
+                        .or_default()
+                        .extend(certificates);
+                }
+                "--federated-credential" => {
+                    let (client, subject) = client_pair(&flag, &value, "SUBJECT")?;
+                    config
+                        .federated_credentials
+                        .entry(client)
+                        .or_default()
+                        .push(subject);
+                }
+                "--oidc-request-token" | "--oidc-subject" | "--managed-identity-tenant" => {
+                    if value.trim().is_empty() {
+                        return Err(format!("{flag} must not be empty"));
+                    }
+                    match flag.as_str() {
+                        "--oidc-request-token" => config.oidc_request_token = value,
+                        "--oidc-subject" => config.oidc_subject = value,
+                        _ => config.managed_identity_tenant = value,
+                    }
+                }
+                "--token-lifetime-s" => {
+                    let seconds = parse_number(&flag, &value)?;
+                    if seconds == 0 || seconds > 86_400 {
+                        return Err(format!(
+                            "--token-lifetime-s: {value} is not between 1 and 86400"
+                        ));
+                    }
+                    config.token_lifetime_s = seconds as i64;
+                }
                 "--fault-rate" => {
                     let rate: f64 = value.parse().map_err(|_| {
                         format!("--fault-rate: {value:?} is not a number between 0 and 1")
@@ -192,6 +272,35 @@ fn parse_app_roles(value: &str) -> Result<(String, Vec<String>), String> {
         .map(str::to_string)
         .collect();
     Ok((client.trim().to_ascii_lowercase(), roles))
+}
+
+/// `CLIENT_ID=VALUE` with both sides non-empty; the client id lower-cased.
+fn client_pair(flag: &str, value: &str, what: &str) -> Result<(String, String), String> {
+    value
+        .split_once('=')
+        .map(|(client, rest)| (client.trim(), rest.trim()))
+        .filter(|(client, rest)| !client.is_empty() && !rest.is_empty())
+        .map(|(client, rest)| (client.to_ascii_lowercase(), rest.to_string()))
+        .ok_or_else(|| format!("{flag}: {value:?} is not CLIENT_ID={what}"))
+}
+
+/// `CLIENT_ID=PEM_FILE`, read now so a bad file stops the emulator at start rather than failing sign-ins later.
+fn parse_client_certificate(value: &str) -> Result<(String, Vec<Vec<u8>>), String> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let (client, path) = client_pair("--client-certificate", value, "PEM_FILE")?;
+    let pem = std::fs::read(&path)
+        .map_err(|e| format!("--client-certificate: cannot read {path}: {e}"))?;
+    let certificates = CertificateDer::pem_slice_iter(&pem)
+        .map(|cert| cert.map(|der| der.to_vec()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("--client-certificate: {path} is not valid PEM: {e:?}"))?;
+    if certificates.is_empty() {
+        return Err(format!(
+            "--client-certificate: {path} holds no CERTIFICATE block"
+        ));
+    }
+    Ok((client, certificates))
 }
 
 fn parse_number(flag: &str, value: &str) -> Result<u64, String> {

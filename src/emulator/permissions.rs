@@ -1,25 +1,40 @@
 //! Application permissions: a Graph call whose token carries none of the app roles Graph accepts for it is refused
 //! with 403 before it reaches its route, in the body of the service that answers (graph-api-next.md 15). The roles
 //! each call accepts come from the table the provider also reads (`rules::permissions`).
+//!
+//! Delegated (user) tokens are checked through their `scp` instead: Graph allows a delegated call when the token
+//! carries one of the call's delegated permissions, and for these calls the delegated permissions have the same
+//! names as the application ones. Calls that only support delegated permissions (an empty application list) are
+//! allowed for any delegated token; the emulator does not model the signed-in user's own directory roles, which
+//! Graph also requires.
 
 use axum::http::{Method, StatusCode};
 
+use super::auth::IssuedToken;
 use super::odata::{ErrorReply, intune_error};
 use crate::rules::permissions::{self, Requirement, Service};
 
 /// Entra's refusal (groups, directory objects, devices; `/policies` is assumed to answer the same way).
 const ENTRA_DENIED: &str = "Insufficient privileges to complete the operation.";
 
-/// Checks the token's `roles` for `method` on `segments` (the path after the version, percent-decoded).
+/// Checks the token's `roles` (or, for a delegated token, its `scp`) for `method` on `segments` (the path after the
+/// version, percent-decoded).
 pub fn authorize(
     method: &Method,
     segments: &[&str],
-    roles: &[String],
+    token: &IssuedToken,
     activity_id: &str,
 ) -> Result<(), ErrorReply> {
     let Some(requirement) = permissions::required(method.as_str(), segments) else {
         return Ok(());
     };
+    if token.is_delegated() {
+        if requirement.delegated_only() || requirement.allows(&token.scopes) {
+            return Ok(());
+        }
+        return Err(denied(requirement, segments, &token.scopes, activity_id));
+    }
+    let roles = &token.roles;
     if requirement.allows(roles) {
         return Ok(());
     }

@@ -18,7 +18,10 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use super::admin;
-use super::auth::{self, IssuedToken};
+use super::auth::managed_identity::{self, MsiRequest};
+use super::auth::oidc_issuer::{self, OidcIssuer, RequestForm};
+use super::auth::token_endpoint::TokenRequest;
+use super::auth::{self, Grant, IssuedToken, SignInState, user_token};
 use super::clock::{Clock, Now, Pacing};
 use super::config::Config;
 use super::faults;
@@ -50,6 +53,7 @@ pub struct Emulator {
     pub stats: Mutex<Stats>,
     pub throttle: Mutex<Throttle>,
     pub state_file: Option<StateFile>,
+    pub sign_in: SignInState,
 }
 
 /// Locks a mutex, carrying on if a handler panicked while holding it (the data is still consistent enough for a test
@@ -83,6 +87,7 @@ impl Emulator {
             stats: Mutex::new(Stats::default()),
             throttle: Mutex::new(Throttle::default()),
             state_file,
+            sign_in: SignInState::default(),
             config,
         })
     }
@@ -216,6 +221,26 @@ async fn handle(State(emulator): State<Arc<Emulator>>, request: Request) -> Resp
     let method = parts.method.clone();
     let path = parts.uri.path().to_string();
     let query = parts.uri.query().unwrap_or("").to_string();
+    let base_url = parts
+        .headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .map(|host| format!("http://{host}"))
+        .unwrap_or_else(|| format!("http://{}", emulator.config.listen));
+    if let Some(response) = sign_in_route(
+        &emulator,
+        now,
+        &method,
+        &path,
+        &query,
+        &parts.headers,
+        &base_url,
+    )
+    .await
+    {
+        eprintln!("{method} {path} {} -", response.status().as_u16());
+        return response;
+    }
     if path == "/_emulator" || path.starts_with("/_emulator/") {
         let body = to_bytes(body, MAX_BODY_BYTES).await.unwrap_or_default();
         let response = admin::handle(&emulator, now, &method, &path, &query, &body).await;
@@ -238,12 +263,6 @@ async fn handle(State(emulator): State<Arc<Emulator>>, request: Request) -> Resp
         .filter(|s| !s.is_empty())
         .map(|s| urlencoding::decode(s, false))
         .collect();
-    let base_url = parts
-        .headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .map(|host| format!("http://{host}"))
-        .unwrap_or_else(|| format!("http://{}", emulator.config.listen));
     let body = match to_bytes(body, MAX_BODY_BYTES).await {
         Ok(bytes) => bytes,
         Err(_) => {
@@ -268,7 +287,17 @@ async fn handle(State(emulator): State<Arc<Emulator>>, request: Request) -> Resp
         && segments[3] == "token";
     let response = if is_token_route {
         lock(&emulator.stats).count(&format!("{method} /{{tenant}}/oauth2/v2.0/token"));
-        token(&emulator, &method, &segments[0], &body, &ids).await
+        let token_url = format!("{base_url}{path}");
+        token(
+            &emulator,
+            &method,
+            &segments[0],
+            &body,
+            &ids,
+            &token_url,
+            &base_url,
+        )
+        .await
     } else {
         let request = GraphRequest {
             method: &method,
@@ -309,6 +338,8 @@ async fn token(
     tenant: &str,
     body: &[u8],
     ids: &RequestIds,
+    token_url: &str,
+    base_url: &str,
 ) -> Response {
     let now = ids.received;
     let timestamp = now.entra_timestamp();
@@ -321,35 +352,68 @@ async fn token(
         })
     } else {
         let form = urlencoding::parse_pairs(&String::from_utf8_lossy(body));
-        auth::issue_token(
+        let request = TokenRequest {
             tenant,
-            &form,
-            &emulator.config.client_secret,
-            &emulator.config.app_roles,
+            form: &form,
+            token_url,
+            issuer_url: &OidcIssuer::url(base_url),
+            now_unix: now.unix_seconds(),
+        };
+        auth::issue_token(
+            &request,
+            &emulator.config,
+            &emulator.sign_in,
             &emulator.random,
-            now.unix_seconds(),
         )
     };
-    let (status, json, snapshot) = match outcome {
-        Ok((token, issued)) => {
-            let snapshot = {
-                let mut store = lock(&emulator.store);
-                let now = now.unix_seconds();
-                store
-                    .tokens
-                    .retain(|_, known: &mut IssuedToken| known.expires_at > now);
-                store.tokens.insert(token.clone(), issued);
-                emulator.snapshot(&store)
-            };
-            (StatusCode::OK, auth::token_response_body(&token), snapshot)
+    let (status, json) = match outcome {
+        Ok((token, issued, grant)) => {
+            remember_token(emulator, now, token.clone(), issued, grant).await;
+            (
+                StatusCode::OK,
+                auth::token_response_body(&token, emulator.config.token_lifetime_s),
+            )
         }
         Err(error) => (
             error.status,
             error.body(&ids.request_id, &ids.client_request_id, &timestamp),
-            None,
         ),
     };
+    let mut response = json_reply(status, &json);
+    let headers = response.headers_mut();
+    headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    if let Ok(value) = HeaderValue::from_str(&ids.request_id) {
+        headers.insert("x-ms-request-id", value);
+    }
+    if let Ok(value) = HeaderValue::from_str(&ids.client_request_id) {
+        headers.insert("client-request-id", value);
+    }
+    response
+}
+
+/// Keeps an issued token (so Graph requests with it are accepted), counts it under its grant, and saves the state.
+async fn remember_token(
+    emulator: &Emulator,
+    now: Now,
+    token: String,
+    issued: IssuedToken,
+    grant: Grant,
+) {
+    let snapshot = {
+        let mut store = lock(&emulator.store);
+        let now = now.unix_seconds();
+        store
+            .tokens
+            .retain(|_, known: &mut IssuedToken| known.expires_at > now);
+        store.tokens.insert(token, issued);
+        emulator.snapshot(&store)
+    };
+    lock(&emulator.stats).count_token(grant.name());
     emulator.persist(snapshot).await;
+}
+
+/// A JSON answer that must not be cached (it may hold a token).
+fn json_reply(status: StatusCode, json: &serde_json::Value) -> Response {
     let mut response = Response::new(Body::from(json.to_string()));
     *response.status_mut() = status;
     let headers = response.headers_mut();
@@ -361,14 +425,106 @@ async fn token(
         header::CACHE_CONTROL,
         HeaderValue::from_static("no-store, no-cache"),
     );
-    headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
-    if let Ok(value) = HeaderValue::from_str(&ids.request_id) {
-        headers.insert("x-ms-request-id", value);
-    }
-    if let Ok(value) = HeaderValue::from_str(&ids.client_request_id) {
-        headers.insert("client-request-id", value);
-    }
     response
+}
+
+/// The sign-in routes outside the token endpoint: the OIDC issuer and its GitHub / Azure DevOps request endpoints,
+/// the user-token route, and managed identity. `None` for every other path. Managed identity is counted in
+/// `by_route` like Graph; the `/_emulator/` ones are not, as for every admin route.
+async fn sign_in_route(
+    emulator: &Emulator,
+    now: Now,
+    method: &Method,
+    path: &str,
+    query: &str,
+    headers: &HeaderMap,
+    base_url: &str,
+) -> Option<Response> {
+    let params = urlencoding::parse_pairs(query);
+    let header_value = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let issuer_url = OidcIssuer::url(base_url);
+    let trimmed = path.trim_end_matches('/');
+    let json = |status: u16, body: serde_json::Value| {
+        json_reply(
+            StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
+            &body,
+        )
+    };
+    let form = match (method.as_str(), trimmed) {
+        ("GET", "/_emulator/oidc/.well-known/openid-configuration") => {
+            return Some(json(200, emulator.sign_in.issuer().discovery(&issuer_url)));
+        }
+        ("GET", "/_emulator/oidc/.well-known/jwks") => {
+            return Some(json(200, emulator.sign_in.issuer().jwks()));
+        }
+        ("GET", "/_emulator/github/token") => RequestForm::GitHub,
+        ("POST", "/_emulator/ado/oidctoken") => RequestForm::AzureDevOps,
+        ("POST", "/_emulator/user-token") => {
+            let audience = emulator_graph_audience(&params);
+            return Some(
+                match user_token::issue(
+                    &params,
+                    &audience,
+                    &emulator.config,
+                    &emulator.random,
+                    now.unix_seconds(),
+                ) {
+                    Ok((body, token, issued)) => {
+                        remember_token(emulator, now, token, issued, Grant::User).await;
+                        json(200, body)
+                    }
+                    Err((status, body)) => json(status, body),
+                },
+            );
+        }
+        _ => {
+            let form = managed_identity::Form::of_path(trimmed)?;
+            lock(&emulator.stats).count(&format!("{method} {trimmed}"));
+            let proof_header = match form {
+                managed_identity::Form::Imds => header_value("metadata"),
+                managed_identity::Form::AppService => header_value("x-identity-header"),
+            };
+            let request = MsiRequest {
+                form,
+                method: method.as_str(),
+                params: &params,
+                proof_header,
+                now_unix: now.unix_seconds(),
+            };
+            return Some(
+                match managed_identity::issue(&request, &emulator.config, &emulator.random) {
+                    Ok((body, token, issued)) => {
+                        remember_token(emulator, now, token, issued, Grant::ManagedIdentity).await;
+                        json(200, body)
+                    }
+                    Err((status, body)) => json(status, body),
+                },
+            );
+        }
+    };
+    let request = oidc_issuer::TokenRequest {
+        authorization: header_value("authorization"),
+        params: &params,
+        expected_bearer: &emulator.config.oidc_request_token,
+        subject: &emulator.config.oidc_subject,
+        base_url,
+        now_unix: now.unix_seconds(),
+    };
+    Some(
+        match oidc_issuer::request_token(emulator.sign_in.issuer(), form, &request) {
+            Ok(body) => json(200, body),
+            Err((status, body)) => json(status, body),
+        },
+    )
+}
+
+/// The resource of a user token: `resource` when given, else the global Graph root (what `az` asks for by default).
+fn emulator_graph_audience(params: &[(String, String)]) -> String {
+    params
+        .iter()
+        .find(|(key, _)| key == "resource")
+        .map(|(_, value)| value.trim_end_matches('/').to_string())
+        .unwrap_or_else(|| "https://graph.microsoft.com".to_string())
 }
 
 /// The parts of a Graph request the pipeline reads.
@@ -456,9 +612,7 @@ async fn graph(
             return odata::finish(Err(error), ids);
         }
     };
-    if let Err(denied) =
-        permissions::authorize(method, &rest, &token.roles, &emulator.random.guid())
-    {
+    if let Err(denied) = permissions::authorize(method, &rest, &token, &emulator.random.guid()) {
         return odata::finish(Err(denied), ids);
     }
     let params = urlencoding::parse_pairs(request.query);

@@ -123,8 +123,9 @@ impl GraphClient {
             })?;
         let tokens = TokenSource::new(
             &endpoints,
+            &config.credentials.tenant_id,
             &config.credentials.client_id,
-            &config.credentials.client_secret,
+            config.credentials.credential.clone(),
         );
         Ok(GraphClient {
             inner: Arc::new(Inner {

@@ -7,18 +7,20 @@ use std::net::IpAddr;
 
 use reqwest::Url;
 
+use super::auth::Credential;
 use super::cloud::Cloud;
 use super::error::GraphError;
 
-/// Client-secret credentials of an Entra ID application.
-#[derive(Clone, PartialEq, Eq)]
+/// Who the client signs in as, and how.
+#[derive(Clone)]
 pub struct Credentials {
     /// The directory (tenant) id, or one of its domain names.
     pub tenant_id: String,
-    /// The application (client) id.
+    /// The application (client) id; for managed identity the user-assigned identity (empty: system-assigned);
+    /// unused by the Azure CLI.
     pub client_id: String,
-    /// The client secret's value; never logged, never in `Debug`.
-    pub client_secret: String,
+    /// The proof; secrets, keys and tokens in it never show in `Debug`.
+    pub credential: Credential,
 }
 
 impl fmt::Debug for Credentials {
@@ -26,7 +28,7 @@ impl fmt::Debug for Credentials {
         f.debug_struct("Credentials")
             .field("tenant_id", &self.tenant_id)
             .field("client_id", &self.client_id)
-            .field("client_secret", &"<redacted>")
+            .field("credential", &self.credential)
             .finish()
     }
 }
@@ -60,12 +62,16 @@ impl ClientConfig {
     pub(crate) fn endpoints(&self) -> Result<Endpoints, GraphError> {
         let creds = &self.credentials;
         check_tenant_id(&creds.tenant_id)?;
-        if creds.client_id.trim().is_empty() {
+        let needs_client_id = !matches!(
+            creds.credential,
+            Credential::ManagedIdentity(_) | Credential::AzureCli(_)
+        );
+        if needs_client_id && creds.client_id.trim().is_empty() {
             return Err(GraphError::InvalidConfig(
                 "client_id must not be empty".into(),
             ));
         }
-        if creds.client_secret.is_empty() {
+        if matches!(&creds.credential, Credential::ClientSecret(secret) if secret.is_empty()) {
             return Err(GraphError::InvalidConfig(
                 "client_secret must not be empty".into(),
             ));
@@ -104,6 +110,36 @@ impl ClientConfig {
             token_url,
             scope: format!("{}/.default", self.cloud.graph_root()),
         })
+    }
+}
+
+/// A sign-in endpoint (an OIDC token request URL, a managed identity endpoint): `https://`, or `http://` to this
+/// machine, or to IMDS's link-local address when `link_local_ok` (IMDS is plain HTTP by design and never leaves the
+/// host). Unlike [`base_url`] it may carry a query (GitHub's request URL has one).
+pub fn sign_in_url(attribute: &str, value: &str, link_local_ok: bool) -> Result<Url, GraphError> {
+    let url = Url::parse(value.trim()).map_err(|e| {
+        GraphError::InvalidConfig(format!(
+            "{attribute} {value:?} is not a URL such as https://host ({e})"
+        ))
+    })?;
+    let link_local = url
+        .host_str()
+        .and_then(|h| h.parse::<IpAddr>().ok())
+        .is_some_and(|ip| matches!(ip, IpAddr::V4(v4) if v4.is_link_local()));
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" if is_loopback(&url) || (link_local_ok && link_local) => Ok(url),
+        "http" => Err(GraphError::InvalidConfig(format!(
+            "{attribute} {value:?} uses plain http, which is only allowed for this machine{}; use https",
+            if link_local_ok {
+                " and the link-local IMDS address"
+            } else {
+                ""
+            }
+        ))),
+        other => Err(GraphError::InvalidConfig(format!(
+            "{attribute} {value:?} has unsupported scheme {other:?}"
+        ))),
     }
 }
 
@@ -177,7 +213,7 @@ mod tests {
             credentials: Credentials {
                 tenant_id: "00000000-0000-0000-0000-000000000001".into(),
                 client_id: "app".into(),
-                client_secret: "s3cr3t-value".into(),
+                credential: Credential::ClientSecret("s3cr3t-value".into()),
             },
             cloud: Cloud::Global,
             graph_endpoint: graph.map(String::from),
@@ -289,6 +325,6 @@ mod tests {
         let c = config(None, None);
         let shown = format!("{c:?} {:#?}", c.credentials);
         assert!(!shown.contains("s3cr3t-value"), "{shown}");
-        assert!(shown.contains("<redacted>"));
+        assert!(shown.contains("client secret"));
     }
 }

@@ -5,7 +5,7 @@
 //! may be retried and never waits past that deadline. Consistency waits (a new object that still 404s) are a
 //! separate, explicit step: see [`consistency`].
 
-mod auth;
+pub mod auth;
 pub mod autopilot_devices;
 pub mod autopilot_sync;
 mod client;
@@ -22,9 +22,13 @@ pub mod groups;
 mod odata;
 mod retry;
 
+pub use auth::msi::IMDS_ENDPOINT;
+pub use auth::{
+    AzureCli, CertificateError, ClientCertificate, Credential, FederatedToken, ManagedIdentity,
+};
 pub use client::{Api, GraphClient, Pages, path_segment};
 pub use cloud::{Cloud, UnknownCloud};
-pub use config::{ClientConfig, Credentials};
+pub use config::{ClientConfig, Credentials, sign_in_url};
 pub use consistency::{PollBackoff, wait_until, wait_until_gone};
 pub use deadline::Deadline;
 pub use error::GraphError;

@@ -199,7 +199,7 @@ pub(crate) fn config_for(graph: &str, authority: &str) -> ClientConfig {
         credentials: Credentials {
             tenant_id: TENANT.into(),
             client_id: "app-id".into(),
-            client_secret: SECRET.into(),
+            credential: super::Credential::ClientSecret(SECRET.into()),
         },
         cloud: Cloud::Global,
         graph_endpoint: Some(graph.into()),

@@ -20,5 +20,6 @@ mod pipeline;
 mod protocol;
 mod replication;
 mod rules_corpus;
+mod signin;
 mod smoke;
 mod tutorial;

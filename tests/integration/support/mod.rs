@@ -13,7 +13,7 @@
 
 mod emulator;
 mod graph_admin;
-mod http;
+pub mod http;
 mod processes;
 pub mod seed;
 mod terraform;

@@ -1,6 +1,24 @@
-//! The Entra ID token endpoint (`POST /{tenant}/oauth2/v2.0/token`, client-credentials grant) and the bearer check on
-//! Graph requests. Tokens are JWT-shaped so clients can decode the claims they expect (`tid`, `roles`, `exp`), but their
-//! signature is random: the emulator trusts a token because it remembers issuing it, not because of a key.
+//! Entra ID's side of signing in, as the emulator plays it: the token endpoint with every grant the provider uses
+//! ([`token_endpoint`]), the client-assertion checks ([`assertion`]), the OIDC issuer that stands in for GitHub
+//! Actions and Azure DevOps ([`oidc_issuer`]) and workload identity federation ([`federation`]), managed identity
+//! ([`managed_identity`]), delegated user tokens for the Azure CLI path ([`user_token`]), and the bearer check on
+//! Graph requests (here).
+//!
+//! Access tokens are JWT-shaped so clients can decode the claims they expect (`tid`, `roles` or `scp`, `exp`), but
+//! their signature is random: the emulator trusts an access token because it remembers issuing it, not because of
+//! a key. Federated tokens from the OIDC issuer, on the other hand, are really signed (RS256) with a key the
+//! emulator publishes as a JWKS, because the point of federation is that Entra checks them against the issuer's keys.
+
+pub mod assertion;
+pub mod federation;
+mod jwt;
+pub mod managed_identity;
+pub mod oidc_issuer;
+pub mod token_endpoint;
+pub mod user_token;
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
 
 use axum::http::{HeaderMap, StatusCode, header};
 use base64::Engine;
@@ -13,8 +31,57 @@ use super::odata::ErrorReply;
 use super::prng::Random;
 use crate::rules::permissions;
 
-/// Token lifetime, as Entra reports it for app-only tokens.
+pub use token_endpoint::issue_token;
+
+/// Token lifetime unless `--token-lifetime-s` says otherwise, as Entra reports it for app-only tokens.
 pub const TOKEN_LIFETIME_SECONDS: i64 = 3599;
+
+/// How a token was obtained; the keys of `tokens_by_grant` in `/_emulator/stats`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grant {
+    ClientSecret,
+    ClientCertificate,
+    Federated,
+    ManagedIdentity,
+    User,
+}
+
+impl Grant {
+    pub fn name(self) -> &'static str {
+        match self {
+            Grant::ClientSecret => "client_secret",
+            Grant::ClientCertificate => "client_certificate",
+            Grant::Federated => "federated",
+            Grant::ManagedIdentity => "managed_identity",
+            Grant::User => "user",
+        }
+    }
+}
+
+/// What the emulator keeps across requests for sign-in: the OIDC issuer's key (made on first use, an RSA key takes a
+/// moment to generate) and the client-assertion ids already presented, so a replayed assertion is refused.
+#[derive(Default)]
+pub struct SignInState {
+    issuer: std::sync::OnceLock<oidc_issuer::OidcIssuer>,
+    /// `jti` -> the assertion's `exp` (unix seconds); pruned once expired, since an expired assertion is refused anyway.
+    seen_assertions: Mutex<BTreeMap<String, i64>>,
+}
+
+impl SignInState {
+    pub fn issuer(&self) -> &oidc_issuer::OidcIssuer {
+        self.issuer.get_or_init(oidc_issuer::OidcIssuer::generate)
+    }
+
+    /// Records `jti`; false when it was seen before (and has not expired since).
+    pub fn first_use_of(&self, jti: &str, expires_at: i64, now_unix: i64) -> bool {
+        let mut seen = self
+            .seen_assertions
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        seen.retain(|_, exp| *exp > now_unix);
+        seen.insert(jti.to_string(), expires_at).is_none()
+    }
+}
 
 /// The application roles a token for `client_id` carries: those `--app-roles` names for it, or every role the
 /// permission table knows (an app registration with everything the provider could need), as before the flag.
@@ -34,9 +101,92 @@ pub fn granted_roles(app_roles: &AppRoles, client_id: &str) -> Vec<String> {
 pub struct IssuedToken {
     pub tenant: String,
     pub app_id: String,
+    /// Application permissions (`roles`): app-only tokens.
     pub roles: Vec<String>,
+    /// Delegated permissions (`scp`): tokens for a signed-in user. Empty for app-only tokens.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scopes: Vec<String>,
     /// Unix seconds.
     pub expires_at: i64,
+}
+
+impl IssuedToken {
+    /// Whether this token acts for a user (delegated) rather than as the application itself.
+    pub fn is_delegated(&self) -> bool {
+        !self.scopes.is_empty()
+    }
+}
+
+/// Who a new access token is for.
+pub struct Principal<'a> {
+    pub tenant: &'a str,
+    pub app_id: &'a str,
+    pub roles: Vec<String>,
+    /// Non-empty for a delegated token, with `upn` the user it acts for.
+    pub scopes: Vec<String>,
+    pub upn: Option<&'a str>,
+}
+
+/// Makes an access token for `principal` and Graph resource `audience`, living `lifetime` seconds from `now_unix`.
+pub fn mint(
+    principal: Principal<'_>,
+    audience: &str,
+    lifetime: i64,
+    random: &Random,
+    now_unix: i64,
+) -> (String, IssuedToken) {
+    let tenant = principal.tenant;
+    let expires_at = now_unix + lifetime;
+    let object_id = random.guid();
+    let header = json!({"typ": "JWT", "alg": "RS256", "kid": "graph-emulator"});
+    let mut claims = json!({
+        "aud": audience,
+        "iss": format!("https://sts.windows.net/{tenant}/"),
+        "iat": now_unix,
+        "nbf": now_unix,
+        "exp": expires_at,
+        "appid": principal.app_id,
+        "azp": principal.app_id,
+        "idp": format!("https://sts.windows.net/{tenant}/"),
+        "oid": object_id,
+        "sub": object_id,
+        "tid": tenant,
+        "ver": "1.0",
+    });
+    if let Some(claims) = claims.as_object_mut() {
+        if principal.scopes.is_empty() {
+            claims.insert("idtyp".into(), json!("app"));
+            claims.insert("appidacr".into(), json!("1"));
+            // Entra leaves the claim out of a token for an app with no application permissions consented.
+            if !principal.roles.is_empty() {
+                claims.insert("roles".into(), json!(principal.roles));
+            }
+        } else {
+            claims.insert("idtyp".into(), json!("user"));
+            claims.insert("appidacr".into(), json!("0"));
+            claims.insert("scp".into(), json!(principal.scopes.join(" ")));
+            if let Some(upn) = principal.upn {
+                claims.insert("upn".into(), json!(upn));
+                claims.insert("unique_name".into(), json!(upn));
+            }
+        }
+    }
+    let mut signature = [0u8; 32];
+    random.with(|rng| rng.fill(&mut signature));
+    let token = format!(
+        "{}.{}.{}",
+        URL_SAFE_NO_PAD.encode(header.to_string()),
+        URL_SAFE_NO_PAD.encode(claims.to_string()),
+        URL_SAFE_NO_PAD.encode(signature)
+    );
+    let issued = IssuedToken {
+        tenant: tenant.to_string(),
+        app_id: principal.app_id.to_string(),
+        roles: principal.roles,
+        scopes: principal.scopes,
+        expires_at,
+    };
+    (token, issued)
 }
 
 /// An error in Entra's token-endpoint shape (`error`, `error_description` starting with the AADSTS code, ...).
@@ -49,7 +199,7 @@ pub struct TokenError {
 }
 
 impl TokenError {
-    fn new(
+    pub fn new(
         status: StatusCode,
         error: &'static str,
         aadsts: u32,
@@ -63,12 +213,22 @@ impl TokenError {
         }
     }
 
-    fn missing(parameter: &str) -> Self {
+    pub fn missing(parameter: &str) -> Self {
         TokenError::new(
             StatusCode::BAD_REQUEST,
             "invalid_request",
             900144,
             format!("The request body must contain the following parameter: '{parameter}'."),
+        )
+    }
+
+    /// `invalid_client` (401), what Entra answers for every credential it does not accept.
+    pub fn invalid_client(aadsts: u32, description: impl Into<String>) -> Self {
+        TokenError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            aadsts,
+            description,
         )
     }
 
@@ -90,130 +250,12 @@ impl TokenError {
     }
 }
 
-/// Handles a client-credentials token request for `tenant` with the decoded form `form`. On success returns the
-/// access token and what to remember about it.
-pub fn issue_token(
-    tenant: &str,
-    form: &[(String, String)],
-    expected_secret: &str,
-    app_roles: &AppRoles,
-    random: &Random,
-    now_unix: i64,
-) -> Result<(String, IssuedToken), TokenError> {
-    let field = |name: &str| {
-        form.iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.as_str())
-    };
-    let grant_type = field("grant_type").ok_or_else(|| TokenError::missing("grant_type"))?;
-    if grant_type != "client_credentials" {
-        return Err(TokenError::new(
-            StatusCode::BAD_REQUEST,
-            "unsupported_grant_type",
-            70003,
-            format!("The app requested an unsupported grant type '{grant_type}'."),
-        ));
-    }
-    let client_id = field("client_id")
-        .filter(|id| !id.is_empty())
-        .ok_or_else(|| TokenError::missing("client_id"))?;
-    let scope = field("scope")
-        .filter(|s| !s.trim().is_empty())
-        .ok_or_else(|| TokenError::missing("scope"))?;
-    let audience = default_scope_resource(scope).ok_or_else(|| {
-        TokenError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_scope",
-            1002012,
-            format!(
-                "The provided value for scope {scope} is not valid. Client credential flows must have a scope value \
-                 with /.default suffixed to the resource identifier (application ID URI)."
-            ),
-        )
-    })?;
-    let secret = match field("client_secret") {
-        Some(secret) => secret,
-        None if field("client_assertion").is_some() => {
-            return Err(TokenError::new(
-                StatusCode::UNAUTHORIZED,
-                "invalid_client",
-                700027,
-                "Client assertion failed signature validation. The emulator accepts only client secrets.",
-            ));
-        }
-        None => {
-            return Err(TokenError::new(
-                StatusCode::UNAUTHORIZED,
-                "invalid_client",
-                7000216,
-                "'client_assertion', 'client_secret' or 'request' is required for the 'client_credentials' grant type.",
-            ));
-        }
-    };
-    if secret != expected_secret {
-        return Err(TokenError::new(
-            StatusCode::UNAUTHORIZED,
-            "invalid_client",
-            7000215,
-            format!(
-                "Invalid client secret provided. Ensure the secret being sent in the request is the client secret \
-                 value, not the client secret ID, for a secret added to app '{client_id}'."
-            ),
-        ));
-    }
-
-    let expires_at = now_unix + TOKEN_LIFETIME_SECONDS;
-    let roles = granted_roles(app_roles, client_id);
-    let object_id = random.guid();
-    let header = json!({"typ": "JWT", "alg": "RS256", "kid": "graph-emulator"});
-    let mut claims = json!({
-        "aud": audience,
-        "iss": format!("https://sts.windows.net/{tenant}/"),
-        "iat": now_unix,
-        "nbf": now_unix,
-        "exp": expires_at,
-        "appid": client_id,
-        "azp": client_id,
-        "appidacr": "1",
-        "idp": format!("https://sts.windows.net/{tenant}/"),
-        "idtyp": "app",
-        "oid": object_id,
-        "sub": object_id,
-        "roles": roles,
-        "tid": tenant,
-        "ver": "1.0",
-    });
-    if roles.is_empty() {
-        // Entra leaves the claim out of a token for an app with no application permissions consented.
-        if let Some(claims) = claims.as_object_mut() {
-            claims.remove("roles");
-        }
-    }
-    let mut signature = [0u8; 32];
-    random.with(|rng| rng.fill(&mut signature));
-    let token = format!(
-        "{}.{}.{}",
-        URL_SAFE_NO_PAD.encode(header.to_string()),
-        URL_SAFE_NO_PAD.encode(claims.to_string()),
-        URL_SAFE_NO_PAD.encode(signature)
-    );
-    Ok((
-        token,
-        IssuedToken {
-            tenant: tenant.to_string(),
-            app_id: client_id.to_string(),
-            roles,
-            expires_at,
-        },
-    ))
-}
-
 /// The success body of the token endpoint.
-pub fn token_response_body(token: &str) -> Value {
+pub fn token_response_body(token: &str, lifetime: i64) -> Value {
     json!({
         "token_type": "Bearer",
-        "expires_in": TOKEN_LIFETIME_SECONDS,
-        "ext_expires_in": TOKEN_LIFETIME_SECONDS,
+        "expires_in": lifetime,
+        "ext_expires_in": lifetime,
         "access_token": token,
     })
 }
@@ -285,6 +327,30 @@ mod tests {
             .collect()
     }
 
+    fn issue(
+        tenant: &str,
+        form: &[(String, String)],
+        secret: &str,
+        app_roles: &AppRoles,
+        random: &Random,
+        now: i64,
+    ) -> Result<(String, IssuedToken), TokenError> {
+        let config = crate::emulator::Config {
+            client_secret: secret.to_string(),
+            app_roles: app_roles.clone(),
+            ..crate::emulator::Config::default()
+        };
+        let request = token_endpoint::TokenRequest {
+            tenant,
+            form,
+            token_url: "http://127.0.0.1:1/t/oauth2/v2.0/token",
+            issuer_url: "http://127.0.0.1:1/_emulator/oidc",
+            now_unix: now,
+        };
+        issue_token(&request, &config, &SignInState::default(), random)
+            .map(|(token, issued, _)| (token, issued))
+    }
+
     fn good_form() -> Vec<(String, String)> {
         form(&[
             ("grant_type", "client_credentials"),
@@ -296,7 +362,7 @@ mod tests {
 
     #[test]
     fn issues_a_decodable_jwt_with_the_tenant_and_roles() {
-        let (token, issued) = issue_token(
+        let (token, issued) = issue(
             "tenant-a",
             &good_form(),
             "s",
@@ -328,7 +394,7 @@ mod tests {
         let claims = |client: &str| -> Value {
             let mut form = good_form();
             form[1].1 = client.to_string();
-            let (token, _) = issue_token("t", &form, "s", &app_roles, &Random::new(1), 0).unwrap();
+            let (token, _) = issue("t", &form, "s", &app_roles, &Random::new(1), 0).unwrap();
             let payload = token.split('.').nth(1).unwrap();
             serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
         };
@@ -341,7 +407,7 @@ mod tests {
     fn refuses_bad_requests_with_entras_codes() {
         let random = Random::new(1);
         let wrong_secret =
-            issue_token("t", &good_form(), "other", &AppRoles::new(), &random, 0).unwrap_err();
+            issue("t", &good_form(), "other", &AppRoles::new(), &random, 0).unwrap_err();
         assert_eq!(
             (wrong_secret.status, wrong_secret.error, wrong_secret.aadsts),
             (StatusCode::UNAUTHORIZED, "invalid_client", 7000215)
@@ -349,7 +415,7 @@ mod tests {
         let mut bad_grant = good_form();
         bad_grant[0].1 = "password".to_string();
         assert_eq!(
-            issue_token("t", &bad_grant, "s", &AppRoles::new(), &random, 0)
+            issue("t", &bad_grant, "s", &AppRoles::new(), &random, 0)
                 .unwrap_err()
                 .error,
             "unsupported_grant_type"
@@ -357,7 +423,7 @@ mod tests {
         let mut bad_scope = good_form();
         bad_scope[3].1 = "https://graph.microsoft.com/User.Read".to_string();
         assert_eq!(
-            issue_token("t", &bad_scope, "s", &AppRoles::new(), &random, 0)
+            issue("t", &bad_scope, "s", &AppRoles::new(), &random, 0)
                 .unwrap_err()
                 .error,
             "invalid_scope"
@@ -366,7 +432,7 @@ mod tests {
             ("grant_type", "client_credentials"),
             ("scope", "https://g/.default"),
         ]);
-        let error = issue_token("t", &missing_id, "s", &AppRoles::new(), &random, 0).unwrap_err();
+        let error = issue("t", &missing_id, "s", &AppRoles::new(), &random, 0).unwrap_err();
         assert_eq!((error.error, error.aadsts), ("invalid_request", 900144));
         assert!(error.description.contains("'client_id'"));
     }
@@ -389,6 +455,7 @@ mod tests {
             tenant: "t".into(),
             app_id: "a".into(),
             roles: vec![],
+            scopes: vec![],
             expires_at: 100,
         };
         assert!(
