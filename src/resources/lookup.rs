@@ -8,6 +8,7 @@ use crate::resources::lifecycle::{Failure, GraphResource, Op};
 use crate::resources::{ProviderData, checks};
 use crate::tfplugin::model::DeclaredModel;
 use crate::tfplugin::timeouts::Operation;
+use crate::tfplugin::schema::Attribute;
 use crate::tfplugin::{AttrPath, Block, Ctx, DataSource, Diagnostics, Model, Schema, Value};
 
 /// One object a name matched: its id and its display name, to name the candidates when there are several.
@@ -25,6 +26,12 @@ pub trait FindByName: Send + Sync + 'static {
     const RESOURCE: Self::Resource;
     /// What the data source is, for the docs.
     const DESCRIPTION: &'static str;
+
+    /// The lookup's `id` attribute with its validator; by default ids are GUIDs, checked at plan time so a typo
+    /// never reaches Graph as a request for a malformed id.
+    fn id_attribute(attribute: Attribute) -> Attribute {
+        attribute.validator(checks::guid())
+    }
 
     /// Every object whose display name is exactly `name`.
     async fn named(&self, op: &Op<'_>, name: &str) -> Result<Vec<Candidate>, Failure>;
@@ -115,8 +122,7 @@ impl<F: FindByName> DataSource<ProviderData> for Lookup<F> {
         for attribute in ModelOf::<F>::attributes() {
             let lookup_key = attribute.name == ID || attribute.name == DISPLAY_NAME;
             block = block.attribute(match attribute.name.as_str() {
-                // Checked at plan time, so a typo never reaches Graph as a request for a malformed id.
-                ID => attribute.as_lookup_key().validator(checks::guid()),
+                ID => F::id_attribute(attribute.as_lookup_key()),
                 _ if lookup_key => attribute.as_lookup_key(),
                 _ => attribute.as_computed(),
             });

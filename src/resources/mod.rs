@@ -6,6 +6,7 @@ use crate::graph::GraphClient;
 use crate::tfplugin::{DynDataSource, DynResource};
 use std::sync::Arc;
 
+pub mod assignment_filter;
 pub mod checks;
 pub mod data_sources;
 pub mod deployment_profile;
@@ -14,6 +15,7 @@ pub mod device_identity;
 pub mod enrollment_status_page;
 pub mod lifecycle;
 pub mod lookup;
+pub mod scope_tag;
 #[cfg(test)]
 mod test_support;
 
@@ -47,12 +49,19 @@ pub fn all() -> Vec<Arc<dyn DynResource<ProviderData>>> {
             deployment_profile::DeploymentProfileResource,
         )),
         Arc::new(lifecycle::Managed(device_identity::DeviceIdentityResource)),
+        Arc::new(lifecycle::Managed(
+            assignment_filter::AssignmentFilterResource,
+        )),
+        Arc::new(lifecycle::Managed(scope_tag::ScopeTagResource)),
     ]
 }
 
 /// Every data source type this provider serves.
 pub fn all_data_sources() -> Vec<Arc<dyn DynDataSource<ProviderData>>> {
-    vec![Arc::new(lookup::Lookup(
-        data_sources::device_group::DeviceGroupLookup,
-    ))]
+    vec![
+        Arc::new(lookup::Lookup(
+            data_sources::device_group::DeviceGroupLookup,
+        )),
+        Arc::new(lookup::Lookup(data_sources::scope_tag::ScopeTagLookup)),
+    ]
 }

@@ -1,3 +1,4 @@
 //! The data sources: read-only lookups of the objects the resources manage.
 
 pub mod device_group;
+pub mod scope_tag;
