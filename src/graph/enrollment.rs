@@ -233,6 +233,13 @@ impl From<AssignmentTarget> for FilteredTarget {
     }
 }
 
+/// An unfiltered target is the bare target.
+impl PartialEq<AssignmentTarget> for FilteredTarget {
+    fn eq(&self, other: &AssignmentTarget) -> bool {
+        self.filter.is_none() && self.target == *other
+    }
+}
+
 impl Serialize for FilteredTarget {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;

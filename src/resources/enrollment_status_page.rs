@@ -14,7 +14,7 @@ use async_trait::async_trait;
 
 use crate::declare_model;
 use crate::graph::enrollment::{
-    AssignmentTarget, EnrollmentStatusPage, EspSettings, TargetFilter, is_default_esp_id,
+    EnrollmentStatusPage, EspSettings, FilteredTarget, is_default_esp_id,
 };
 use crate::resources::checks;
 use crate::resources::lifecycle::{Failure, GraphResource, GraphResultExt, Op};
@@ -416,13 +416,16 @@ impl GraphResource for EnrollmentStatusPageResource {
                 ),
             ));
         }
-        let targets: Vec<(AssignmentTarget, Option<TargetFilter>)> = match graph
+        let targets: Vec<FilteredTarget> = match graph
             .list_enrollment_configuration_assignments(id, op.deadline)
             .await
         {
             Ok(assignments) => assignments
                 .into_iter()
-                .map(|a| (a.target, a.filter))
+                .map(|a| FilteredTarget {
+                    target: a.target,
+                    filter: a.filter,
+                })
                 .collect(),
             // Deleted between the two reads.
             Err(e) if e.is_not_found() => return Ok(None),

@@ -3,6 +3,7 @@
 
 mod support;
 
+mod assignment_filter;
 mod data_sources;
 mod deployment_profile;
 mod device_group;

@@ -48,6 +48,23 @@ impl Esp {
     }
 }
 
+/// A target as Graph lists it: with its filter, or bare (no filter).
+pub(super) trait ReadTarget {
+    fn parts(&self) -> (&AssignmentTarget, Option<&TargetFilter>);
+}
+
+impl ReadTarget for AssignmentTarget {
+    fn parts(&self) -> (&AssignmentTarget, Option<&TargetFilter>) {
+        (self, None)
+    }
+}
+
+impl ReadTarget for FilteredTarget {
+    fn parts(&self) -> (&AssignmentTarget, Option<&TargetFilter>) {
+        (&self.target, self.filter.as_ref())
+    }
+}
+
 /// An ESP's assignment set, in the resource's terms.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(super) struct Assignments {
@@ -91,13 +108,12 @@ impl Assignments {
 
     /// The set Graph's targets describe, and the `@odata.type`s of targets this resource does not manage (which
     /// the next `/assign` removes, because it replaces the whole set).
-    pub fn from_targets(
-        targets: &[(AssignmentTarget, Option<TargetFilter>)],
-    ) -> (Assignments, Vec<String>) {
+    pub fn from_targets<T: ReadTarget>(targets: &[T]) -> (Assignments, Vec<String>) {
         let mut set = Assignments::default();
         let mut unmanaged = Vec::new();
         let mut first_include = true;
-        for (target, filter) in targets {
+        for read in targets {
+            let (target, filter) = read.parts();
             let include = matches!(
                 target,
                 AssignmentTarget::Group(_)
@@ -106,9 +122,9 @@ impl Assignments {
             );
             if include {
                 if first_include {
-                    set.filter = filter.clone();
+                    set.filter = filter.cloned();
                     first_include = false;
-                } else if !same_filter(&set.filter, filter) {
+                } else if !same_filter(&set.filter, &filter.cloned()) {
                     set.mixed_filters = true;
                 }
             }
