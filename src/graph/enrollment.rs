@@ -671,7 +671,8 @@ mod tests {
             "an empty set clears every assignment"
         );
         assert!(requests[2].path.ends_with("/assignments"));
-        let filters: Vec<Option<TargetFilter>> = assignments.iter().map(|a| a.filter.clone()).collect();
+        let filters: Vec<Option<TargetFilter>> =
+            assignments.iter().map(|a| a.filter.clone()).collect();
         let targets: Vec<AssignmentTarget> = assignments.into_iter().map(|a| a.target).collect();
         assert_eq!(
             targets,

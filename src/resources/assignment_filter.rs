@@ -17,10 +17,10 @@ use crate::graph::assignment_filters::{AssignmentFilter as GraphFilter, FilterBo
 use crate::resources::checks;
 use crate::resources::lifecycle::{Failure, GraphResource, GraphResultExt, Op};
 use crate::rules::filter_rule;
+use crate::tfplugin::AttrPath;
 use crate::tfplugin::schema::Validator;
 use crate::tfplugin::validators::{OneOf, StringLength};
 use crate::tfplugin::{Diagnostics, Field, Timeouts, Value};
-use crate::tfplugin::AttrPath;
 
 /// The platform whose rules the provider parses, and the default.
 pub const WINDOWS: &str = "windows10AndLater";
@@ -164,7 +164,10 @@ impl GraphResource for AssignmentFilterResource {
 
     async fn create(&self, op: &Op<'_>, plan: &AssignmentFilter) -> Result<String, Failure> {
         let body = plan.body(true);
-        let created = op.graph().create_assignment_filter(&body, op.deadline).await;
+        let created = op
+            .graph()
+            .create_assignment_filter(&body, op.deadline)
+            .await;
         Ok(created
             .with_context(|| format!("creating assignment filter {:?}", body.display_name))?
             .id)
@@ -187,7 +190,12 @@ impl GraphResource for AssignmentFilterResource {
             .with_context(|| format!("updating assignment filter {id}"))
     }
 
-    async fn delete(&self, op: &Op<'_>, id: &str, _state: &AssignmentFilter) -> Result<(), Failure> {
+    async fn delete(
+        &self,
+        op: &Op<'_>,
+        id: &str,
+        _state: &AssignmentFilter,
+    ) -> Result<(), Failure> {
         op.graph()
             .delete_assignment_filter(id, op.deadline)
             .await

@@ -8,8 +8,8 @@
 //! could never be read back; those are written down in the rule modules and in `tests/integration/rules_corpus.rs`.
 
 use crate::rules::{
-    filter_rule, device_name, device_name_template, device_type, guid, hardware_hash, locale, mail_nickname,
-    membership, scope_tags, upn,
+    device_name, device_name_template, device_type, filter_rule, guid, hardware_hash, locale,
+    mail_nickname, membership, scope_tags, upn,
 };
 use crate::tfplugin::schema::Validator;
 use crate::tfplugin::validators::StringLength;

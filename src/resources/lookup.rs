@@ -7,8 +7,8 @@ use async_trait::async_trait;
 use crate::resources::lifecycle::{Failure, GraphResource, Op};
 use crate::resources::{ProviderData, checks};
 use crate::tfplugin::model::DeclaredModel;
-use crate::tfplugin::timeouts::Operation;
 use crate::tfplugin::schema::Attribute;
+use crate::tfplugin::timeouts::Operation;
 use crate::tfplugin::{AttrPath, Block, Ctx, DataSource, Diagnostics, Model, Schema, Value};
 
 /// One object a name matched: its id and its display name, to name the candidates when there are several.

@@ -80,7 +80,12 @@ impl GraphResource for ScopeTagResource {
         model.id = Field::Known(id);
     }
 
-    async fn fetch(&self, op: &Op<'_>, id: &str, _like: &ScopeTag) -> Result<Option<ScopeTag>, Failure> {
+    async fn fetch(
+        &self,
+        op: &Op<'_>,
+        id: &str,
+        _like: &ScopeTag,
+    ) -> Result<Option<ScopeTag>, Failure> {
         let found = op.graph().get_scope_tag(id, op.deadline).await;
         Ok(found
             .with_context(|| format!("reading scope tag {id}"))?
@@ -96,7 +101,13 @@ impl GraphResource for ScopeTagResource {
             .id)
     }
 
-    async fn update(&self, op: &Op<'_>, id: &str, prior: &ScopeTag, plan: &ScopeTag) -> Result<(), Failure> {
+    async fn update(
+        &self,
+        op: &Op<'_>,
+        id: &str,
+        prior: &ScopeTag,
+        plan: &ScopeTag,
+    ) -> Result<(), Failure> {
         let body = plan.body();
         if body == prior.body() {
             return Ok(());
@@ -126,7 +137,10 @@ impl GraphResource for ScopeTagResource {
         scope_tags::validate_id(id).map_err(|reason| {
             Failure::new(
                 "Invalid Import ID",
-                format!("An autopilot_scope_tag is imported by {}: {reason}.", Self::IMPORT_ID),
+                format!(
+                    "An autopilot_scope_tag is imported by {}: {reason}.",
+                    Self::IMPORT_ID
+                ),
             )
         })?;
         Ok(id.to_string())

@@ -179,14 +179,26 @@ const OPERATORS: &[(&str, Operator)] = &[
 
 /// Operators of Entra's membership rules that filters do not have, with what to write instead.
 const MEMBERSHIP_ONLY: &[(&str, &str)] = &[
-    ("not", "filters have no -not; use -ne, -notContains or -notIn"),
+    (
+        "not",
+        "filters have no -not; use -ne, -notContains or -notIn",
+    ),
     ("any", "filters have no -any; compare the property itself"),
     ("all", "filters have no -all; compare the property itself"),
-    ("match", "filters have no -match; use -startsWith or -contains"),
+    (
+        "match",
+        "filters have no -match; use -startsWith or -contains",
+    ),
     ("notMatch", "filters have no -notMatch; use -notContains"),
     ("endsWith", "filters have no -endsWith; use -contains"),
-    ("notEndsWith", "filters have no -notEndsWith; use -notContains"),
-    ("notStartsWith", "filters have no -notStartsWith; use -notContains"),
+    (
+        "notEndsWith",
+        "filters have no -notEndsWith; use -notContains",
+    ),
+    (
+        "notStartsWith",
+        "filters have no -notStartsWith; use -notContains",
+    ),
 ];
 
 #[derive(Debug, Clone, PartialEq)]
@@ -278,7 +290,10 @@ fn tokenize(rule: &str) -> Result<Vec<Token>, RuleError> {
                     .position(|&q| q == c)
                     .map(|i| start + 1 + i)
                     .ok_or_else(|| {
-                        RuleError::new(start, format!("this {c} starts a string that is never closed"))
+                        RuleError::new(
+                            start,
+                            format!("this {c} starts a string that is never closed"),
+                        )
                     })?;
                 tokens.push(Token {
                     kind: Kind::Quoted(chars[start + 1..end].iter().collect()),
@@ -312,13 +327,17 @@ fn tokenize(rule: &str) -> Result<Vec<Token>, RuleError> {
             '\u{2013}' | '\u{2014}' | '\u{2212}' => {
                 return Err(RuleError::new(
                     start,
-                    format!("{c:?} is a typographic dash; operators start with a plain hyphen, as in -eq"),
+                    format!(
+                        "{c:?} is a typographic dash; operators start with a plain hyphen, as in -eq"
+                    ),
                 ));
             }
             '\u{201C}' | '\u{201D}' | '\u{2018}' | '\u{2019}' => {
                 return Err(RuleError::new(
                     start,
-                    format!("{c:?} is a typographic quote; quote strings with a plain double quote (\")"),
+                    format!(
+                        "{c:?} is a typographic quote; quote strings with a plain double quote (\")"
+                    ),
                 ));
             }
             c if is_word_char(c) => {
@@ -332,7 +351,9 @@ fn tokenize(rule: &str) -> Result<Vec<Token>, RuleError> {
                     && (text.eq_ignore_ascii_case("and")
                         || text.eq_ignore_ascii_case("or")
                         || OPERATORS.iter().any(|(s, _)| s.eq_ignore_ascii_case(&text))
-                        || MEMBERSHIP_ONLY.iter().any(|(s, _)| s.eq_ignore_ascii_case(&text)));
+                        || MEMBERSHIP_ONLY
+                            .iter()
+                            .any(|(s, _)| s.eq_ignore_ascii_case(&text)));
                 let kind = if bare_operator {
                     operator_token(&text, start, &text)?
                 } else {
@@ -347,7 +368,10 @@ fn tokenize(rule: &str) -> Result<Vec<Token>, RuleError> {
                 continue;
             }
             other => {
-                return Err(RuleError::new(start, format!("unexpected character {other:?}")));
+                return Err(RuleError::new(
+                    start,
+                    format!("unexpected character {other:?}"),
+                ));
             }
         }
         pos += 1;
@@ -459,7 +483,12 @@ impl Parser {
         if versioned
             && !matches!(
                 operator,
-                Operator::Eq | Operator::Ne | Operator::Gt | Operator::Ge | Operator::Lt | Operator::Le
+                Operator::Eq
+                    | Operator::Ne
+                    | Operator::Gt
+                    | Operator::Ge
+                    | Operator::Lt
+                    | Operator::Le
             )
         {
             return Err(RuleError::new(
@@ -470,7 +499,12 @@ impl Parser {
                 ),
             ));
         }
-        if !versioned && matches!(operator, Operator::Gt | Operator::Ge | Operator::Lt | Operator::Le) {
+        if !versioned
+            && matches!(
+                operator,
+                Operator::Gt | Operator::Ge | Operator::Lt | Operator::Le
+            )
+        {
             return Err(RuleError::new(
                 op_token.offset,
                 format!(
@@ -509,7 +543,9 @@ impl Parser {
                 Operand::Version(parse_version(word).ok_or_else(|| {
                     RuleError::new(
                         token.offset,
-                        format!("{word:?} is not a version; write one unquoted, such as 10.0.22631.2428"),
+                        format!(
+                            "{word:?} is not a version; write one unquoted, such as 10.0.22631.2428"
+                        ),
                     )
                 })?)
             }
@@ -526,7 +562,11 @@ impl Parser {
                     token.offset,
                     format!(
                         "expected a quoted value{} after {}, found {}",
-                        if list_operator { " list like [\"a\", \"b\"]" } else { "" },
+                        if list_operator {
+                            " list like [\"a\", \"b\"]"
+                        } else {
+                            ""
+                        },
                         op_token.text,
                         describe(&token)
                     ),
@@ -537,13 +577,19 @@ impl Parser {
             (Operand::List(_), false) => {
                 return Err(RuleError::new(
                     token.offset,
-                    format!("a list of values goes with -in or -notIn, not {}", op_token.text),
+                    format!(
+                        "a list of values goes with -in or -notIn, not {}",
+                        op_token.text
+                    ),
                 ));
             }
             (Operand::String(_), true) => {
                 return Err(RuleError::new(
                     token.offset,
-                    format!("{} takes a list of values such as [\"a\", \"b\"]", op_token.text),
+                    format!(
+                        "{} takes a list of values such as [\"a\", \"b\"]",
+                        op_token.text
+                    ),
                 ));
             }
             _ => {}
@@ -564,7 +610,10 @@ impl Parser {
                 _ => {
                     return Err(RuleError::new(
                         token.offset,
-                        format!("expected a quoted value in the list, found {}", describe(&token)),
+                        format!(
+                            "expected a quoted value in the list, found {}",
+                            describe(&token)
+                        ),
                     ));
                 }
             }
@@ -708,7 +757,11 @@ fn compare(comparison: &Comparison, device: &dyn FilterSubject) -> bool {
             let member = have
                 .as_deref()
                 .is_some_and(|h| items.iter().any(|item| lower(item) == h));
-            if op == Operator::NotIn { !member } else { member }
+            if op == Operator::NotIn {
+                !member
+            } else {
+                member
+            }
         }
     }
 }
@@ -796,36 +849,87 @@ mod tests {
     #[test]
     fn errors_point_at_the_character_at_fault() {
         assert_eq!(error_at("(device.modle -eq \"x\")").0, 1);
-        assert!(error_at("(device.modle -eq \"x\")").1.contains("not a Windows filter property"));
+        assert!(
+            error_at("(device.modle -eq \"x\")")
+                .1
+                .contains("not a Windows filter property")
+        );
         assert_eq!(error_at("(user.model -eq \"x\")").0, 1);
-        assert!(error_at("(app.appVersion -eq \"1\")").1.contains("app filters"));
+        assert!(
+            error_at("(app.appVersion -eq \"1\")")
+                .1
+                .contains("app filters")
+        );
         assert_eq!(error_at("(device.model -eq \"x\"").0, 21);
         assert_eq!(error_at("(device.model -eq \"x\"))").0, 22);
         assert_eq!(error_at("(device.model -eq \"x) and").0, 18);
         assert_eq!(error_at("device.model -eq x").0, 17);
         assert_eq!(error_at("device.model \"x\"").0, 13);
         assert_eq!(error_at("(device.model -eq \"x\") and").0, 26);
-        assert_eq!(error_at("(device.model -eq \"x\") (device.model -eq \"y\")").0, 23);
+        assert_eq!(
+            error_at("(device.model -eq \"x\") (device.model -eq \"y\")").0,
+            23
+        );
         assert_eq!(error_at("").0, 0);
         assert_eq!(error_at("device.model \u{2013}eq \"x\"").0, 13);
     }
 
     #[test]
     fn values_must_fit_their_operator_and_property() {
-        assert!(error_at("device.model -in \"x\"").1.contains("list of values"));
-        assert!(error_at("device.model -eq [\"x\"]").1.contains("-in or -notIn"));
+        assert!(
+            error_at("device.model -in \"x\"")
+                .1
+                .contains("list of values")
+        );
+        assert!(
+            error_at("device.model -eq [\"x\"]")
+                .1
+                .contains("-in or -notIn")
+        );
         assert!(error_at("device.model -in []").1.contains("empty"));
-        assert!(error_at("device.model -in [\"a\" \"b\"]").1.contains("expected , or ]"));
-        assert!(error_at("device.model -startsWith null").1.contains("-eq or -ne"));
-        assert!(error_at("device.model -gt \"x\"").1.contains("operatingSystemVersion"));
-        assert!(error_at("device.operatingSystemVersion -contains 10").1.contains("-gt"));
-        assert!(error_at("device.operatingSystemVersion -ge \"10.0\"").1.contains("unquoted"));
-        assert!(error_at("device.operatingSystemVersion -ge 10.0.x").1.contains("not a version"));
-        assert!(error_at("device.operatingSystemVersion -ge 1.2.3.4.5").1.contains("not a version"));
+        assert!(
+            error_at("device.model -in [\"a\" \"b\"]")
+                .1
+                .contains("expected , or ]")
+        );
+        assert!(
+            error_at("device.model -startsWith null")
+                .1
+                .contains("-eq or -ne")
+        );
+        assert!(
+            error_at("device.model -gt \"x\"")
+                .1
+                .contains("operatingSystemVersion")
+        );
+        assert!(
+            error_at("device.operatingSystemVersion -contains 10")
+                .1
+                .contains("-gt")
+        );
+        assert!(
+            error_at("device.operatingSystemVersion -ge \"10.0\"")
+                .1
+                .contains("unquoted")
+        );
+        assert!(
+            error_at("device.operatingSystemVersion -ge 10.0.x")
+                .1
+                .contains("not a version")
+        );
+        assert!(
+            error_at("device.operatingSystemVersion -ge 1.2.3.4.5")
+                .1
+                .contains("not a version")
+        );
         let (at, message) = error_at("(device.deviceOwnership -eq \"Company\")");
         assert_eq!(at, 28);
         assert!(message.contains("\"Personal\", \"Corporate\""), "{message}");
-        assert!(error_at("device.cpuArchitecture -in [\"amd64\", \"ia64\"]").1.contains("ia64"));
+        assert!(
+            error_at("device.cpuArchitecture -in [\"amd64\", \"ia64\"]")
+                .1
+                .contains("ia64")
+        );
         assert!(parse("device.deviceOwnership -eq \"corporate\"").is_ok());
     }
 
@@ -836,7 +940,11 @@ mod tests {
         let at_limit = format!("device.model -eq \"{}\"", "x".repeat(MAX_RULE_LENGTH - 19));
         assert_eq!(at_limit.chars().count(), MAX_RULE_LENGTH);
         assert!(parse(&at_limit).is_ok());
-        let deep = format!("{}device.model -eq \"x\"{}", "(".repeat(200), ")".repeat(200));
+        let deep = format!(
+            "{}device.model -eq \"x\"{}",
+            "(".repeat(200),
+            ")".repeat(200)
+        );
         assert!(error_at(&deep).1.contains("nest"));
     }
 
@@ -854,7 +962,9 @@ mod tests {
         assert!(passes("device.manufacturer -startsWith \"microsoft\""));
         assert!(passes("device.model -contains \"PRO\""));
         assert!(!passes("device.model -notContains \"pro\""));
-        assert!(passes("device.operatingSystemSKU -in [\"Education\", \"enterprise\"]"));
+        assert!(passes(
+            "device.operatingSystemSKU -in [\"Education\", \"enterprise\"]"
+        ));
         assert!(!passes("device.operatingSystemSKU -notIn [\"ENTERPRISE\"]"));
         assert!(passes("device.deviceCategory -eq null"));
         assert!(!passes("device.model -eq $null"));
@@ -870,8 +980,16 @@ mod tests {
             "((device.model -eq \"x\") or (device.model -startsWith \"Surface\")) and (device.operatingSystemSKU -eq \"Pro\")"
         ));
         let bare = device(&[]);
-        assert!(!parse("device.operatingSystemVersion -ge 10.0").unwrap().evaluate(&bare));
-        assert!(parse("device.operatingSystemVersion -ne 10.0").unwrap().evaluate(&bare));
+        assert!(
+            !parse("device.operatingSystemVersion -ge 10.0")
+                .unwrap()
+                .evaluate(&bare)
+        );
+        assert!(
+            parse("device.operatingSystemVersion -ne 10.0")
+                .unwrap()
+                .evaluate(&bare)
+        );
     }
 
     /// Hostile input: any text, and mutations of valid rules, never panic; an error points inside the rule.
@@ -889,9 +1007,30 @@ mod tests {
         ];
 
         const FRAGMENTS: &[&str] = &[
-            "(", ")", "[", "]", ",", "\"", "'", "-", "-eq", "and", "-or", "-in", "-notIn", "-ge", "-not", "null",
-            "$Null", "device.", "device.model", "device.operatingSystemVersion", "10.0.", "99999999999",
-            "\u{2013}", "\u{201C}",
+            "(",
+            ")",
+            "[",
+            "]",
+            ",",
+            "\"",
+            "'",
+            "-",
+            "-eq",
+            "and",
+            "-or",
+            "-in",
+            "-notIn",
+            "-ge",
+            "-not",
+            "null",
+            "$Null",
+            "device.",
+            "device.model",
+            "device.operatingSystemVersion",
+            "10.0.",
+            "99999999999",
+            "\u{2013}",
+            "\u{201C}",
         ];
 
         struct Fixed;
@@ -908,7 +1047,10 @@ mod tests {
                     let _ = parsed.evaluate(&Fixed);
                 }
                 Err(error) => {
-                    prop_assert!(error.offset <= rule.chars().count().max(MAX_RULE_LENGTH), "{rule:?}: {error}");
+                    prop_assert!(
+                        error.offset <= rule.chars().count().max(MAX_RULE_LENGTH),
+                        "{rule:?}: {error}"
+                    );
                     prop_assert!(!error.message.is_empty());
                     let _ = error.pointer(rule);
                 }

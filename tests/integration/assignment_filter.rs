@@ -80,12 +80,20 @@ fn filter_on_an_esp_lifecycle_with_a_scope_tag() {
     assert_eq!(tag["displayName"], "Sales");
     assert_eq!(tag["isBuiltIn"], false);
     let tag_id = tag["id"].as_str().unwrap().to_string();
-    assert!(tag_id.parse::<u32>().is_ok_and(|n| n > 0), "custom ids are small numbers: {tag_id}");
+    assert!(
+        tag_id.parse::<u32>().is_ok_and(|n| n > 0),
+        "custom ids are small numbers: {tag_id}"
+    );
     let filters = emulator.collection(TENANT, "assignmentFilters");
     let filter = only(&filters, "filters");
     assert_eq!(filter["rule"], RULE_JSON);
     assert_eq!(filter["platform"], "windows10AndLater");
-    let mut tags: Vec<&str> = filter["roleScopeTags"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect();
+    let mut tags: Vec<&str> = filter["roleScopeTags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap())
+        .collect();
     tags.sort();
     assert_eq!(tags, ["0", tag_id.as_str()]);
     let filter_id = filter["id"].as_str().unwrap().to_string();
@@ -103,20 +111,38 @@ fn filter_on_an_esp_lifecycle_with_a_scope_tag() {
     let esp = esps.iter().find(|c| c["id"] == esp_id.as_str()).unwrap();
     let target = &esp["assignments"][0]["target"];
     assert_eq!(target["groupId"], group.as_str());
-    assert_eq!(target["deviceAndAppManagementAssignmentFilterId"], filter_id.as_str());
-    assert_eq!(target["deviceAndAppManagementAssignmentFilterType"], "include");
+    assert_eq!(
+        target["deviceAndAppManagementAssignmentFilterId"],
+        filter_id.as_str()
+    );
+    assert_eq!(
+        target["deviceAndAppManagementAssignmentFilterType"],
+        "include"
+    );
 
     // Update in place: a new rule, the filter now excludes, the tag renamed.
     let windows_11 = r#"(device.operatingSystemVersion -ge 10.0.22000)"#;
-    ws.write("main.tf", &config(&group, windows_11, "exclude", "Sales EU"));
+    ws.write(
+        "main.tf",
+        &config(&group, windows_11, "exclude", "Sales EU"),
+    );
     let mut actions = ws.planned_actions();
     actions.sort();
     assert_eq!(
         actions,
         [
-            ("autopilot_assignment_filter.sales".to_string(), vec!["update".to_string()]),
-            ("autopilot_enrollment_status_page.sales".to_string(), vec!["update".to_string()]),
-            ("autopilot_scope_tag.sales".to_string(), vec!["update".to_string()]),
+            (
+                "autopilot_assignment_filter.sales".to_string(),
+                vec!["update".to_string()]
+            ),
+            (
+                "autopilot_enrollment_status_page.sales".to_string(),
+                vec!["update".to_string()]
+            ),
+            (
+                "autopilot_scope_tag.sales".to_string(),
+                vec!["update".to_string()]
+            ),
         ]
     );
     ws.apply();
@@ -125,7 +151,10 @@ fn filter_on_an_esp_lifecycle_with_a_scope_tag() {
     assert_eq!(filter["id"], filter_id.as_str());
     assert_eq!(filter["rule"], windows_11);
     assert_eq!(filter["payloads"][0]["assignmentFilterType"], "exclude");
-    assert_eq!(only(&custom_tags(&emulator), "tags")["displayName"], "Sales EU");
+    assert_eq!(
+        only(&custom_tags(&emulator), "tags")["displayName"],
+        "Sales EU"
+    );
 
     // Drift: the rule edited and the ESP's filter removed in the portal; both show, and apply repairs them.
     let admin = emulator.graph(TENANT);
@@ -146,8 +175,14 @@ fn filter_on_an_esp_lifecycle_with_a_scope_tag() {
     assert_eq!(
         actions,
         [
-            ("autopilot_assignment_filter.sales".to_string(), vec!["update".to_string()]),
-            ("autopilot_enrollment_status_page.sales".to_string(), vec!["update".to_string()]),
+            (
+                "autopilot_assignment_filter.sales".to_string(),
+                vec!["update".to_string()]
+            ),
+            (
+                "autopilot_enrollment_status_page.sales".to_string(),
+                vec!["update".to_string()]
+            ),
         ]
     );
     ws.apply();
@@ -158,14 +193,21 @@ fn filter_on_an_esp_lifecycle_with_a_scope_tag() {
 
     // Import into a fresh workspace: the same configuration plans nothing.
     let imported = Workspace::new(&emulator, TENANT);
-    imported.write("main.tf", &config(&group, windows_11, "exclude", "Sales EU"));
+    imported.write(
+        "main.tf",
+        &config(&group, windows_11, "exclude", "Sales EU"),
+    );
     for (address, id) in [
         ("autopilot_scope_tag.sales", tag_id.as_str()),
         ("autopilot_assignment_filter.sales", filter_id.as_str()),
         ("autopilot_enrollment_status_page.sales", esp_id.as_str()),
     ] {
         let out = imported.run(&["import", "-input=false", address, id]);
-        assert_eq!(out.status, 0, "import {address}:\n{}\n{}", out.stdout, out.stderr);
+        assert_eq!(
+            out.status, 0,
+            "import {address}:\n{}\n{}",
+            out.stdout, out.stderr
+        );
     }
     imported.assert_plan_empty();
 
@@ -177,7 +219,10 @@ fn filter_on_an_esp_lifecycle_with_a_scope_tag() {
     assert!(emulator.collection(TENANT, "assignmentFilters").is_empty());
     assert!(custom_tags(&emulator).is_empty());
     let tags = emulator.collection(TENANT, "roleScopeTags");
-    assert_eq!(only(&tags, "the Default tag stays")["displayName"], "Default");
+    assert_eq!(
+        only(&tags, "the Default tag stays")["displayName"],
+        "Default"
+    );
 }
 
 #[test]
@@ -207,21 +252,27 @@ resource "autopilot_enrollment_status_page" "sales" {{
     );
     ws.apply();
     let filter = only(&emulator.collection(TENANT, "assignmentFilters"), "filters").clone();
-    assert_eq!(filter["roleScopeTags"], json!(["0"]), "Intune stamps the Default tag");
+    assert_eq!(
+        filter["roleScopeTags"],
+        json!(["0"]),
+        "Intune stamps the Default tag"
+    );
     let state = ws.state_json();
     assert_eq!(
         values(&state, "autopilot_assignment_filter.sales")["role_scope_tag_ids"],
         json!(["0"])
     );
     // Deleting it out of band while the ESP uses it is refused with the portal's text.
-    let status = emulator
-        .graph(TENANT)
-        .delete(&format!("/beta/deviceManagement/assignmentFilters/{}", filter["id"].as_str().unwrap()));
+    let status = emulator.graph(TENANT).delete(&format!(
+        "/beta/deviceManagement/assignmentFilters/{}",
+        filter["id"].as_str().unwrap()
+    ));
     assert_eq!(status, 400);
     ws.destroy();
     assert!(emulator.collection(TENANT, "assignmentFilters").is_empty());
     assert!(
-        emulator.collection(TENANT, "deviceEnrollmentConfigurations")
+        emulator
+            .collection(TENANT, "deviceEnrollmentConfigurations")
             .iter()
             .all(|c| c["displayName"] != "Sales ESP")
     );
@@ -286,7 +337,7 @@ fn bad_filters_are_refused_at_plan_before_any_request() {
   display_name = "x"
   rule         = "(device.modle -eq \"9\")"
 }"#,
-            "not a Windows filter property",
+            "is not a Windows",
         ),
         (
             r#"resource "autopilot_assignment_filter" "f" {
@@ -338,5 +389,9 @@ fn bad_filters_are_refused_at_plan_before_any_request() {
         let plan = ws.run(&["plan", "-input=false", "-no-color"]);
         assert_ne!(plan.status, 0, "plan accepted:\n{body}");
     }
-    assert_eq!(emulator.stats()["requests"], 0, "no request may reach Graph for invalid input");
+    assert_eq!(
+        emulator.stats()["requests"],
+        0,
+        "no request may reach Graph for invalid input"
+    );
 }

@@ -91,8 +91,14 @@ fn page(
     sample: Map<String, Value>,
     items: Vec<Map<String, Value>>,
 ) -> Result<Reply, ErrorReply> {
-    ctx.query
-        .reject_options_except(&["top", "skiptoken", "select", "filter", "orderby", "count"])?;
+    ctx.query.reject_options_except(&[
+        "top",
+        "skiptoken",
+        "select",
+        "filter",
+        "orderby",
+        "count",
+    ])?;
     let sample = Rendered {
         default: sample,
         on_select: Map::new(),
@@ -147,11 +153,15 @@ pub fn handle(
                 filter.id
             );
             let rendered = tenant.rendered_filter(&filter);
-            Ok(Reply::created(entity(ctx, filters_context, rendered), location))
+            Ok(Reply::created(
+                entity(ctx, filters_context, rendered),
+                location,
+            ))
         }
         IntuneRoute::ValidateFilter if method == Method::POST => {
             let body = object_body(ctx.body)?;
-            let Some(Value::Object(filter)) = body.get("deviceAndAppManagementAssignmentFilter") else {
+            let Some(Value::Object(filter)) = body.get("deviceAndAppManagementAssignmentFilter")
+            else {
                 return Err(fail(Failure::bad_request(
                     "deviceAndAppManagementAssignmentFilter is required.",
                 )));
@@ -214,7 +224,10 @@ pub fn handle(
                 ctx.version().as_str(),
                 tag.id
             );
-            Ok(Reply::created(entity(ctx, tags_context, tag.render()), location))
+            Ok(Reply::created(
+                entity(ctx, tags_context, tag.render()),
+                location,
+            ))
         }
         IntuneRoute::ScopeTag(id) => match *method {
             Method::GET => {

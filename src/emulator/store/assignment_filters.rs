@@ -18,9 +18,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::Tenant;
-use crate::emulator::clock::Now;
 use super::groups::WriteContext;
 use super::intune::Failure;
+use crate::emulator::clock::Now;
 use crate::rules::{filter_rule, scope_tags};
 
 /// The most filters one tenant may hold [doc].
@@ -161,7 +161,10 @@ fn read_input(body: &Map<String, Value>) -> Result<Input, Failure> {
             "description" => input.description = Some(text()?),
             "rule" => input.rule = Some(text()?),
             "platform" => {
-                input.platform = Some(enumeration(PLATFORMS, "microsoft.graph.devicePlatformType")?)
+                input.platform = Some(enumeration(
+                    PLATFORMS,
+                    "microsoft.graph.devicePlatformType",
+                )?)
             }
             "assignmentFilterManagementType" => {
                 input.management_type = Some(enumeration(
@@ -173,8 +176,10 @@ fn read_input(body: &Map<String, Value>) -> Result<Input, Failure> {
                 let Value::Array(items) = value else {
                     return Err(wrong_type(key, "Collection(Edm.String)"));
                 };
-                let tags: Option<Vec<String>> =
-                    items.iter().map(|i| i.as_str().map(str::to_string)).collect();
+                let tags: Option<Vec<String>> = items
+                    .iter()
+                    .map(|i| i.as_str().map(str::to_string))
+                    .collect();
                 input.role_scope_tags = Some(tags.ok_or_else(|| wrong_type(key, "Edm.String"))?);
             }
             _ if READ_ONLY.contains(&key.as_str()) => {}
@@ -224,7 +229,9 @@ impl Tenant {
         let Some(tags) = tags else { return Ok(None) };
         let unknown = self.unknown_scope_tags(&tags);
         if !unknown.is_empty() {
-            return Err(Failure::bad_request(scope_tags::invalid_ids_message(&unknown)));
+            return Err(Failure::bad_request(scope_tags::invalid_ids_message(
+                &unknown,
+            )));
         }
         scope_tags::validate(&tags).map_err(Failure::bad_request)?;
         Ok(Some(scope_tags::stored(&tags)))

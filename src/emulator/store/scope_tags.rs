@@ -55,7 +55,12 @@ fn render(id: &str, name: &str, description: Option<&str>, built_in: bool) -> Ma
 
 impl ScopeTag {
     pub fn render(&self) -> Map<String, Value> {
-        render(&self.id, &self.display_name, self.description.as_deref(), false)
+        render(
+            &self.id,
+            &self.display_name,
+            self.description.as_deref(),
+            false,
+        )
     }
 }
 
@@ -107,7 +112,8 @@ impl Tenant {
 
     /// Whether `id` names a tag of this tenant.
     pub fn scope_tag_exists(&self, id: &str) -> bool {
-        id == DEFAULT_TAG || custom_key(id).is_some_and(|key| self.scope_tags.tags.contains_key(&key))
+        id == DEFAULT_TAG
+            || custom_key(id).is_some_and(|key| self.scope_tags.tags.contains_key(&key))
     }
 
     /// The ids of `ids` that name no tag, for Graph's "Invalid Role Scope Tag defined …".

@@ -28,7 +28,11 @@ fn a_windows_filter_plans_its_platform_and_leaves_tags_to_intune() {
     let body = plan.body(true);
     assert_eq!(body.platform.as_deref(), Some(WINDOWS));
     assert_eq!(body.role_scope_tags, None, "unset tags are left to Intune");
-    assert_eq!(plan.body(false).platform, None, "the platform is sent on create only");
+    assert_eq!(
+        plan.body(false).platform,
+        None,
+        "the platform is sent on create only"
+    );
 }
 
 #[test]
@@ -42,7 +46,10 @@ fn a_bad_windows_rule_is_refused_at_the_rule_with_its_position() {
     );
     assert_eq!(
         errors,
-        [("rule".to_string(), "Invalid Assignment Filter Rule".to_string())]
+        [(
+            "rule".to_string(),
+            "Invalid Assignment Filter Rule".to_string()
+        )]
     );
     // Another platform's rule is not parsed with the Windows grammar.
     let errors = validation_errors(
@@ -50,7 +57,10 @@ fn a_bad_windows_rule_is_refused_at_the_rule_with_its_position() {
         &[
             ("display_name", Value::string("x")),
             ("platform", Value::string("iOS")),
-            ("rule", Value::string("(device.osVersion -startsWith \"17\")")),
+            (
+                "rule",
+                Value::string("(device.osVersion -startsWith \"17\")"),
+            ),
         ],
     );
     assert!(errors.is_empty(), "{errors:?}");

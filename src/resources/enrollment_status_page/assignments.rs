@@ -162,7 +162,9 @@ impl Assignments {
 fn same_filter(a: &Option<TargetFilter>, b: &Option<TargetFilter>) -> bool {
     match (a, b) {
         (None, None) => true,
-        (Some(a), Some(b)) => a.id.eq_ignore_ascii_case(&b.id) && a.mode.eq_ignore_ascii_case(&b.mode),
+        (Some(a), Some(b)) => {
+            a.id.eq_ignore_ascii_case(&b.id) && a.mode.eq_ignore_ascii_case(&b.mode)
+        }
         _ => false,
     }
 }
@@ -244,7 +246,10 @@ fn validate_filter(config: &Esp, diags: &mut Diagnostics) {
             "assignment_filter_mode is set but assignment_filter_id is not: name the filter, or remove the mode.",
         );
     }
-    let nothing_included = config.assigned_group_ids.known().is_none_or(BTreeSet::is_empty)
+    let nothing_included = config
+        .assigned_group_ids
+        .known()
+        .is_none_or(BTreeSet::is_empty)
         && !config.assigned_group_ids.is_unknown()
         && config.assigned_to_all_devices.known() != Some(&true)
         && !config.assigned_to_all_devices.is_unknown()

@@ -259,7 +259,9 @@ fn parse_assignment(item: &Value) -> Result<ParsedAssignment, Failure> {
 fn parse_filter(target: &Map<String, Value>) -> Result<Option<(String, String)>, Failure> {
     let filter_type = match target.get("deviceAndAppManagementAssignmentFilterType") {
         None | Some(Value::Null) => "none",
-        Some(Value::String(text)) if ["none", "include", "exclude"].contains(&text.as_str()) => text,
+        Some(Value::String(text)) if ["none", "include", "exclude"].contains(&text.as_str()) => {
+            text
+        }
         _ => {
             return Err(Failure::odata(
                 "The value of deviceAndAppManagementAssignmentFilterType must be one of 'none', 'include', 'exclude'.",
