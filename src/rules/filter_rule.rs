@@ -1037,7 +1037,7 @@ mod tests {
 
         impl FilterSubject for Fixed {
             fn property(&self, name: &str) -> Option<String> {
-                (name.len() % 3 != 0).then(|| "10.0.22631 Surface".to_string())
+                (!name.len().is_multiple_of(3)).then(|| "10.0.22631 Surface".to_string())
             }
         }
 
