@@ -184,6 +184,16 @@ fn objects(tenant: &Tenant, now: Now, pacing: Pacing) -> Value {
         "windowsAutopilotDeploymentProfiles": deployment_profiles,
         "importedWindowsAutopilotDeviceIdentities": imports,
         "windowsAutopilotDeviceIdentities": identities,
+        "assignmentFilters": tenant
+            .assignment_filters
+            .values()
+            .map(|filter| Value::Object(tenant.rendered_filter(filter)))
+            .collect::<Vec<Value>>(),
+        "roleScopeTags": tenant
+            .rendered_scope_tags()
+            .into_iter()
+            .map(Value::Object)
+            .collect::<Vec<Value>>(),
     })
 }
 

@@ -189,20 +189,111 @@ impl<'de> Deserialize<'de> for AssignmentTarget {
     }
 }
 
+/// An assignment filter on a target (`deviceAndAppManagementAssignmentFilterId` / `…FilterType`).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TargetFilter {
+    pub id: String,
+    /// `include` or `exclude`.
+    pub mode: String,
+}
+
+const FILTER_ID: &str = "deviceAndAppManagementAssignmentFilterId";
+const FILTER_TYPE: &str = "deviceAndAppManagementAssignmentFilterType";
+/// The id Intune writes on some unfiltered targets instead of `null` (graph-api-next.md 8, observed).
+const NO_FILTER_ID: &str = "00000000-0000-0000-0000-000000000000";
+
+impl TargetFilter {
+    /// The filter a target's JSON carries; `None` for type `none`, a null id or the zero GUID.
+    fn from_target(target: &serde_json::Value) -> Option<TargetFilter> {
+        let id = target.get(FILTER_ID)?.as_str()?;
+        let mode = target.get(FILTER_TYPE)?.as_str()?;
+        if id.is_empty() || id == NO_FILTER_ID || mode.eq_ignore_ascii_case("none") {
+            return None;
+        }
+        Some(TargetFilter {
+            id: id.to_string(),
+            mode: mode.to_string(),
+        })
+    }
+}
+
+/// A target with its filter, as `/assign` sends it: an unfiltered target is sent without filter properties.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FilteredTarget {
+    pub target: AssignmentTarget,
+    pub filter: Option<TargetFilter>,
+}
+
+impl From<AssignmentTarget> for FilteredTarget {
+    fn from(target: AssignmentTarget) -> Self {
+        FilteredTarget {
+            target,
+            filter: None,
+        }
+    }
+}
+
+/// An unfiltered target is the bare target.
+impl PartialEq<AssignmentTarget> for FilteredTarget {
+    fn eq(&self, other: &AssignmentTarget) -> bool {
+        self.filter.is_none() && self.target == *other
+    }
+}
+
+impl Serialize for FilteredTarget {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        let target = serde_json::to_value(&self.target).map_err(serde::ser::Error::custom)?;
+        if let serde_json::Value::Object(fields) = target {
+            for (key, value) in fields {
+                map.serialize_entry(&key, &value)?;
+            }
+        }
+        if let Some(filter) = &self.filter {
+            map.serialize_entry(FILTER_ID, &filter.id)?;
+            map.serialize_entry(FILTER_TYPE, &filter.mode)?;
+        }
+        map.end()
+    }
+}
+
 /// One assignment as `/assignments` lists it.
-#[derive(Deserialize, Clone, Debug, PartialEq)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq)]
 pub struct EnrollmentAssignment {
     pub id: String,
     pub target: AssignmentTarget,
+    /// The target's assignment filter, if it has one.
+    pub filter: Option<TargetFilter>,
     /// `direct`, or `policySets` when a policy set assigned it.
     pub source: Option<String>,
     pub source_id: Option<String>,
 }
 
+impl<'de> Deserialize<'de> for EnrollmentAssignment {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Raw {
+            id: String,
+            target: serde_json::Value,
+            source: Option<String>,
+            source_id: Option<String>,
+        }
+        let raw = Raw::deserialize(deserializer)?;
+        let target = AssignmentTarget::deserialize(&raw.target).map_err(de::Error::custom)?;
+        Ok(EnrollmentAssignment {
+            id: raw.id,
+            filter: TargetFilter::from_target(&raw.target),
+            target,
+            source: raw.source,
+            source_id: raw.source_id,
+        })
+    }
+}
+
 #[derive(Serialize)]
 struct NewAssignment<'a> {
-    target: &'a AssignmentTarget,
+    target: &'a FilteredTarget,
 }
 
 #[derive(Serialize)]
@@ -290,7 +381,7 @@ impl GraphClient {
     pub async fn assign_enrollment_configuration(
         &self,
         id: &str,
-        targets: &[AssignmentTarget],
+        targets: &[FilteredTarget],
         deadline: Deadline,
     ) -> Result<(), GraphError> {
         let body = AssignBody {
@@ -529,7 +620,13 @@ mod tests {
                      "target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": "g1",
                                 "deviceAndAppManagementAssignmentFilterId": null}},
                     {"id": format!("{ID}_alldevices"), "source": "direct", "sourceId": ID,
-                     "target": {"@odata.type": "#microsoft.graph.allDevicesAssignmentTarget"}}
+                     "target": {"@odata.type": "#microsoft.graph.allDevicesAssignmentTarget",
+                                "deviceAndAppManagementAssignmentFilterId": "F1",
+                                "deviceAndAppManagementAssignmentFilterType": "include"}},
+                    {"id": format!("{ID}_g2"), "source": "direct", "sourceId": ID,
+                     "target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": "g2",
+                                "deviceAndAppManagementAssignmentFilterId": "00000000-0000-0000-0000-000000000000",
+                                "deviceAndAppManagementAssignmentFilterType": "none"}}
                 ]}),
             ),
         })
@@ -539,8 +636,14 @@ mod tests {
             .assign_enrollment_configuration(
                 ID,
                 &[
-                    AssignmentTarget::Group("g1".into()),
-                    AssignmentTarget::AllDevices,
+                    AssignmentTarget::Group("g1".into()).into(),
+                    FilteredTarget {
+                        target: AssignmentTarget::AllDevices,
+                        filter: Some(TargetFilter {
+                            id: "f1".into(),
+                            mode: "exclude".into(),
+                        }),
+                    },
                 ],
                 soon(),
             )
@@ -564,8 +667,11 @@ mod tests {
             requests[0].json(),
             json!({"enrollmentConfigurationAssignments": [
                 {"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": "g1"}},
-                {"target": {"@odata.type": "#microsoft.graph.allDevicesAssignmentTarget"}}
-            ]})
+                {"target": {"@odata.type": "#microsoft.graph.allDevicesAssignmentTarget",
+                            "deviceAndAppManagementAssignmentFilterId": "f1",
+                            "deviceAndAppManagementAssignmentFilterType": "exclude"}}
+            ]}),
+            "an unfiltered target carries no filter properties"
         );
         assert_eq!(
             requests[1].json(),
@@ -573,13 +679,28 @@ mod tests {
             "an empty set clears every assignment"
         );
         assert!(requests[2].path.ends_with("/assignments"));
+        let filters: Vec<Option<TargetFilter>> =
+            assignments.iter().map(|a| a.filter.clone()).collect();
         let targets: Vec<AssignmentTarget> = assignments.into_iter().map(|a| a.target).collect();
         assert_eq!(
             targets,
             [
                 AssignmentTarget::Group("g1".into()),
-                AssignmentTarget::AllDevices
+                AssignmentTarget::AllDevices,
+                AssignmentTarget::Group("g2".into()),
             ]
+        );
+        assert_eq!(
+            filters,
+            [
+                None,
+                Some(TargetFilter {
+                    id: "F1".into(),
+                    mode: "include".into()
+                }),
+                None
+            ],
+            "a null filter id and the zero GUID with type none both read as no filter"
         );
     }
 

@@ -5,6 +5,7 @@
 //! may be retried and never waits past that deadline. Consistency waits (a new object that still 404s) are a
 //! separate, explicit step: see [`consistency`].
 
+pub mod assignment_filters;
 pub mod auth;
 pub mod autopilot_devices;
 pub mod autopilot_sync;

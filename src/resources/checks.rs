@@ -8,8 +8,8 @@
 //! could never be read back; those are written down in the rule modules and in `tests/integration/rules_corpus.rs`.
 
 use crate::rules::{
-    device_name, device_name_template, device_type, guid, hardware_hash, locale, mail_nickname,
-    membership, scope_tags, upn,
+    device_name, device_name_template, device_type, filter_rule, guid, hardware_hash, locale,
+    mail_nickname, membership, scope_tags, upn,
 };
 use crate::tfplugin::schema::Validator;
 use crate::tfplugin::validators::StringLength;
@@ -252,6 +252,45 @@ pub fn scope_tag_ids() -> impl Validator {
         }
     }
     ScopeTagIds
+}
+
+/// An assignment filter rule for Windows ([`filter_rule`]): its length, then its syntax, with a caret under the
+/// character at fault, as for membership rules.
+pub fn filter_rule() -> impl Validator {
+    struct FilterRule(StringLength);
+    impl Validator for FilterRule {
+        fn description(&self) -> String {
+            self.0.description()
+        }
+
+        fn validate(&self, value: &Value, path: &AttrPath, diags: &mut Diagnostics) {
+            self.0.validate(value, path, diags);
+            let Some(rule) = value.as_str() else { return };
+            if rule.chars().count() > filter_rule::MAX_RULE_LENGTH {
+                return;
+            }
+            if let Err(error) = filter_rule::parse(rule) {
+                let caret_line: String = rule
+                    .chars()
+                    .take(error.offset)
+                    .map(|c| if c == '\t' { '\t' } else { ' ' })
+                    .collect();
+                diags.attribute_error(
+                    path.clone(),
+                    "Invalid Assignment Filter Rule",
+                    format!(
+                        "The filter rule is invalid at character {}: {}\n\n  {rule}\n  {caret_line}^",
+                        error.offset + 1,
+                        error.message
+                    ),
+                );
+            }
+        }
+    }
+    FilterRule(StringLength {
+        min: 1,
+        max: filter_rule::MAX_RULE_LENGTH,
+    })
 }
 
 /// A group's dynamic membership rule ([`membership`]): its length, then its syntax, with a caret under the

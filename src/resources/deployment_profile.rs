@@ -180,7 +180,10 @@ impl GraphResource for DeploymentProfileResource {
         profiles* page (step \"Create and assign an Autopilot profile\" of the user-driven Microsoft Entra join \
         tutorial). The defaults are the tutorial's recommended settings. Graph objects: \
         `azureADWindowsAutopilotDeploymentProfile` or `activeDirectoryWindowsAutopilotDeploymentProfile` and their \
-        `assignments` (Graph beta). Destroy removes the assignments, then the profile.";
+        `assignments` (Graph beta). Destroy removes the assignments, then the profile. Profiles take no assignment \
+        filter: Intune does not evaluate filters for Autopilot profile assignment (devices must be group members \
+        before enrollment begins), so narrow the targeted devices with a dynamic `autopilot_device_group` rule \
+        instead.";
     const TIMEOUTS: Timeouts =
         Timeouts::defaults(Duration::from_secs(10 * 60), Duration::from_secs(5 * 60));
     const IMPORT_ID: &'static str = "its id (a GUID, shown in the portal's URL of the profile)";

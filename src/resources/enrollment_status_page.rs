@@ -14,11 +14,11 @@ use async_trait::async_trait;
 
 use crate::declare_model;
 use crate::graph::enrollment::{
-    AssignmentTarget, EnrollmentStatusPage, EspSettings, is_default_esp_id,
+    EnrollmentStatusPage, EspSettings, FilteredTarget, is_default_esp_id,
 };
 use crate::resources::checks;
 use crate::resources::lifecycle::{Failure, GraphResource, GraphResultExt, Op};
-use crate::tfplugin::validators::{Check, IntBetween, StringLength};
+use crate::tfplugin::validators::{Check, IntBetween, OneOf, StringLength};
 use crate::tfplugin::{AttrPath, Diagnostics, Field, Timeouts, Value};
 
 mod assignments;
@@ -152,6 +152,22 @@ declare_model! {
             "Assigns the ESP to every device (Graph `allDevicesAssignmentTarget`, portal *Add all \
              devices*). Conflicts with `assigned_group_ids`.",
         ),
+        assignment_filter_id: String => .optional()
+            .description(
+                "The id of an assignment filter (`autopilot_assignment_filter`) applied to every included target: \
+                 the groups of `assigned_group_ids`, all devices, all users (Graph \
+                 `deviceAndAppManagementAssignmentFilterId`, portal *Assignments > Edit filter*). Exclusions \
+                 never carry a filter. At enrollment Intune evaluates only the OS version, the operating system \
+                 SKU and the enrollment profile name of a Windows device. Needs `assignment_filter_mode`.",
+            )
+            .validator(checks::guid()),
+        assignment_filter_mode: String => .optional()
+            .description(
+                "How `assignment_filter_id` applies (Graph `deviceAndAppManagementAssignmentFilterType`): \
+                 `include` (only the devices the filter's rule matches get this ESP) or `exclude` (the devices it \
+                 matches do not). Needs `assignment_filter_id`.",
+            )
+            .validator(OneOf(&["include", "exclude"])),
         assigned_to_all_users: bool => .default(Value::bool(false)).description(
             "Assigns the ESP to every licensed user (Graph `allLicensedUsersAssignmentTarget`, portal \
              *Add all users*). Conflicts with `assigned_group_ids`.",
@@ -249,6 +265,20 @@ impl Esp {
             excluded_group_ids: id_set(assignments.exclusions.iter(), &prior.excluded_group_ids),
             assigned_to_all_devices: Field::Known(assignments.all_devices),
             assigned_to_all_users: Field::Known(assignments.all_users),
+            assignment_filter_id: match &assignments.filter {
+                Some(filter) => Field::Known(
+                    prior
+                        .assignment_filter_id
+                        .known()
+                        .filter(|p| p.eq_ignore_ascii_case(&filter.id))
+                        .cloned()
+                        .unwrap_or_else(|| filter.id.clone()),
+                ),
+                None => Field::Null,
+            },
+            assignment_filter_mode: Field::from_option(
+                assignments.filter.as_ref().map(|f| f.mode.clone()),
+            ),
         }
     }
 }
@@ -386,11 +416,17 @@ impl GraphResource for EnrollmentStatusPageResource {
                 ),
             ));
         }
-        let targets: Vec<AssignmentTarget> = match graph
+        let targets: Vec<FilteredTarget> = match graph
             .list_enrollment_configuration_assignments(id, op.deadline)
             .await
         {
-            Ok(assignments) => assignments.into_iter().map(|a| a.target).collect(),
+            Ok(assignments) => assignments
+                .into_iter()
+                .map(|a| FilteredTarget {
+                    target: a.target,
+                    filter: a.filter,
+                })
+                .collect(),
             // Deleted between the two reads.
             Err(e) if e.is_not_found() => return Ok(None),
             Err(e) => return Err(Failure::graph(reading(), &e)),

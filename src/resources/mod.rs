@@ -6,6 +6,7 @@ use crate::graph::GraphClient;
 use crate::tfplugin::{DynDataSource, DynListResource, DynResource};
 use std::sync::Arc;
 
+pub mod assignment_filter;
 pub mod checks;
 pub mod data_sources;
 pub mod deployment_profile;
@@ -17,6 +18,7 @@ pub mod functions;
 pub mod lifecycle;
 pub mod list_resources;
 pub mod lookup;
+pub mod scope_tag;
 #[cfg(test)]
 mod test_support;
 
@@ -53,6 +55,10 @@ pub fn all() -> Vec<Arc<dyn DynResource<ProviderData>>> {
         Arc::new(lifecycle::Managed(
             device_registration_policy::DeviceRegistrationPolicyResource,
         )),
+        Arc::new(lifecycle::Managed(
+            assignment_filter::AssignmentFilterResource,
+        )),
+        Arc::new(lifecycle::Managed(scope_tag::ScopeTagResource)),
     ]
 }
 
@@ -83,5 +89,6 @@ pub fn all_data_sources() -> Vec<Arc<dyn DynDataSource<ProviderData>>> {
         )),
         Arc::new(data_sources::device_identity::DeviceIdentityLookup),
         Arc::new(data_sources::device_identity::DeviceIdentitiesList),
+        Arc::new(lookup::Lookup(data_sources::scope_tag::ScopeTagLookup)),
     ]
 }

@@ -11,6 +11,9 @@
 /// The lengths of the hyphen-separated groups of a canonical GUID.
 const GROUPS: [usize; 5] = [8, 4, 4, 4, 12];
 
+/// The all-zero GUID, which Intune writes for "no assignment filter" on some targets.
+pub const ZERO: &str = "00000000-0000-0000-0000-000000000000";
+
 /// Whether `text` is a GUID in the canonical 8-4-4-4-12 hexadecimal form.
 pub fn is_guid(text: &str) -> bool {
     validate(text).is_ok()

@@ -11,6 +11,7 @@ pub mod autopilot_csv;
 pub mod device_name;
 pub mod device_name_template;
 pub mod device_type;
+pub mod filter_rule;
 pub mod guid;
 pub mod hardware_hash;
 #[cfg(test)]

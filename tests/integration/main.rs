@@ -4,6 +4,7 @@
 mod support;
 
 mod adoption;
+mod assignment_filter;
 mod data_sources;
 mod deployment_profile;
 mod device_group;

@@ -3,6 +3,7 @@
 //! router does not: type casts and bound actions in two spellings (`microsoft.graph.restore`, `graph.restore`,
 //! `restore`), `$ref`/`$count` segments, and its own errors for unknown segments and wrong methods.
 
+mod assignment_filters;
 mod autopilot_devices;
 mod deployment_profiles;
 mod devices;
@@ -19,6 +20,7 @@ use super::prng::Random;
 use super::query::QueryContext;
 use super::store::Tenant;
 use super::store::groups::WriteContext;
+use assignment_filters::IntuneRoute;
 use autopilot_devices::AutopilotRoute;
 pub use deployment_profiles::ProfileRoute;
 use enrollment_configurations::EnrollmentRoute;
@@ -88,6 +90,8 @@ pub enum Route {
     DeploymentProfiles(ProfileRoute),
     Autopilot(AutopilotRoute),
     DeviceRegistrationPolicy,
+    /// Assignment filters and role scope tags.
+    Intune(IntuneRoute),
 }
 
 /// Why a path is not a route.
@@ -212,6 +216,18 @@ pub fn recognize(version: ApiVersion, segments: &[&str]) -> Result<(Route, &'sta
             Route::DeviceRegistrationPolicy,
             "/policies/deviceRegistrationPolicy",
         ),
+        [
+            "deviceManagement",
+            collection @ (assignment_filters::FILTERS | assignment_filters::SCOPE_TAGS),
+            rest @ ..,
+        ] if beta => match assignment_filters::recognize(collection, rest) {
+            Some((route, template)) => (Route::Intune(route), template),
+            None => {
+                return Err(Miss::UnknownSegment(
+                    segments[segments.len() - 1].to_string(),
+                ));
+            }
+        },
         [] => return Err(Miss::UnknownSegment(String::new())),
         [first, ..]
             if !matches!(
@@ -273,6 +289,7 @@ pub fn dispatch(
         Route::DeploymentProfiles(route) => deployment_profiles::handle(route, ctx, tenant),
         Route::Autopilot(route) => autopilot_devices::handle(route, ctx, tenant),
         Route::DeviceRegistrationPolicy => policies::handle(ctx, tenant),
+        Route::Intune(route) => assignment_filters::handle(route, ctx, tenant),
     }
 }
 

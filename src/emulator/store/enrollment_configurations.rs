@@ -526,6 +526,7 @@ impl Tenant {
             )));
         }
         let kind = config.kind;
+        let released = self.used_filter_ids();
         if let Some(removed) = self.enrollment_configurations.remove(id) {
             self.replication.deleted(
                 id,
@@ -534,6 +535,7 @@ impl Tenant {
                 ctx.pacing.lag,
             );
         }
+        self.lock_released_filters(&released, ctx.now, ctx.pacing.lag);
         let order = self.custom_by_priority(kind);
         self.renumber(&order, ctx);
         Ok(())
@@ -555,6 +557,9 @@ impl Tenant {
         }
         let assignments = assignments::parse_assign_body(body, id)?;
         for assignment in &assignments {
+            if let Some(filter_id) = &assignment.filter_id {
+                self.require_assignment_filter(filter_id)?;
+            }
             if let Some(group_id) = assignment.target.entra_group()
                 && !self.groups.contains_key(group_id)
             {
@@ -565,6 +570,7 @@ impl Tenant {
         }
         let previous = config.clone();
         if previous.assignments != assignments {
+            let released = self.used_filter_ids();
             let mut config = previous.clone();
             config.assignments = assignments;
             config.touch(&ctx.timestamp);
@@ -576,6 +582,7 @@ impl Tenant {
             );
             self.enrollment_configurations
                 .insert(id.to_string(), config);
+            self.lock_released_filters(&released, ctx.now, ctx.pacing.lag);
         }
         Ok(())
     }

@@ -3,6 +3,7 @@
 //! so later collections (Enrollment Status Pages, deployment profiles, device identities) slot in beside them.
 //! The whole [`Store`] serialises to the `--state` file.
 
+pub mod assignment_filters;
 pub mod autopilot_devices;
 pub mod deployment_profiles;
 pub mod device_registration_policy;
@@ -13,6 +14,7 @@ pub mod groups;
 pub mod input;
 pub mod intune;
 pub mod replication;
+pub mod scope_tags;
 mod upkeep;
 
 use std::collections::BTreeMap;
@@ -72,6 +74,12 @@ pub struct Tenant {
     /// Autopilot hardware-hash imports and the device identities they registered.
     #[serde(default)]
     pub autopilot: autopilot_devices::AutopilotState,
+    /// Intune assignment filters, by id (lower case).
+    #[serde(default)]
+    pub assignment_filters: assignment_filters::Filters,
+    /// Intune role scope tags besides the built-in Default tag.
+    #[serde(default)]
+    pub scope_tags: scope_tags::ScopeTags,
     /// Replication lag bookkeeping for every collection. Times are on the emulator clock, so it persists.
     #[serde(default)]
     pub replication: Replication,

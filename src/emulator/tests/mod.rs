@@ -1,5 +1,6 @@
 //! The emulator tested the way clients use it: started in-process on 127.0.0.1:0 and driven over HTTP with reqwest.
 
+mod assignment_filters;
 mod auth;
 mod autopilot_devices;
 mod deployment_profiles;

@@ -141,7 +141,12 @@ async fn membership_changes_show_only_after_the_membership_delay() {
 
 #[tokio::test]
 async fn a_group_tag_reaches_the_entra_device_only_through_a_sync() {
-    let h = harness_with(with(|c| c.sync_interval_ms = 3_600_000)).await;
+    // The test moves the clock up to two hours; the harness's one token must outlive that.
+    let h = harness_with(with(|c| {
+        c.sync_interval_ms = 3_600_000;
+        c.token_lifetime_s = 86_400;
+    }))
+    .await;
     h.just_after_a_periodic_sync(3_600_000);
     let hr = h.create_dynamic_group("HR", HR_RULE).await;
     // A completed import needs no sync: its Entra device carries the import's tag.

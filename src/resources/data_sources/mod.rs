@@ -4,3 +4,4 @@ pub mod deployment_profile;
 pub mod device_group;
 pub mod device_identity;
 pub mod enrollment_status_page;
+pub mod scope_tag;

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use crate::graph::GraphError;
 use crate::graph::consistency;
-use crate::graph::enrollment::AssignmentTarget;
+use crate::graph::enrollment::{AssignmentTarget, FilteredTarget, TargetFilter};
 use crate::resources::lifecycle::Op;
 use crate::tfplugin::{AttrPath, Diagnostics, Field};
 
@@ -25,12 +25,43 @@ impl Esp {
             Field::Null => Some(false),
             Field::Unknown => None,
         };
+        let text = |f: &Field<String>| match f {
+            Field::Known(text) => Some(Some(text.clone())),
+            Field::Null => Some(None),
+            Field::Unknown => None,
+        };
+        let filter = match (
+            text(&self.assignment_filter_id)?,
+            text(&self.assignment_filter_mode)?,
+        ) {
+            (Some(id), Some(mode)) => Some(TargetFilter { id, mode }),
+            _ => None,
+        };
         Some(Assignments {
             groups: set(&self.assigned_group_ids)?,
             exclusions: set(&self.excluded_group_ids)?,
             all_devices: flag(&self.assigned_to_all_devices)?,
             all_users: flag(&self.assigned_to_all_users)?,
+            filter,
+            mixed_filters: false,
         })
+    }
+}
+
+/// A target as Graph lists it: with its filter, or bare (no filter).
+pub(super) trait ReadTarget {
+    fn parts(&self) -> (&AssignmentTarget, Option<&TargetFilter>);
+}
+
+impl ReadTarget for AssignmentTarget {
+    fn parts(&self) -> (&AssignmentTarget, Option<&TargetFilter>) {
+        (self, None)
+    }
+}
+
+impl ReadTarget for FilteredTarget {
+    fn parts(&self) -> (&AssignmentTarget, Option<&TargetFilter>) {
+        (&self.target, self.filter.as_ref())
     }
 }
 
@@ -41,34 +72,62 @@ pub(super) struct Assignments {
     pub exclusions: BTreeSet<String>,
     pub all_devices: bool,
     pub all_users: bool,
+    /// The one filter every included target carries.
+    pub filter: Option<TargetFilter>,
+    /// Whether Graph's included targets carry different filters (set elsewhere, e.g. in the portal): then no
+    /// configuration matches, and the next `/assign` gives them all `filter`.
+    pub mixed_filters: bool,
 }
 
 impl Assignments {
-    /// The target list `/assign` takes, in a stable order.
-    pub fn targets(&self) -> Vec<AssignmentTarget> {
-        let mut targets = Vec::new();
+    /// The target list `/assign` takes, in a stable order; included targets carry the filter, exclusions never.
+    pub fn targets(&self) -> Vec<FilteredTarget> {
+        let mut included = Vec::new();
         if self.all_devices {
-            targets.push(AssignmentTarget::AllDevices);
+            included.push(AssignmentTarget::AllDevices);
         }
         if self.all_users {
-            targets.push(AssignmentTarget::AllLicensedUsers);
+            included.push(AssignmentTarget::AllLicensedUsers);
         }
-        targets.extend(self.groups.iter().cloned().map(AssignmentTarget::Group));
+        included.extend(self.groups.iter().cloned().map(AssignmentTarget::Group));
+        let mut targets: Vec<FilteredTarget> = included
+            .into_iter()
+            .map(|target| FilteredTarget {
+                target,
+                filter: self.filter.clone(),
+            })
+            .collect();
         targets.extend(
             self.exclusions
                 .iter()
                 .cloned()
-                .map(AssignmentTarget::ExclusionGroup),
+                .map(|id| AssignmentTarget::ExclusionGroup(id).into()),
         );
         targets
     }
 
     /// The set Graph's targets describe, and the `@odata.type`s of targets this resource does not manage (which
     /// the next `/assign` removes, because it replaces the whole set).
-    pub fn from_targets(targets: &[AssignmentTarget]) -> (Assignments, Vec<String>) {
+    pub fn from_targets<T: ReadTarget>(targets: &[T]) -> (Assignments, Vec<String>) {
         let mut set = Assignments::default();
         let mut unmanaged = Vec::new();
-        for target in targets {
+        let mut first_include = true;
+        for read in targets {
+            let (target, filter) = read.parts();
+            let include = matches!(
+                target,
+                AssignmentTarget::Group(_)
+                    | AssignmentTarget::AllDevices
+                    | AssignmentTarget::AllLicensedUsers
+            );
+            if include {
+                if first_include {
+                    set.filter = filter.cloned();
+                    first_include = false;
+                } else if !same_filter(&set.filter, &filter.cloned()) {
+                    set.mixed_filters = true;
+                }
+            }
             match target {
                 AssignmentTarget::Group(id) => {
                     set.groups.insert(id.clone());
@@ -89,10 +148,24 @@ impl Assignments {
         let lower = |ids: &BTreeSet<String>| -> BTreeSet<String> {
             ids.iter().map(|id| id.to_ascii_lowercase()).collect()
         };
-        self.all_devices == other.all_devices
+        !self.mixed_filters
+            && !other.mixed_filters
+            && same_filter(&self.filter, &other.filter)
+            && self.all_devices == other.all_devices
             && self.all_users == other.all_users
             && lower(&self.groups) == lower(&other.groups)
             && lower(&self.exclusions) == lower(&other.exclusions)
+    }
+}
+
+/// Whether two filters are the same for Graph (the id compares without regard to case).
+fn same_filter(a: &Option<TargetFilter>, b: &Option<TargetFilter>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(a), Some(b)) => {
+            a.id.eq_ignore_ascii_case(&b.id) && a.mode.eq_ignore_ascii_case(&b.mode)
+        }
+        _ => false,
     }
 }
 
@@ -125,6 +198,7 @@ pub(super) fn validate_assignments(config: &Esp, diags: &mut Diagnostics) {
             );
         }
     }
+    validate_filter(config, diags);
     if let (Some(included), Some(excluded)) = (
         config.assigned_group_ids.known(),
         config.excluded_group_ids.known(),
@@ -150,6 +224,44 @@ pub(super) fn validate_assignments(config: &Esp, diags: &mut Diagnostics) {
                 ),
             );
         }
+    }
+}
+
+/// A filter needs its mode, and something included to filter (exclusions never carry one).
+fn validate_filter(config: &Esp, diags: &mut Diagnostics) {
+    let id_set = !config.assignment_filter_id.is_null();
+    let mode_set = !config.assignment_filter_mode.is_null();
+    if id_set && !mode_set {
+        diags.attribute_error(
+            AttrPath::root("assignment_filter_mode"),
+            "Missing Assignment Filter Mode",
+            "assignment_filter_id is set, so say how the filter applies: assignment_filter_mode = \"include\" \
+             (only devices the rule matches get this ESP) or \"exclude\" (devices it matches do not).",
+        );
+    }
+    if mode_set && !id_set {
+        diags.attribute_error(
+            AttrPath::root("assignment_filter_id"),
+            "Missing Assignment Filter",
+            "assignment_filter_mode is set but assignment_filter_id is not: name the filter, or remove the mode.",
+        );
+    }
+    let nothing_included = config
+        .assigned_group_ids
+        .known()
+        .is_none_or(BTreeSet::is_empty)
+        && !config.assigned_group_ids.is_unknown()
+        && config.assigned_to_all_devices.known() != Some(&true)
+        && !config.assigned_to_all_devices.is_unknown()
+        && config.assigned_to_all_users.known() != Some(&true)
+        && !config.assigned_to_all_users.is_unknown();
+    if id_set && nothing_included {
+        diags.attribute_error(
+            AttrPath::root("assignment_filter_id"),
+            "Assignment Filter Without Included Targets",
+            "An assignment filter applies to the included targets (assigned_group_ids, assigned_to_all_devices, \
+             assigned_to_all_users) and this Enrollment Status Page includes none; exclusions never carry a filter.",
+        );
     }
 }
 

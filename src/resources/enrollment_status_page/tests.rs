@@ -1,5 +1,5 @@
 use super::*;
-use crate::graph::enrollment::ESP_ODATA_TYPE;
+use crate::graph::enrollment::{AssignmentTarget, ESP_ODATA_TYPE};
 use crate::resources::ProviderData;
 use crate::resources::lifecycle::{Managed, Planned, resource_schema};
 use crate::resources::test_support::{

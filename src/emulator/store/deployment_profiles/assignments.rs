@@ -197,6 +197,13 @@ fn parse_target(
             ));
         }
     };
+    // Filters "can't be used for Autopilot profile assignment" [doc]; whether Graph rejects or ignores them is
+    // unknown, and the emulator rejects them [guess, graph-api-next.md 8]. The echoed "none" and null pass.
+    if filter_type != "none" || filter_id.as_deref().is_some_and(|id| id != guid::ZERO) {
+        return Err(Failure::bad_request(
+            "Assignment filters are not supported for Windows Autopilot deployment profile assignments; target a dynamic device group instead.",
+        ));
+    }
     Ok((parsed, filter_id, filter_type))
 }
 

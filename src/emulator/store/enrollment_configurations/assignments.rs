@@ -68,6 +68,16 @@ impl Target {
 pub struct Assignment {
     pub id: String,
     pub target: Target,
+    /// The assignment filter on an include target (`deviceAndAppManagementAssignmentFilterId`, lower case).
+    #[serde(default)]
+    pub filter_id: Option<String>,
+    /// `none`, `include` or `exclude` (`deviceAndAppManagementAssignmentFilterType`).
+    #[serde(default = "no_filter")]
+    pub filter_type: String,
+}
+
+fn no_filter() -> String {
+    "none".to_string()
 }
 
 impl Assignment {
@@ -75,6 +85,8 @@ impl Assignment {
         Assignment {
             id: format!("{config_id}_{}", target.group_id()),
             target,
+            filter_id: None,
+            filter_type: no_filter(),
         }
     }
 
@@ -83,8 +95,8 @@ impl Assignment {
     pub fn render(&self, config_id: &str) -> Map<String, Value> {
         let mut target = json!({
             "@odata.type": self.target.odata_type(),
-            "deviceAndAppManagementAssignmentFilterId": null,
-            "deviceAndAppManagementAssignmentFilterType": "none",
+            "deviceAndAppManagementAssignmentFilterId": self.filter_id,
+            "deviceAndAppManagementAssignmentFilterType": self.filter_type,
         });
         if let (Some(object), Target::Group { group_id } | Target::ExclusionGroup { group_id }) =
             (target.as_object_mut(), &self.target)
@@ -140,8 +152,12 @@ pub fn parse_assign_body(
     };
     let mut assignments: Vec<Assignment> = Vec::new();
     for item in items {
-        let target = parse_assignment(item)?;
-        let assignment = Assignment::new(config_id, target);
+        let (target, filter) = parse_assignment(item)?;
+        let mut assignment = Assignment::new(config_id, target);
+        if let Some((filter_id, filter_type)) = filter {
+            assignment.filter_id = Some(filter_id);
+            assignment.filter_type = filter_type;
+        }
         if assignments.iter().any(|known| known.id == assignment.id) {
             return Err(Failure::bad_request(format!(
                 "The group '{}' is targeted more than once; a group can be either included or excluded, once.",
@@ -153,7 +169,10 @@ pub fn parse_assign_body(
     Ok(assignments)
 }
 
-fn parse_assignment(item: &Value) -> Result<Target, Failure> {
+/// A target and its filter (id, `include`/`exclude`), if it has one.
+type ParsedAssignment = (Target, Option<(String, String)>);
+
+fn parse_assignment(item: &Value) -> Result<ParsedAssignment, Failure> {
     let Value::Object(item) = item else {
         return Err(Failure::odata(
             "Each item of enrollmentConfigurationAssignments must be an enrollmentConfigurationAssignment object.",
@@ -189,7 +208,7 @@ fn parse_assignment(item: &Value) -> Result<Target, Failure> {
             return Err(unknown_property(key, &odata_type));
         }
     }
-    check_no_filter(target)?;
+    let filter = parse_filter(target)?;
     let group_id = || -> Result<String, Failure> {
         match target.get("groupId") {
             Some(Value::String(text)) => guid::canonical(text).map_err(|_| {
@@ -205,7 +224,7 @@ fn parse_assignment(item: &Value) -> Result<Target, Failure> {
             Ok(target_type)
         }
     };
-    match odata_type.as_str() {
+    let parsed = match odata_type.as_str() {
         "microsoft.graph.groupAssignmentTarget" => Ok(Target::Group {
             group_id: group_id()?,
         }),
@@ -224,34 +243,54 @@ fn parse_assignment(item: &Value) -> Result<Target, Failure> {
         other => Err(Failure::odata(format!(
             "A type named '{other}' could not be resolved by the model. When a model is available, each type name must resolve to a valid type."
         ))),
+    }?;
+    if filter.is_some() && matches!(parsed, Target::ExclusionGroup { .. }) {
+        // The portal offers filters only on include targets [guess, graph-api-next.md 8].
+        return Err(Failure::bad_request(
+            "Assignment filters can't be used on an exclusion group target.",
+        ));
     }
+    Ok((parsed, filter))
 }
 
-/// Enrollment configurations take no assignment filters; `none` and a null filter id are what clients echo.
-fn check_no_filter(target: &Map<String, Value>) -> Result<(), Failure> {
-    let filter_type = target
-        .get("deviceAndAppManagementAssignmentFilterType")
-        .unwrap_or(&Value::Null);
-    match filter_type {
-        Value::Null => {}
-        Value::String(text) if text == "none" => {}
-        Value::String(text) if text == "include" || text == "exclude" => {
-            return Err(Failure::bad_request(
-                "Assignment filters are not supported for this enrollment configuration type.",
-            ));
+/// The filter of a target (graph-api-next.md 8: ESPs support filters on group, allDevices and allLicensedUsers
+/// targets). Unfiltered targets come as type `none` (or no type) with a null, empty or zero-GUID id, as clients
+/// echo what they read. A filter id without `include`/`exclude`, or a mode without an id, is refused.
+fn parse_filter(target: &Map<String, Value>) -> Result<Option<(String, String)>, Failure> {
+    let filter_type = match target.get("deviceAndAppManagementAssignmentFilterType") {
+        None | Some(Value::Null) => "none",
+        Some(Value::String(text)) if ["none", "include", "exclude"].contains(&text.as_str()) => {
+            text
         }
         _ => {
             return Err(Failure::odata(
                 "The value of deviceAndAppManagementAssignmentFilterType must be one of 'none', 'include', 'exclude'.",
             ));
         }
-    }
-    match target.get("deviceAndAppManagementAssignmentFilterId") {
-        None | Some(Value::Null) => Ok(()),
-        Some(Value::String(text)) if text.is_empty() => Ok(()),
-        Some(_) => Err(Failure::bad_request(
-            "Assignment filters are not supported for this enrollment configuration type.",
+    };
+    let filter_id = match target.get("deviceAndAppManagementAssignmentFilterId") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(text)) if text.is_empty() || text == guid::ZERO => None,
+        Some(Value::String(text)) => Some(guid::canonical(text).map_err(|_| {
+            Failure::bad_request(format!(
+                "deviceAndAppManagementAssignmentFilterId '{text}' is not a valid GUID."
+            ))
+        })?),
+        Some(_) => {
+            return Err(Failure::odata(
+                "Cannot convert a value to the expected type 'Edm.String' for property 'deviceAndAppManagementAssignmentFilterId'.",
+            ));
+        }
+    };
+    match (filter_id, filter_type) {
+        (None, "none") => Ok(None),
+        (Some(id), "include" | "exclude") => Ok(Some((id, filter_type.to_string()))),
+        (Some(_), _) => Err(Failure::bad_request(
+            "An assignment filter needs deviceAndAppManagementAssignmentFilterType include or exclude.",
         )),
+        (None, _) => Err(Failure::bad_request(format!(
+            "deviceAndAppManagementAssignmentFilterType '{filter_type}' needs a deviceAndAppManagementAssignmentFilterId."
+        ))),
     }
 }
 
