@@ -18,18 +18,26 @@ variable "group_tag" {
   default     = "Sales"
 }
 
-# Step 1, "Create a device group": every Autopilot device...
+# Prerequisite "Allow users to join devices to Microsoft Entra ID": the device's user must be allowed to join it.
+# Settings not written here (device quota, MFA, local administrators) keep the tenant's values; destroy leaves the
+# policy as it is.
+resource "autopilot_device_registration_policy" "tenant" {
+  entra_join_allowed = "all"
+}
+
+# Step 1, "Create a device group": every Autopilot device (the provider function writes the rule Autopilot
+# groups use: devices with a [ZTDId] physical id)...
 resource "autopilot_device_group" "autopilot_devices" {
   display_name    = "Autopilot devices"
   description     = "Every device registered with Windows Autopilot"
-  membership_rule = "(device.devicePhysicalIds -any (_ -contains \"[ZTDId]\"))"
+  membership_rule = provider::autopilot::ztdid_rule()
 }
 
-# ...and a group per group tag, for targeting one department's devices.
+# ...and a group per group tag, for targeting one department's devices ([OrderID]:<tag>, quotes escaped).
 resource "autopilot_device_group" "group_tag" {
   display_name    = "Autopilot devices - ${var.group_tag}"
   description     = "Autopilot devices imported with group tag ${var.group_tag}"
-  membership_rule = "(device.devicePhysicalIds -any (_ -eq \"[OrderID]:${var.group_tag}\"))"
+  membership_rule = provider::autopilot::group_tag_rule(var.group_tag)
 }
 
 # Step 2, "Configure and assign the Enrollment Status Page": show app and profile progress, wait up to 60
@@ -67,17 +75,20 @@ resource "autopilot_deployment_profile" "user_driven" {
 # Step 4, "Import devices" and "Assign a user": register the devices of a Get-WindowsAutopilotInfo CSV (made-up
 # serials and hashes here) with their group tag, and the assigned user where the CSV names one. Step 5, "Verify
 # the profile is assigned": each apply waits until Intune reports the deployment profile assigned.
+# parse_autopilot_csv checks the CSV at plan time (headers as Intune matches them, each hash, duplicate serials) and
+# gives blank cells as null; for a UTF-16 file from Windows PowerShell 5, use
+# provider::autopilot::decode_autopilot_csv(filebase64("devices.csv")).
 locals {
-  devices = { for row in csvdecode(file("${path.module}/devices.csv")) : row["Device Serial Number"] => row }
+  devices = { for d in provider::autopilot::parse_autopilot_csv(file("${path.module}/devices.csv")) : d.serial_number => d }
 }
 
 resource "autopilot_device_identity" "fleet" {
   for_each = local.devices
 
   serial_number               = each.key
-  hardware_hash               = each.value["Hardware Hash"]
-  group_tag                   = each.value["Group Tag"]
-  user_principal_name         = each.value["Assigned User"] != "" ? each.value["Assigned User"] : null
+  hardware_hash               = each.value.hardware_hash
+  group_tag                   = each.value.group_tag
+  user_principal_name         = each.value.assigned_user
   wait_for_profile_assignment = true
 
   # The profile must exist and be assigned before waiting for it makes sense.
