@@ -111,6 +111,7 @@ fn index_page(schema: &Schema, examples_dir: &Path) -> String {
          | `autopilot_deployment_profile` | `DeviceManagementServiceConfig.ReadWrite.All` |\n\
          | `autopilot_device_identity` | `DeviceManagementServiceConfig.ReadWrite.All` |\n\
          | `autopilot_device_registration_policy` | `Policy.ReadWrite.DeviceConfiguration` |\n\
+         | `autopilot_default_enrollment_status_page` | as `autopilot_enrollment_status_page` |\n\
          | `autopilot_assignment_filter` | `DeviceManagementConfiguration.ReadWrite.All` |\n\
          | `autopilot_scope_tag` (and its data source) | `DeviceManagementRBAC.ReadWrite.All` or \
          `DeviceManagementConfiguration.ReadWrite.All` (reading only: `DeviceManagementRBAC.Read.All`) |\n\n\

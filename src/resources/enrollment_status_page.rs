@@ -22,6 +22,7 @@ use crate::tfplugin::validators::{Check, IntBetween, OneOf, StringLength};
 use crate::tfplugin::{AttrPath, Diagnostics, Field, Timeouts, Value};
 
 mod assignments;
+pub mod default_page;
 mod priority;
 
 use assignments::{Assignments, validate_assignments};
@@ -382,7 +383,7 @@ impl GraphResource for EnrollmentStatusPageResource {
         Graph object: `windows10EnrollmentCompletionPageConfiguration` (Graph beta). The resource owns the whole \
         assignment set (Graph's `/assign` replaces every assignment at once), so assignments made in the portal \
         show up as changes. The tenant's default ESP (`All users and all devices`, priority 0) cannot be managed \
-        by this resource.";
+        by this resource: its settings are `autopilot_default_enrollment_status_page`'s.";
     const TIMEOUTS: Timeouts =
         Timeouts::defaults(Duration::from_secs(10 * 60), Duration::from_secs(5 * 60));
     const IMPORT_ID: &'static str = "its id";
@@ -537,8 +538,9 @@ impl GraphResource for EnrollmentStatusPageResource {
                 format!(
                     "{id} is the tenant's default Enrollment Status Page (\"All users and all devices\", priority \
                      0). It can be neither deleted nor assigned, so autopilot_enrollment_status_page does not \
-                     manage it; a separate resource for the default ESP is planned. Import a custom ESP instead \
-                     (an id ending in _Windows10EnrollmentCompletionPageConfiguration)."
+                     manage it: manage its settings with autopilot_default_enrollment_status_page (import it there with \
+                     this id). Import a custom ESP here instead (an id ending in \
+                     _Windows10EnrollmentCompletionPageConfiguration)."
                 ),
             ));
         }

@@ -59,6 +59,9 @@ pub fn all() -> Vec<Arc<dyn DynResource<ProviderData>>> {
             assignment_filter::AssignmentFilterResource,
         )),
         Arc::new(lifecycle::Managed(scope_tag::ScopeTagResource)),
+        Arc::new(lifecycle::Managed(
+            enrollment_status_page::default_page::DefaultEnrollmentStatusPageResource,
+        )),
     ]
 }
 

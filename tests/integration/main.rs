@@ -6,6 +6,7 @@ mod support;
 mod adoption;
 mod assignment_filter;
 mod data_sources;
+mod default_enrollment_status_page;
 mod deployment_profile;
 mod device_group;
 mod device_identity;

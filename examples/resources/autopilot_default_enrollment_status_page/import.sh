@@ -1,0 +1,2 @@
+# The default ESP's id is the tenant id followed by _DefaultWindows10EnrollmentCompletionPageConfiguration.
+terraform import autopilot_default_enrollment_status_page.tenant 8d3c2b1a-4f5e-4a6b-9c8d-7e6f5a4b3c2d_DefaultWindows10EnrollmentCompletionPageConfiguration
