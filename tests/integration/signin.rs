@@ -480,3 +480,152 @@ resource "autopilot_device_group" "many" {
     assert!(destroy.success(), "{destroy}");
     assert!(emulator.collection(TENANT, "groups").is_empty());
 }
+
+/// A federated token from the emulator's GitHub request endpoint, for the exchange audience.
+fn github_federated_token(emulator: &Emulator) -> String {
+    let answer = http::send(
+        "GET",
+        &format!(
+            "{}/_emulator/github/token?audience=api://AzureADTokenExchange",
+            emulator.base_url()
+        ),
+        &[("Authorization", &format!("Bearer {OIDC_REQUEST_TOKEN}"))],
+        None,
+    )
+    .unwrap();
+    assert_eq!(answer.status, 200);
+    answer.json()["value"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn a_token_file_replaced_during_an_apply_is_read_again_once_the_old_token_has_expired() {
+    // Access tokens live 3 s and every request takes 1 s, so the apply exchanges a federated token many times.
+    let federated = format!("{TEST_CLIENT_ID}={SUBJECT}");
+    let emulator = Emulator::start(&[
+        "--federated-credential",
+        &federated,
+        "--oidc-request-token",
+        OIDC_REQUEST_TOKEN,
+        "--token-lifetime-s",
+        "3",
+        "--latency-ms",
+        "1000",
+    ]);
+    // Federated tokens live 10 minutes (plus Entra's 5 of skew). The first is issued now, the second 450 s later
+    // on the emulator's clock, so one clock step can expire the first while the second still lives.
+    let first = github_federated_token(&emulator);
+    emulator.advance_clock(450_000);
+    let second = github_federated_token(&emulator);
+    assert_ne!(first, second);
+
+    let dir = tempfile::tempdir().unwrap();
+    let token_file = dir.path().join("azure-identity-token");
+    std::fs::write(&token_file, &first).unwrap();
+    let mut ws = bare_workspace(&emulator, TENANT);
+    ws.set_env("ARM_USE_OIDC", "true");
+    ws.set_env("AZURE_FEDERATED_TOKEN_FILE", &token_file.to_string_lossy());
+    ws.write(
+        "main.tf",
+        r#"
+resource "autopilot_device_group" "rotated" {
+  count        = 4
+  display_name = "Rotated ${count.index}"
+}
+"#,
+    );
+
+    let (apply, created_before_switch) = std::thread::scope(|scope| {
+        let apply =
+            scope.spawn(|| ws.run(&["apply", "-auto-approve", "-input=false", "-parallelism=1"]));
+        // Once the first group exists the apply has signed in with the first token; the kubelet now rotates the
+        // file, and then the first token expires. Every later exchange only works if the file is read again.
+        let started = std::time::Instant::now();
+        while emulator.collection(TENANT, "groups").is_empty() && !apply.is_finished() {
+            assert!(
+                started.elapsed().as_secs() < 120,
+                "no group was ever created"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        std::fs::write(&token_file, &second).unwrap();
+        let created = emulator.collection(TENANT, "groups").len();
+        emulator.advance_clock(460_000);
+        (apply.join().unwrap(), created)
+    });
+    assert!(
+        apply.success(),
+        "apply failed:\n{apply}\n{}",
+        emulator.log_tail()
+    );
+    assert!(
+        created_before_switch < 4,
+        "the apply finished before the token file changed; the test proved nothing"
+    );
+    assert_eq!(emulator.collection(TENANT, "groups").len(), 4);
+    assert!(
+        tokens_by_grant(&emulator, "federated") >= 3,
+        "{}",
+        emulator.stats()
+    );
+
+    // With only the first token in the file, signing in now fails as Entra refuses an expired assertion.
+    std::fs::write(&token_file, &first).unwrap();
+    let plan = ws.run(&["plan", "-input=false"]);
+    assert!(!plan.success(), "{plan}");
+    assert!(plan.to_string().contains("AADSTS700024"), "{plan}");
+
+    std::fs::write(&token_file, &second).unwrap();
+    let destroy = ws.destroy();
+    assert!(destroy.success(), "{destroy}");
+    assert!(emulator.collection(TENANT, "groups").is_empty());
+    assert_nothing_secret_logged(&[apply, destroy], &[OIDC_REQUEST_TOKEN]);
+}
+
+#[test]
+fn oidc_signs_in_in_a_national_cloud_with_the_login_and_graph_hosts_overridden() {
+    let federated = format!("{TEST_CLIENT_ID}={SUBJECT}");
+    let emulator = Emulator::start(&[
+        "--federated-credential",
+        &federated,
+        "--oidc-request-token",
+        OIDC_REQUEST_TOKEN,
+    ]);
+    let base = emulator.base_url().to_string();
+    let mut ws = bare_workspace(&emulator, TENANT);
+    // The overrides come from the provider block here, next to the cloud they override.
+    ws.remove_env("AUTOPILOT_GRAPH_ENDPOINT");
+    ws.remove_env("AUTOPILOT_AUTHORITY_HOST");
+    ws.set_env("ARM_USE_OIDC", "true");
+    ws.set_env(
+        "ACTIONS_ID_TOKEN_REQUEST_URL",
+        &format!("{base}/_emulator/github/token?api-version=2.0"),
+    );
+    ws.set_env("ACTIONS_ID_TOKEN_REQUEST_TOKEN", OIDC_REQUEST_TOKEN);
+    ws.write(
+        "provider.tf",
+        &format!(
+            "provider \"autopilot\" {{\n  environment    = \"usgovernment\"\n  authority_host = \"{base}\"\n  graph_endpoint = \"{base}\"\n}}\n"
+        ),
+    );
+    let outputs = apply_and_destroy(&ws);
+    assert!(
+        tokens_by_grant(&emulator, "federated") >= 2,
+        "{}",
+        emulator.stats()
+    );
+    assert_eq!(tokens_by_grant(&emulator, "client_secret"), 0);
+    let log = format!("{}{}", outputs[0].stdout, outputs[0].stderr);
+    assert!(
+        log.contains(&format!("{base}/{TENANT}/oauth2/v2.0/token")),
+        "the token request did not go to the overridden login host:\n{log}"
+    );
+    for host in [
+        "login.microsoftonline.us",
+        "graph.microsoft.us/v1.0",
+        "graph.microsoft.us/beta",
+    ] {
+        assert!(!log.contains(host), "{host} was called:\n{log}");
+    }
+    assert!(emulator.collection(TENANT, "groups").is_empty());
+    assert_nothing_secret_logged(&outputs, &[OIDC_REQUEST_TOKEN]);
+}

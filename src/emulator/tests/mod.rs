@@ -14,6 +14,7 @@ mod paging;
 mod permissions;
 mod pipeline;
 mod policies;
+mod signin;
 
 use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};

@@ -187,3 +187,223 @@ fn failed(description: String) -> GraphError {
         description,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::graph::auth::{Credential, TokenSource};
+    use crate::graph::test_server::{Recorded, Reply, TENANT, TestServer, config_for};
+
+    fn deadline() -> Deadline {
+        Deadline::after(Duration::from_secs(10))
+    }
+
+    /// The query of a recorded request, decoded.
+    fn query(request: &Recorded) -> Vec<(String, String)> {
+        let url = Url::parse(&format!(
+            "http://x/?{}",
+            request.query.as_deref().unwrap_or("")
+        ))
+        .unwrap();
+        url.query_pairs()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect()
+    }
+
+    fn pair(key: &str, value: &str) -> (String, String) {
+        (key.to_string(), value.to_string())
+    }
+
+    #[tokio::test]
+    async fn a_token_file_is_read_again_for_the_next_token_after_it_changes() {
+        let server = TestServer::with_tokens(|_, _| Reply::empty(404)).await;
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("azure-identity-token");
+        std::fs::write(&file, "first.federated.token\n").unwrap();
+        let config = config_for(server.base_url(), server.base_url());
+        let source = TokenSource::new(
+            &config.endpoints().unwrap(),
+            TENANT,
+            "app-id",
+            Credential::Federated(FederatedToken::File(file.clone())),
+        );
+        let http = reqwest::Client::new();
+        let first = source.token(&http, deadline()).await.unwrap();
+        // The kubelet replaces the projected token; the cached access token is dropped (as after a 401).
+        std::fs::write(&file, "second.federated.token").unwrap();
+        source.invalidate(&first).await;
+        let second = source.token(&http, deadline()).await.unwrap();
+        assert_ne!(first, second);
+
+        let assertions: Vec<String> = server
+            .requests()
+            .iter()
+            .filter(|r| r.is_token())
+            .map(|r| {
+                assert_eq!(
+                    r.form("client_assertion_type").as_deref(),
+                    Some("urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+                );
+                r.form("client_assertion").unwrap()
+            })
+            .collect();
+        assert_eq!(
+            assertions,
+            vec!["first.federated.token", "second.federated.token"]
+        );
+    }
+
+    #[tokio::test]
+    async fn an_empty_or_missing_token_file_is_an_error_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("token");
+        std::fs::write(&file, "  \n").unwrap();
+        let http = reqwest::Client::new();
+        let empty = FederatedToken::File(file.clone())
+            .fetch(&http, deadline())
+            .await
+            .unwrap_err();
+        assert!(empty.to_string().contains("is empty"), "{empty}");
+        let missing = FederatedToken::File(dir.path().join("absent"))
+            .fetch(&http, deadline())
+            .await
+            .unwrap_err();
+        assert!(missing.to_string().contains("absent"), "{missing}");
+    }
+
+    #[tokio::test]
+    async fn github_actions_is_asked_with_get_the_exchange_audience_and_the_request_token() {
+        let server = TestServer::start(|request, _| {
+            if request.path == "/_apis/token" {
+                Reply::json(
+                    200,
+                    serde_json::json!({"count": 9, "value": "gh.federated.jwt"}),
+                )
+            } else {
+                Reply::empty(404)
+            }
+        })
+        .await;
+        let source = FederatedToken::GitHub {
+            request_url: Url::parse(&format!(
+                "{}/_apis/token?api-version=2.0",
+                server.base_url()
+            ))
+            .unwrap(),
+            request_token: "job-request-token".into(),
+        };
+        let token = source
+            .fetch(&reqwest::Client::new(), deadline())
+            .await
+            .unwrap();
+        assert_eq!(token, "gh.federated.jwt");
+        let requests = server.requests();
+        assert_eq!(requests.len(), 1);
+        let request = &requests[0];
+        assert_eq!(request.method, reqwest::Method::GET);
+        assert_eq!(
+            request.header("authorization"),
+            Some("Bearer job-request-token")
+        );
+        // The URL's own query is kept and the audience added to it.
+        assert_eq!(
+            query(request),
+            vec![
+                pair("api-version", "2.0"),
+                pair("audience", TOKEN_EXCHANGE_AUDIENCE)
+            ]
+        );
+        assert!(!format!("{source:?}").contains("job-request-token"));
+    }
+
+    #[tokio::test]
+    async fn azure_devops_is_asked_with_post_the_service_connection_and_the_access_token() {
+        let server = TestServer::start(|request, _| {
+            if request.path == "/org/_apis/distributedtask/hubs/build/plans/p/jobs/j/oidctoken" {
+                Reply::json(200, serde_json::json!({"oidcToken": "ado.federated.jwt"}))
+            } else {
+                Reply::empty(404)
+            }
+        })
+        .await;
+        let url = format!(
+            "{}/org/_apis/distributedtask/hubs/build/plans/p/jobs/j/oidctoken",
+            server.base_url()
+        );
+        let source = FederatedToken::AzureDevOps {
+            request_url: Url::parse(&url).unwrap(),
+            request_token: "system-access-token".into(),
+            service_connection_id: "7e1c3c5a-0000-4000-8000-000000000001".into(),
+        };
+        let http = reqwest::Client::new();
+        assert_eq!(
+            source.fetch(&http, deadline()).await.unwrap(),
+            "ado.federated.jwt"
+        );
+        let request = &server.requests()[0];
+        assert_eq!(request.method, reqwest::Method::POST);
+        assert_eq!(
+            request.header("authorization"),
+            Some("Bearer system-access-token")
+        );
+        assert_eq!(request.header("content-type"), Some("application/json"));
+        assert_eq!(request.body, "{}");
+        assert_eq!(
+            query(request),
+            vec![
+                pair("api-version", ADO_API_VERSION),
+                pair(
+                    "serviceConnectionId",
+                    "7e1c3c5a-0000-4000-8000-000000000001"
+                )
+            ]
+        );
+
+        // An api-version already in SYSTEM_OIDCREQUESTURI is not sent twice.
+        let pinned = FederatedToken::AzureDevOps {
+            request_url: Url::parse(&format!("{url}?api-version=7.2-preview.1")).unwrap(),
+            request_token: "system-access-token".into(),
+            service_connection_id: "c".into(),
+        };
+        pinned.fetch(&http, deadline()).await.unwrap();
+        assert_eq!(
+            query(&server.requests()[1]),
+            vec![
+                pair("api-version", "7.2-preview.1"),
+                pair("serviceConnectionId", "c")
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_refused_request_is_an_error_naming_the_path_but_never_the_token() {
+        let server = TestServer::start(|_, _| {
+            Reply::json(401, serde_json::json!({"message": "Bad credentials"}))
+        })
+        .await;
+        let source = FederatedToken::GitHub {
+            request_url: Url::parse(&format!("{}/token?sig=query-secret", server.base_url()))
+                .unwrap(),
+            request_token: "job-request-token".into(),
+        };
+        let error = source
+            .fetch(&reqwest::Client::new(), deadline())
+            .await
+            .unwrap_err();
+        let text = error.to_string();
+        assert!(
+            matches!(&error, GraphError::Auth { status: Some(401), code, .. } if code == "oidc_request_failed"),
+            "{error:?}"
+        );
+        assert!(
+            text.contains("/token") && text.contains("Bad credentials"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("job-request-token") && !text.contains("query-secret"),
+            "{text}"
+        );
+    }
+}
