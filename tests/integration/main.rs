@@ -3,6 +3,7 @@
 
 mod support;
 
+mod actions;
 mod adoption;
 mod data_sources;
 mod deployment_profile;
