@@ -1310,6 +1310,109 @@ mod tests {
         fn functions(&self) -> Vec<Arc<dyn Function>> {
             vec![Arc::new(Shout)]
         }
+        fn actions(&self) -> Vec<Arc<dyn DynAction<()>>> {
+            vec![Arc::new(Countdown)]
+        }
+    }
+
+    /// Counts down in progress messages, then warns.
+    struct Countdown;
+
+    #[async_trait::async_trait]
+    impl crate::tfplugin::action::Action<()> for Countdown {
+        type Config = crate::tfplugin::NoArguments;
+        fn type_name(&self) -> &'static str {
+            "test_countdown"
+        }
+        fn schema(&self) -> Schema {
+            Schema::new(0, Block::new("counts down"))
+        }
+        async fn invoke(
+            &self,
+            _: &Ctx<()>,
+            _: &crate::tfplugin::NoArguments,
+            progress: &mut ProgressSink,
+            diags: &mut Diagnostics,
+        ) {
+            for n in ["2", "1"] {
+                progress.progress(n).await;
+            }
+            diags.warning("liftoff", "late");
+        }
+    }
+
+    async fn invoke(
+        service: &ProviderService<TestProvider>,
+        action: &str,
+    ) -> Vec<pb::invoke_action::Event> {
+        let empty = pb::DynamicValue {
+            msgpack: msgpack::encode(
+                &Value::Object(Default::default()),
+                &Type::object(Vec::<(&str, Type)>::new()),
+            )
+            .unwrap(),
+            json: Vec::new(),
+        };
+        let mut stream = service
+            .invoke_action(Request::new(pb::invoke_action::Request {
+                action_type: action.into(),
+                config: Some(empty),
+                client_capabilities: None,
+            }))
+            .await
+            .unwrap()
+            .into_inner();
+        let mut events = Vec::new();
+        while let Some(event) = tokio_stream::StreamExt::next(&mut stream).await {
+            events.push(event.unwrap());
+        }
+        events
+    }
+
+    #[tokio::test]
+    async fn actions_are_advertised_and_stream_progress_then_one_completion() {
+        let (service, _) = service();
+        let schema = service
+            .get_provider_schema(Request::new(pb::get_provider_schema::Request {}))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(schema.action_schemas["test_countdown"].schema.is_some());
+        let metadata = service
+            .get_metadata(Request::new(pb::get_metadata::Request {}))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(metadata.actions[0].type_name, "test_countdown");
+
+        // Unconfigured: the stream still ends with a completion, carrying the error.
+        let events = invoke(&service, "test_countdown").await;
+        assert_eq!(events.len(), 1);
+        let Some(pb::invoke_action::event::Type::Completed(done)) = &events[0].r#type else {
+            panic!("{events:?}");
+        };
+        assert!(done.diagnostics[0].summary.contains("Not Configured"));
+
+        *service.data.write().unwrap() = Some(Arc::new(()));
+        let events = invoke(&service, "test_countdown").await;
+        let kinds: Vec<String> = events
+            .iter()
+            .map(
+                |event| match event.r#type.as_ref().expect("every event has a type") {
+                    pb::invoke_action::event::Type::Progress(p) => p.message.clone(),
+                    pb::invoke_action::event::Type::Completed(c) => {
+                        format!("completed: {}", c.diagnostics[0].summary)
+                    }
+                },
+            )
+            .collect();
+        assert_eq!(kinds, ["2", "1", "completed: liftoff"]);
+
+        let unknown = invoke(&service, "test_nothing").await;
+        let Some(pb::invoke_action::event::Type::Completed(done)) = &unknown[0].r#type else {
+            panic!("{unknown:?}");
+        };
+        assert!(done.diagnostics[0].summary.contains("Unknown Action Type"));
     }
 
     /// Upper-cases its argument; refuses an empty one.
