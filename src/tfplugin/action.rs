@@ -15,8 +15,10 @@
 //!   action schema's type.
 //! - Terraform reads the stream until it ends; every event must set `type` (an event without one panics
 //!   Terraform's client), so the stream here is progress events and exactly one completion, always last.
-//!   Terraform prints each progress message as it arrives, and a completion's error diagnostics fail the
-//!   invocation (and, for an `action_trigger`, the apply; the triggering resource is already in state).
+//!   Terraform 1.15.5 prints each progress message as it arrives (`Action action.T.N (triggered by CLI): msg`,
+//!   or `(triggered by <resource address>)`), and shows a completion's warnings as "Warning when invoking action"
+//!   (`summary: detail`) while the apply still succeeds [obs, tests/integration/actions.rs]. That error
+//!   diagnostics fail the apply follows from grpc_provider.go passing them on as diagnostics; not tried here.
 
 use async_trait::async_trait;
 use tokio::sync::mpsc;
