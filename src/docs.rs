@@ -1,6 +1,7 @@
 //! Registry-style documentation generated from the schema, so the docs can never drift from what the provider
 //! accepts: `docs/index.md` for the provider, `docs/resources/<name>.md` per resource (with its identity),
-//! `docs/data-sources/<name>.md`, `docs/list-resources/<name>.md` and `docs/functions/<name>.md`, with the examples from `examples/`. `make docs` writes them (`terraform-provider-autopilot docs <dir>`); a test fails when the committed
+//! `docs/data-sources/<name>.md`, `docs/list-resources/<name>.md`, `docs/functions/<name>.md` and
+//! `docs/actions/<name>.md`, with the examples from `examples/`. `make docs` writes them (`terraform-provider-autopilot docs <dir>`); a test fails when the committed
 //! pages differ from what the schema generates.
 
 use std::fmt::Write as _;
@@ -55,6 +56,14 @@ pub fn pages(examples_dir: &Path) -> Vec<Page> {
         pages.push(Page {
             path: format!("functions/{}.md", function.name()),
             markdown: function_page(function.as_ref(), examples_dir),
+        });
+    }
+    for action in provider.actions() {
+        let type_name = action.type_name();
+        let short = type_name.trim_start_matches("autopilot_");
+        pages.push(Page {
+            path: format!("actions/{short}.md"),
+            markdown: action_page(type_name, &action.schema(), examples_dir),
         });
     }
     pages
@@ -114,7 +123,9 @@ fn index_page(schema: &Schema, examples_dir: &Path) -> String {
          | `autopilot_default_enrollment_status_page` | as `autopilot_enrollment_status_page` |\n\
          | `autopilot_assignment_filter` | `DeviceManagementConfiguration.ReadWrite.All` |\n\
          | `autopilot_scope_tag` (and its data source) | `DeviceManagementRBAC.ReadWrite.All` or \
-         `DeviceManagementConfiguration.ReadWrite.All` (reading only: `DeviceManagementRBAC.Read.All`) |\n\n\
+         `DeviceManagementConfiguration.ReadWrite.All` (reading only: `DeviceManagementRBAC.Read.All`) |\n\
+         | `action \"autopilot_sync\"` | `DeviceManagementServiceConfig.ReadWrite.All` or \
+         `DeviceManagementConfiguration.ReadWrite.All` |\n\n\
          For a national cloud set `environment` (or `ARM_ENVIRONMENT`); to run against the local `graph-emulator`, \
          set `graph_endpoint` and `authority_host` (or `AUTOPILOT_GRAPH_ENDPOINT` and `AUTOPILOT_AUTHORITY_HOST`) to \
          its URL.\n",
@@ -310,6 +321,31 @@ fn list_resource_page(type_name: &str, schema: &Schema, examples_dir: &Path) -> 
     page.trim_end().to_string() + "\n"
 }
 
+/// An action's page: what it does, how to invoke it, its example and its arguments (none for some).
+fn action_page(type_name: &str, schema: &Schema, examples_dir: &Path) -> String {
+    let mut page = String::new();
+    let _ = writeln!(
+        page,
+        "---\npage_title: \"{type_name} Action - autopilot\"\nsubcategory: \"\"\ndescription: |-\n  {}\n---\n",
+        first_sentence(&schema.block.description)
+    );
+    let _ = writeln!(
+        page,
+        "# {type_name} (Action)\n\n{}\n",
+        schema.block.description
+    );
+    if let Some(example) = read_example(examples_dir, &format!("actions/{type_name}/action.tf")) {
+        let _ = writeln!(page, "## Example Usage\n\n```terraform\n{example}\n```\n");
+    }
+    let _ = writeln!(page, "## Schema\n");
+    if schema.block.attributes.is_empty() && schema.block.blocks.is_empty() {
+        let _ = writeln!(page, "This action takes no arguments.");
+    } else {
+        render_block(&mut page, &schema.block, 2);
+    }
+    page.trim_end().to_string() + "\n"
+}
+
 /// A function's page in the registry's layout: summary, description, example, signature, arguments.
 fn function_page(function: &dyn Function, examples_dir: &Path) -> String {
     let name = function.name();
@@ -496,6 +532,29 @@ mod tests {
             assert!(
                 page.markdown.contains("## Example Usage"),
                 "{} lacks an example",
+                page.path
+            );
+        }
+    }
+
+    #[test]
+    fn every_action_has_a_page_with_its_example() {
+        let pages = pages(&repo().join("examples"));
+        let provider = AutopilotProvider;
+        let actions = provider.actions();
+        assert!(!actions.is_empty());
+        for action in actions {
+            let short = action.type_name().trim_start_matches("autopilot_");
+            let page = pages
+                .iter()
+                .find(|p| p.path == format!("actions/{short}.md"))
+                .expect("a page per action");
+            assert!(
+                page.markdown.contains("## Example Usage")
+                    && page
+                        .markdown
+                        .contains(&format!("action \"{}\"", action.type_name())),
+                "{} lacks its example",
                 page.path
             );
         }

@@ -342,4 +342,8 @@ impl Provider for AutopilotProvider {
     fn functions(&self) -> Vec<Arc<dyn crate::tfplugin::Function>> {
         resources::functions::all()
     }
+
+    fn actions(&self) -> Vec<Arc<dyn crate::tfplugin::DynAction<ProviderData>>> {
+        resources::actions::all()
+    }
 }

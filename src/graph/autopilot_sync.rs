@@ -34,6 +34,14 @@ impl AutopilotSettings {
             .filter(|at| at.year() > 1)
     }
 
+    /// When a sync was last asked for (Intune's 10-minute cooldown counts from it); `None` for never.
+    pub fn last_manual_trigger(&self) -> Option<OffsetDateTime> {
+        let text = self.last_manual_sync_trigger_date_time.as_deref()?;
+        OffsetDateTime::parse(text, &Rfc3339)
+            .ok()
+            .filter(|at| at.year() > 1)
+    }
+
     pub fn is_running(&self) -> bool {
         self.sync_status
             .as_deref()

@@ -6,6 +6,7 @@ use crate::graph::GraphClient;
 use crate::tfplugin::{DynDataSource, DynListResource, DynResource};
 use std::sync::Arc;
 
+pub mod actions;
 pub mod assignment_filter;
 pub mod checks;
 pub mod data_sources;

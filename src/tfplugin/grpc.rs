@@ -10,6 +10,7 @@ use tokio::sync::watch;
 use tonic::codegen::BoxStream;
 use tonic::{Request, Response, Status, Streaming};
 
+use super::action::{DynAction, ProgressSink};
 use super::convert;
 use super::data_source::DynDataSource;
 use super::diagnostics::{AttrPath, Diagnostics};
@@ -38,6 +39,12 @@ struct ListResourceEntry<D> {
     ty: Type,
 }
 
+struct ActionEntry<D> {
+    action: Arc<dyn DynAction<D>>,
+    schema: Schema,
+    ty: Type,
+}
+
 struct DataSourceEntry<D> {
     data_source: Arc<dyn DynDataSource<D>>,
     schema: Schema,
@@ -53,6 +60,7 @@ pub struct ProviderService<P: Provider> {
     data_sources: BTreeMap<String, DataSourceEntry<P::Data>>,
     list_resources: BTreeMap<String, ListResourceEntry<P::Data>>,
     functions: BTreeMap<String, Arc<dyn Function>>,
+    actions: BTreeMap<String, ActionEntry<P::Data>>,
     data: RwLock<Option<Arc<P::Data>>>,
     stop_sender: watch::Sender<bool>,
     stop: StopSignal,
@@ -120,6 +128,18 @@ impl<P: Provider> ProviderService<P> {
             .into_iter()
             .map(|function| (function.name().to_string(), function))
             .collect();
+        let actions = provider
+            .actions()
+            .into_iter()
+            .map(|action| {
+                let schema = action.schema();
+                let ty = schema.value_type();
+                (
+                    action.type_name().to_string(),
+                    ActionEntry { action, schema, ty },
+                )
+            })
+            .collect();
         ProviderService {
             provider,
             provider_schema,
@@ -128,6 +148,7 @@ impl<P: Provider> ProviderService<P> {
             data_sources,
             list_resources,
             functions,
+            actions,
             data: RwLock::new(None),
             stop_sender,
             stop: StopSignal::new(stop_receiver),
@@ -174,6 +195,17 @@ impl<P: Provider> ProviderService<P> {
             diags.error(
                 "Unknown List Resource Type",
                 format!("The provider has no list resource {type_name:?}."),
+            );
+        }
+        entry
+    }
+
+    fn action(&self, type_name: &str, diags: &mut Diagnostics) -> Option<&ActionEntry<P::Data>> {
+        let entry = self.actions.get(type_name);
+        if entry.is_none() {
+            diags.error(
+                "Unknown Action Type",
+                format!("The provider has no action {type_name:?}."),
             );
         }
         entry
@@ -422,6 +454,13 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 .keys()
                 .map(|name| pb::get_metadata::FunctionMetadata { name: name.clone() })
                 .collect(),
+            actions: self
+                .actions
+                .keys()
+                .map(|name| pb::get_metadata::ActionMetadata {
+                    type_name: name.clone(),
+                })
+                .collect(),
             ..Default::default()
         }))
     }
@@ -448,6 +487,16 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 .map(|(name, entry)| (name.clone(), convert::schema(&entry.schema)))
                 .collect(),
             functions: self.function_definitions(),
+            action_schemas: self
+                .actions
+                .iter()
+                .map(|(name, entry)| {
+                    let schema = pb::ActionSchema {
+                        schema: Some(convert::schema(&entry.schema)),
+                    };
+                    (name.clone(), schema)
+                })
+                .collect(),
             server_capabilities: Some(capabilities()),
             ..Default::default()
         }))
@@ -990,6 +1039,108 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         Ok(Response::new(stream))
     }
 
+    async fn validate_action_config(
+        &self,
+        request: Request<pb::validate_action_config::Request>,
+    ) -> Result<Response<pb::validate_action_config::Response>, Status> {
+        let request = request.into_inner();
+        let mut diags = Diagnostics::new();
+        if let Some(entry) = self.action(&request.type_name, &mut diags)
+            && let Some(config) = validated_config(
+                &entry.schema,
+                &entry.ty,
+                request.config.as_ref(),
+                &mut diags,
+            )
+            && !diags.has_errors()
+        {
+            entry.action.validate(&config, &mut diags);
+        }
+        Ok(Response::new(pb::validate_action_config::Response {
+            diagnostics: convert::diagnostics(diags),
+        }))
+    }
+
+    async fn plan_action(
+        &self,
+        request: Request<pb::plan_action::Request>,
+    ) -> Result<Response<pb::plan_action::Response>, Status> {
+        let request = request.into_inner();
+        let mut diags = Diagnostics::new();
+        if let Some(entry) = self.action(&request.action_type, &mut diags)
+            && let Some(config) = validated_config(
+                &entry.schema,
+                &entry.ty,
+                request.config.as_ref(),
+                &mut diags,
+            )
+            && !diags.has_errors()
+        {
+            entry.action.plan(&config, &mut diags);
+        }
+        Ok(Response::new(pb::plan_action::Response {
+            diagnostics: convert::diagnostics(diags),
+            deferred: None,
+        }))
+    }
+
+    /// Streams the action's progress messages as they come, then one completion with its diagnostics. The action
+    /// runs in its own task, so a hung-up Terraform only makes its progress messages go nowhere.
+    async fn invoke_action(
+        &self,
+        request: Request<pb::invoke_action::Request>,
+    ) -> Result<Response<BoxStream<pb::invoke_action::Event>>, Status> {
+        let request = request.into_inner();
+        let mut diags = Diagnostics::new();
+        let (events, receiver) = tokio::sync::mpsc::channel(16);
+        let stream: BoxStream<pb::invoke_action::Event> =
+            Box::pin(tokio_stream::wrappers::ReceiverStream::new(receiver));
+        let setup = self
+            .action(&request.action_type, &mut diags)
+            .and_then(|entry| {
+                let config = convert::decode(
+                    request.config.as_ref(),
+                    &entry.ty,
+                    "action configuration",
+                    &mut diags,
+                )?;
+                let ctx = self.ctx(&mut diags)?;
+                Some((entry.action.clone(), config, ctx))
+            });
+        match setup {
+            Some((action, config, ctx)) if !diags.has_errors() => {
+                tokio::spawn(async move {
+                    let (progress_sender, mut progress) = tokio::sync::mpsc::channel::<String>(16);
+                    let run = async move {
+                        let mut sink = ProgressSink::new(progress_sender);
+                        let mut diags = Diagnostics::new();
+                        action.invoke(&ctx, &config, &mut sink, &mut diags).await;
+                        diags
+                    };
+                    let forward = async {
+                        while let Some(message) = progress.recv().await {
+                            let event = invoke_event(pb::invoke_action::event::Type::Progress(
+                                pb::invoke_action::event::Progress { message },
+                            ));
+                            if events.send(Ok(event)).await.is_err() {
+                                break;
+                            }
+                        }
+                    };
+                    let (diags, ()) = tokio::join!(run, forward);
+                    let _ = events.send(Ok(completed(diags))).await;
+                });
+            }
+            _ => {
+                if !diags.has_errors() {
+                    diags.error("Action Failed", "The action could not start.");
+                }
+                let _ = events.try_send(Ok(completed(diags)));
+            }
+        }
+        Ok(Response::new(stream))
+    }
+
     async fn stop_provider(
         &self,
         _request: Request<pb::stop_provider::Request>,
@@ -998,6 +1149,21 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let _ = self.stop_sender.send(true);
         Ok(Response::new(pb::stop_provider::Response::default()))
     }
+}
+
+fn invoke_event(event: pb::invoke_action::event::Type) -> pb::invoke_action::Event {
+    pb::invoke_action::Event {
+        r#type: Some(event),
+    }
+}
+
+/// The last event of every invocation: Terraform's client panics on an event without a type.
+fn completed(diags: Diagnostics) -> pb::invoke_action::Event {
+    invoke_event(pb::invoke_action::event::Type::Completed(
+        pb::invoke_action::event::Completed {
+            diagnostics: convert::diagnostics(diags),
+        },
+    ))
 }
 
 /// go-plugin's controller: Shutdown ends the process promptly (Terraform kills it after 2 s otherwise).
@@ -1144,6 +1310,109 @@ mod tests {
         fn functions(&self) -> Vec<Arc<dyn Function>> {
             vec![Arc::new(Shout)]
         }
+        fn actions(&self) -> Vec<Arc<dyn DynAction<()>>> {
+            vec![Arc::new(Countdown)]
+        }
+    }
+
+    /// Counts down in progress messages, then warns.
+    struct Countdown;
+
+    #[async_trait::async_trait]
+    impl crate::tfplugin::action::Action<()> for Countdown {
+        type Config = crate::tfplugin::NoArguments;
+        fn type_name(&self) -> &'static str {
+            "test_countdown"
+        }
+        fn schema(&self) -> Schema {
+            Schema::new(0, Block::new("counts down"))
+        }
+        async fn invoke(
+            &self,
+            _: &Ctx<()>,
+            _: &crate::tfplugin::NoArguments,
+            progress: &mut ProgressSink,
+            diags: &mut Diagnostics,
+        ) {
+            for n in ["2", "1"] {
+                progress.progress(n).await;
+            }
+            diags.warning("liftoff", "late");
+        }
+    }
+
+    async fn invoke(
+        service: &ProviderService<TestProvider>,
+        action: &str,
+    ) -> Vec<pb::invoke_action::Event> {
+        let empty = pb::DynamicValue {
+            msgpack: msgpack::encode(
+                &Value::Object(Default::default()),
+                &Type::object(Vec::<(&str, Type)>::new()),
+            )
+            .unwrap(),
+            json: Vec::new(),
+        };
+        let mut stream = service
+            .invoke_action(Request::new(pb::invoke_action::Request {
+                action_type: action.into(),
+                config: Some(empty),
+                client_capabilities: None,
+            }))
+            .await
+            .unwrap()
+            .into_inner();
+        let mut events = Vec::new();
+        while let Some(event) = tokio_stream::StreamExt::next(&mut stream).await {
+            events.push(event.unwrap());
+        }
+        events
+    }
+
+    #[tokio::test]
+    async fn actions_are_advertised_and_stream_progress_then_one_completion() {
+        let (service, _) = service();
+        let schema = service
+            .get_provider_schema(Request::new(pb::get_provider_schema::Request {}))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(schema.action_schemas["test_countdown"].schema.is_some());
+        let metadata = service
+            .get_metadata(Request::new(pb::get_metadata::Request {}))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(metadata.actions[0].type_name, "test_countdown");
+
+        // Unconfigured: the stream still ends with a completion, carrying the error.
+        let events = invoke(&service, "test_countdown").await;
+        assert_eq!(events.len(), 1);
+        let Some(pb::invoke_action::event::Type::Completed(done)) = &events[0].r#type else {
+            panic!("{events:?}");
+        };
+        assert!(done.diagnostics[0].summary.contains("Not Configured"));
+
+        *service.data.write().unwrap() = Some(Arc::new(()));
+        let events = invoke(&service, "test_countdown").await;
+        let kinds: Vec<String> = events
+            .iter()
+            .map(
+                |event| match event.r#type.as_ref().expect("every event has a type") {
+                    pb::invoke_action::event::Type::Progress(p) => p.message.clone(),
+                    pb::invoke_action::event::Type::Completed(c) => {
+                        format!("completed: {}", c.diagnostics[0].summary)
+                    }
+                },
+            )
+            .collect();
+        assert_eq!(kinds, ["2", "1", "completed: liftoff"]);
+
+        let unknown = invoke(&service, "test_nothing").await;
+        let Some(pb::invoke_action::event::Type::Completed(done)) = &unknown[0].r#type else {
+            panic!("{unknown:?}");
+        };
+        assert!(done.diagnostics[0].summary.contains("Unknown Action Type"));
     }
 
     /// Upper-cases its argument; refuses an empty one.

@@ -1,6 +1,7 @@
 //! The Terraform plugin protocol (tfplugin6 over go-plugin): handshake, AutoMTLS, gRPC services, cty values and
 //! their codecs, schemas, the plan pipeline and diagnostics. It knows Terraform and nothing of Microsoft Graph.
 
+pub mod action;
 pub mod automtls;
 mod convert;
 pub mod data_source;
@@ -35,6 +36,7 @@ pub mod proto {
     }
 }
 
+pub use action::{Action, DynAction, NoArguments, ProgressSink};
 pub use data_source::{DataSource, DynDataSource};
 pub use diagnostics::{AttrPath, Diagnostics};
 pub use function::{Function, FunctionError, Parameter};

@@ -151,6 +151,11 @@ pub trait Provider: Send + Sync + 'static {
     fn functions(&self) -> Vec<Arc<dyn super::function::Function>> {
         Vec::new()
     }
+
+    /// The actions (`action "type" "name" {}`), invoked with `-invoke` or by a resource's `action_trigger`.
+    fn actions(&self) -> Vec<Arc<dyn super::action::DynAction<Self::Data>>> {
+        Vec::new()
+    }
 }
 
 /// The untyped face of a [`Resource`], used by the protocol layer.

@@ -3,6 +3,7 @@
 
 mod support;
 
+mod actions;
 mod adoption;
 mod assignment_filter;
 mod data_sources;

@@ -250,7 +250,7 @@ impl Workspace {
         })
     }
 
-    fn run_expecting_success(&self, args: &[&str]) -> TfOutput {
+    pub fn run_expecting_success(&self, args: &[&str]) -> TfOutput {
         let output = self.run(args);
         if !output.success() {
             self.fail(&format!("terraform {}", args.join(" ")), &output);
