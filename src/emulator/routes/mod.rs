@@ -9,6 +9,7 @@ mod devices;
 mod directory;
 mod enrollment_configurations;
 mod groups;
+mod mdm_policies;
 mod policies;
 
 use axum::http::{Method, StatusCode};
@@ -22,6 +23,7 @@ use super::store::groups::WriteContext;
 use autopilot_devices::AutopilotRoute;
 pub use deployment_profiles::ProfileRoute;
 use enrollment_configurations::EnrollmentRoute;
+use mdm_policies::MdmRoute;
 
 /// Everything a handler needs to know about the request besides the tenant's store.
 pub struct RequestContext<'a> {
@@ -88,6 +90,7 @@ pub enum Route {
     DeploymentProfiles(ProfileRoute),
     Autopilot(AutopilotRoute),
     DeviceRegistrationPolicy,
+    MdmPolicies(MdmRoute),
 }
 
 /// Why a path is not a route.
@@ -212,6 +215,17 @@ pub fn recognize(version: ApiVersion, segments: &[&str]) -> Result<(Route, &'sta
             Route::DeviceRegistrationPolicy,
             "/policies/deviceRegistrationPolicy",
         ),
+        // Beta only (graph-api-next.md 11): v1.0 answers as for any unknown segment.
+        ["policies", "mobileDeviceManagementPolicies", rest @ ..] if beta => {
+            match mdm_policies::recognize(rest) {
+                Some((route, template)) => (Route::MdmPolicies(route), template),
+                None => {
+                    return Err(Miss::UnknownSegment(
+                        segments[segments.len() - 1].to_string(),
+                    ));
+                }
+            }
+        }
         [] => return Err(Miss::UnknownSegment(String::new())),
         [first, ..]
             if !matches!(
@@ -273,6 +287,7 @@ pub fn dispatch(
         Route::DeploymentProfiles(route) => deployment_profiles::handle(route, ctx, tenant),
         Route::Autopilot(route) => autopilot_devices::handle(route, ctx, tenant),
         Route::DeviceRegistrationPolicy => policies::handle(ctx, tenant),
+        Route::MdmPolicies(route) => mdm_policies::handle(route, ctx, tenant),
     }
 }
 
