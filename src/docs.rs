@@ -110,7 +110,9 @@ fn index_page(schema: &Schema, examples_dir: &Path) -> String {
          `DeviceManagementConfiguration.ReadWrite.All` |\n\
          | `autopilot_deployment_profile` | `DeviceManagementServiceConfig.ReadWrite.All` |\n\
          | `autopilot_device_identity` | `DeviceManagementServiceConfig.ReadWrite.All` |\n\
-         | `autopilot_device_registration_policy` | `Policy.ReadWrite.DeviceConfiguration` |\n\n\
+         | `autopilot_device_registration_policy` | `Policy.ReadWrite.DeviceConfiguration` |\n\
+         | `autopilot_mdm_enrollment_scope` | none: delegated only. Sign in with the Azure CLI as a user (at least \
+         Cloud Device Administrator) whose token carries `Policy.ReadWrite.MobilityManagement` |\n\n\
          For a national cloud set `environment` (or `ARM_ENVIRONMENT`); to run against the local `graph-emulator`, \
          set `graph_endpoint` and `authority_host` (or `AUTOPILOT_GRAPH_ENDPOINT` and `AUTOPILOT_AUTHORITY_HOST`) to \
          its URL.\n",

@@ -17,6 +17,7 @@ pub mod functions;
 pub mod lifecycle;
 pub mod list_resources;
 pub mod lookup;
+pub mod mdm_enrollment_scope;
 #[cfg(test)]
 mod test_support;
 
@@ -52,6 +53,9 @@ pub fn all() -> Vec<Arc<dyn DynResource<ProviderData>>> {
         Arc::new(lifecycle::Managed(device_identity::DeviceIdentityResource)),
         Arc::new(lifecycle::Managed(
             device_registration_policy::DeviceRegistrationPolicyResource,
+        )),
+        Arc::new(lifecycle::Managed(
+            mdm_enrollment_scope::MdmEnrollmentScopeResource,
         )),
     ]
 }

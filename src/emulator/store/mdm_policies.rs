@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use crate::emulator::odata::{ErrorReply, resource_not_found};
-use crate::rules::guid;
+use crate::rules::{guid, https_url};
 
 /// Microsoft Intune's MDM app id, the id of its policy.
 pub const INTUNE_ID: &str = "0000000a-0000-0000-c000-000000000000";
@@ -161,8 +161,10 @@ impl MdmPolicy {
             match body.get(name) {
                 None => {}
                 Some(Value::Null) => *slot = None,
-                Some(Value::String(url)) if is_https_url(url) => *slot = Some(url.clone()),
-                // The documentation does not say which URLs it accepts; an https URL is assumed [guess].
+                Some(Value::String(url)) if https_url::validate(url).is_ok() => {
+                    *slot = Some(url.clone())
+                }
+                // The documentation does not say which URLs it accepts (see rules::https_url).
                 Some(_) => return Err(invalid(name)),
             }
         }
@@ -209,11 +211,6 @@ impl MdmPolicy {
 
 fn invalid(property: &str) -> ErrorReply {
     crate::emulator::store::input::invalid_value(property, RESOURCE)
-}
-
-fn is_https_url(text: &str) -> bool {
-    text.strip_prefix("https://")
-        .is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/') && !rest.contains(' '))
 }
 
 /// A policy id as the route names it: a GUID (Graph answers 400 for anything else [guess]), canonical.
