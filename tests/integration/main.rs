@@ -15,6 +15,7 @@ mod functions;
 mod identity;
 mod interrupted;
 mod list_resources;
+mod mdm_enrollment_scope;
 mod permissions;
 mod pipeline;
 mod protocol;
