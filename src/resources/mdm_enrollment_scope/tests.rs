@@ -42,7 +42,7 @@ fn an_application_credential_is_refused_at_plan_naming_the_azure_cli() {
     let app = provider_data(Credential::ClientSecret("s3cr3t".into()));
     MdmEnrollmentScopeResource.check_provider(&app, &mut diags);
     assert!(diags.has_errors());
-    let text = format!("{:?}", diags);
+    let text = format!("{diags:?}");
     assert!(
         text.contains("az login") && text.contains("use_cli"),
         "{text}"
