@@ -176,8 +176,18 @@ fn objects(tenant: &Tenant, now: Now, pacing: Pacing) -> Value {
             Value::Object(device.render(ApiVersion::Beta, &status).default)
         })
         .collect();
+    let mdm_policies: Vec<Value> = tenant
+        .mdm_policies()
+        .iter()
+        .map(|policy| {
+            let mut object = policy.render();
+            object.insert("includedGroups".into(), json!(policy.included_groups));
+            Value::Object(object)
+        })
+        .collect();
     json!({
         "groups": groups,
+        "mobileDeviceManagementPolicies": mdm_policies,
         "deletedItems": deleted,
         "devices": devices,
         "deviceEnrollmentConfigurations": enrollment_configurations,

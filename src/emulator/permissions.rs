@@ -3,10 +3,9 @@
 //! each call accepts come from the table the provider also reads (`rules::permissions`).
 //!
 //! Delegated (user) tokens are checked through their `scp` instead: Graph allows a delegated call when the token
-//! carries one of the call's delegated permissions, and for these calls the delegated permissions have the same
-//! names as the application ones. Calls that only support delegated permissions (an empty application list) are
-//! allowed for any delegated token; the emulator does not model the signed-in user's own directory roles, which
-//! Graph also requires.
+//! carries one of the call's delegated permissions, which for most calls have the same names as the application
+//! ones (the MDM enrollment scope has its own: `Policy.Read.All` / `Policy.ReadWrite.MobilityManagement`). The
+//! emulator does not model the signed-in user's own directory roles, which Graph also requires.
 
 use axum::http::{Method, StatusCode};
 
@@ -29,7 +28,7 @@ pub fn authorize(
         return Ok(());
     };
     if token.is_delegated() {
-        if requirement.delegated_only() || requirement.allows(&token.scopes) {
+        if requirement.allows_delegated(&token.scopes) {
             return Ok(());
         }
         return Err(denied(requirement, segments, &token.scopes, activity_id));

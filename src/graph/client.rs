@@ -182,6 +182,16 @@ impl GraphClient {
         })
     }
 
+    /// How this client signs in ("client secret", "Azure CLI", ...), for diagnostics.
+    pub fn credential_kind(&self) -> &'static str {
+        self.inner.tokens.credential().kind()
+    }
+
+    /// Whether this client's calls carry a signed-in user's delegated token (see [`super::Credential::acts_for_user`]).
+    pub fn acts_for_user(&self) -> bool {
+        self.inner.tokens.credential().acts_for_user()
+    }
+
     /// GET one object.
     pub async fn get<T: DeserializeOwned>(
         &self,

@@ -20,6 +20,7 @@ pub mod device_registration_policy;
 pub mod enrollment;
 mod error;
 pub mod groups;
+pub mod mdm_enrollment_scope;
 mod odata;
 mod retry;
 

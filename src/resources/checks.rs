@@ -8,8 +8,8 @@
 //! could never be read back; those are written down in the rule modules and in `tests/integration/rules_corpus.rs`.
 
 use crate::rules::{
-    device_name, device_name_template, device_type, filter_rule, guid, hardware_hash, locale,
-    mail_nickname, membership, scope_tags, upn,
+    device_name, device_name_template, device_type, filter_rule, guid, hardware_hash, https_url,
+    locale, mail_nickname, membership, scope_tags, upn,
 };
 use crate::tfplugin::schema::Validator;
 use crate::tfplugin::validators::StringLength;
@@ -81,6 +81,22 @@ pub fn guid() -> impl Validator {
 /// A set or list of object ids ([`guid`]), each checked.
 pub fn guid_set() -> impl Validator {
     guid()
+}
+
+/// An absolute https URL ([`https_url`]), as an MDM policy's URLs must be.
+pub fn https_url() -> impl Validator {
+    StringCheck {
+        description: "Must be an absolute `https://` URL.".to_string(),
+        check: |text, path, diags| {
+            if let Err(reason) = https_url::validate(text) {
+                diags.attribute_error(
+                    path.clone(),
+                    "Invalid URL",
+                    format!("Attribute {path} {reason}, got {text:?}."),
+                );
+            }
+        },
+    }
 }
 
 /// The locale of a deployment profile ([`locale`]).

@@ -170,7 +170,7 @@ fn from_membership(
 }
 
 /// Graph's object ids, in the configuration's spelling where it names the same id in another case.
-fn spelled_like(ids: Vec<String>, like: &Field<BTreeSet<String>>) -> BTreeSet<String> {
+pub(crate) fn spelled_like(ids: Vec<String>, like: &Field<BTreeSet<String>>) -> BTreeSet<String> {
     ids.into_iter()
         .map(|id| {
             like.known()

@@ -195,6 +195,10 @@ pub trait GraphResource: Send + Sync + 'static {
     /// Checks across attributes that single-attribute validators cannot express. Values may be unknown.
     fn validate(&self, _config: &Self::Model, _diags: &mut Diagnostics) {}
 
+    /// Refuses a planned create or update the configured provider cannot carry out (e.g. its way of signing in is
+    /// one Graph does not accept for this object), at plan time and before any request.
+    fn check_provider(&self, _data: &ProviderData, _diags: &mut Diagnostics) {}
+
     /// Adjusts the plan after the standard pipeline (values derivable at plan time, replacement rules).
     fn modify_plan(
         &self,
@@ -485,6 +489,10 @@ impl<R: GraphResource> Resource<ProviderData> for Managed<R> {
             .attr(R::IDENTITY_ATTRIBUTE)
             .and_then(Value::as_str)
             .map(str::to_string)
+    }
+
+    fn check_plan(&self, data: &ProviderData, _plan: &Self::Model, diags: &mut Diagnostics) {
+        self.0.check_provider(data, diags);
     }
 
     fn modify_plan(

@@ -19,6 +19,7 @@ pub mod functions;
 pub mod lifecycle;
 pub mod list_resources;
 pub mod lookup;
+pub mod mdm_enrollment_scope;
 pub mod scope_tag;
 #[cfg(test)]
 mod test_support;
@@ -62,6 +63,9 @@ pub fn all() -> Vec<Arc<dyn DynResource<ProviderData>>> {
         Arc::new(lifecycle::Managed(scope_tag::ScopeTagResource)),
         Arc::new(lifecycle::Managed(
             enrollment_status_page::default_page::DefaultEnrollmentStatusPageResource,
+        )),
+        Arc::new(lifecycle::Managed(
+            mdm_enrollment_scope::MdmEnrollmentScopeResource,
         )),
     ]
 }

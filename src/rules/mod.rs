@@ -16,6 +16,7 @@ pub mod guid;
 pub mod hardware_hash;
 #[cfg(test)]
 mod hostile;
+pub mod https_url;
 pub mod locale;
 pub mod mail_nickname;
 pub mod membership;

@@ -19,6 +19,9 @@ pub enum Service {
 pub struct Requirement {
     pub service: Service,
     pub accepted: &'static [&'static str],
+    /// The delegated permissions (`scp`) a signed-in user's token needs, any one of which suffices. For most calls
+    /// they have the application permissions' names; `None` means exactly those.
+    pub delegated: Option<&'static [&'static str]>,
 }
 
 impl Requirement {
@@ -32,6 +35,19 @@ impl Requirement {
     /// Whether only delegated (user) tokens may make the call.
     pub fn delegated_only(&self) -> bool {
         self.accepted.is_empty()
+    }
+
+    /// The delegated permissions a user's token may carry for the call, least privileged first.
+    pub fn delegated_accepted(&self) -> &'static [&'static str] {
+        self.delegated.unwrap_or(self.accepted)
+    }
+
+    /// Whether a delegated token with these scopes may make the call.
+    pub fn allows_delegated<S: AsRef<str>>(&self, scopes: &[S]) -> bool {
+        let accepted = self.delegated_accepted();
+        scopes
+            .iter()
+            .any(|scope| accepted.contains(&scope.as_ref()))
     }
 }
 
@@ -99,6 +115,10 @@ const RBAC_WRITE: &[&str] = &[
     "DeviceManagementConfiguration.ReadWrite.All",
 ];
 const DELEGATED_ONLY: &[&str] = &[];
+// mobileDeviceManagementPolicies (graph-api-next.md 11) accept no application permission at all; a user's token
+// reads with Policy.Read.All or the write permission, and writes only with Policy.ReadWrite.MobilityManagement.
+const MOBILITY_READ: &[&str] = &["Policy.Read.All", "Policy.ReadWrite.MobilityManagement"];
+const MOBILITY_WRITE: &[&str] = &["Policy.ReadWrite.MobilityManagement"];
 
 const TABLES: &[&[&str]] = &[
     GROUP_READ,
@@ -128,6 +148,16 @@ pub fn all_roles() -> Vec<&'static str> {
     roles
 }
 
+/// Every delegated permission the table knows, sorted: what a signed-in user who consented to everything this
+/// provider could need carries in `scp`.
+pub fn all_delegated_scopes() -> Vec<&'static str> {
+    let mut scopes = all_roles();
+    scopes.extend(MOBILITY_READ.iter().chain(MOBILITY_WRITE).copied());
+    scopes.sort_unstable();
+    scopes.dedup();
+    scopes
+}
+
 /// The permission a call needs: `method` as HTTP spells it, `segments` the path after the version
 /// (`["groups", "{id}", "members", "$ref"]`), percent-decoded. `None` for paths outside the table (`$batch` checks
 /// each inner request instead; unknown paths are refused for other reasons).
@@ -137,12 +167,14 @@ pub fn required(method: &str, segments: &[&str]) -> Option<Requirement> {
         Some(Requirement {
             service: Service::Entra,
             accepted,
+            delegated: None,
         })
     };
     let intune = |accepted| {
         Some(Requirement {
             service: Service::Intune,
             accepted,
+            delegated: None,
         })
     };
     let by_verb = |reads, writes| if read { reads } else { writes };
@@ -166,7 +198,11 @@ pub fn required(method: &str, segments: &[&str]) -> Option<Requirement> {
         // getByIds is a POST that only reads.
         ["directoryObjects", ..] => entra(DIRECTORY_READ),
         ["policies", "deviceRegistrationPolicy", ..] => entra(by_verb(POLICY_READ, POLICY_WRITE)),
-        ["policies", "mobileDeviceManagementPolicies", ..] => entra(DELEGATED_ONLY),
+        ["policies", "mobileDeviceManagementPolicies", ..] => Some(Requirement {
+            service: Service::Entra,
+            accepted: DELEGATED_ONLY,
+            delegated: Some(by_verb(MOBILITY_READ, MOBILITY_WRITE)),
+        }),
         ["deviceManagement", "deviceEnrollmentConfigurations", ..] => intune(by_verb(
             SERVICE_OR_CONFIGURATION_READ,
             SERVICE_OR_CONFIGURATION_WRITE,
@@ -246,6 +282,30 @@ mod tests {
                 .delegated_only()
         );
         assert_eq!(required_for_path("POST", "/v1.0/$batch"), None);
+    }
+
+    #[test]
+    fn the_mdm_scope_takes_a_users_read_or_write_permission_and_no_app_role() {
+        let read =
+            required_for_path("GET", "/beta/policies/mobileDeviceManagementPolicies").unwrap();
+        assert!(read.allows_delegated(&["Policy.Read.All"]));
+        assert!(read.allows_delegated(&["Policy.ReadWrite.MobilityManagement"]));
+        assert!(!read.allows(&all_roles()));
+        let write = required_for_path(
+            "POST",
+            "/beta/policies/mobileDeviceManagementPolicies/x/includedGroups/$ref",
+        )
+        .unwrap();
+        assert!(!write.allows_delegated(&["Policy.Read.All"]));
+        assert_eq!(
+            write.delegated_accepted(),
+            ["Policy.ReadWrite.MobilityManagement"]
+        );
+        assert!(write.allows_delegated(&all_delegated_scopes()));
+        // Elsewhere a user's token needs the application permission's name.
+        let groups = required_for_path("GET", "/v1.0/groups").unwrap();
+        assert!(groups.allows_delegated(&["Group.Read.All"]));
+        assert!(!groups.allows_delegated(&["Policy.Read.All"]));
     }
 
     #[test]

@@ -807,6 +807,11 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                         &mut requires_replace,
                         &mut diags,
                     );
+                    // The provider is configured by now (Terraform configures before it plans), so a resource can
+                    // refuse a plan its provider cannot carry out.
+                    if let Some(data) = self.data.read().ok().and_then(|d| d.clone()) {
+                        entry.resource.check_plan(&data, &planned, &mut diags);
+                    }
                     normalise_replace_paths(&mut requires_replace);
                     response.requires_replace = requires_replace
                         .iter()

@@ -77,6 +77,11 @@ pub trait Resource<D: Send + Sync + 'static>: Send + Sync + 'static {
     ) {
     }
 
+    /// Checks a planned create or update against the configured provider (e.g. how it signs in). Terraform
+    /// configures the provider before it plans, so this runs at plan time; it does not run for `validate` (no
+    /// configured provider) nor for a planned destroy, and not when the provider could not be configured.
+    fn check_plan(&self, _data: &D, _plan: &Self::Model, _diags: &mut Diagnostics) {}
+
     /// Creates the object. On failure after something was created, return the partial state with the error so
     /// nothing is orphaned (Terraform keeps it and taints it).
     async fn create(
@@ -172,6 +177,7 @@ pub trait DynResource<D>: Send + Sync {
         requires_replace: &mut Vec<AttrPath>,
         diags: &mut Diagnostics,
     ) -> Value;
+    fn check_plan(&self, data: &D, plan: &Value, diags: &mut Diagnostics);
     async fn create(&self, ctx: &Ctx<D>, plan: &Value, diags: &mut Diagnostics) -> Option<Value>;
     async fn read(&self, ctx: &Ctx<D>, state: &Value, diags: &mut Diagnostics) -> Option<Value>;
     async fn update(
@@ -225,6 +231,10 @@ where
         };
         Resource::modify_plan(self, request, &mut plan, diags);
         keep_partly_known(&planned, plan.to_value())
+    }
+
+    fn check_plan(&self, data: &D, plan: &Value, diags: &mut Diagnostics) {
+        Resource::check_plan(self, data, &R::Model::from_value(plan), diags)
     }
 
     async fn create(&self, ctx: &Ctx<D>, plan: &Value, diags: &mut Diagnostics) -> Option<Value> {

@@ -18,6 +18,7 @@ mod functions;
 mod identity;
 mod interrupted;
 mod list_resources;
+mod mdm_enrollment_scope;
 mod permissions;
 mod pipeline;
 mod protocol;

@@ -36,7 +36,7 @@ pub fn issue(
     };
     let scopes: Vec<String> = match param("scp") {
         Some(scp) => scp.split_whitespace().map(str::to_string).collect(),
-        None => permissions::all_roles()
+        None => permissions::all_delegated_scopes()
             .into_iter()
             .map(str::to_string)
             .collect(),

@@ -10,6 +10,7 @@ mod devices;
 mod directory;
 mod enrollment_configurations;
 mod groups;
+mod mdm_policies;
 mod policies;
 
 use axum::http::{Method, StatusCode};
@@ -24,6 +25,7 @@ use assignment_filters::IntuneRoute;
 use autopilot_devices::AutopilotRoute;
 pub use deployment_profiles::ProfileRoute;
 use enrollment_configurations::EnrollmentRoute;
+use mdm_policies::MdmRoute;
 
 /// Everything a handler needs to know about the request besides the tenant's store.
 pub struct RequestContext<'a> {
@@ -92,6 +94,7 @@ pub enum Route {
     DeviceRegistrationPolicy,
     /// Assignment filters and role scope tags.
     Intune(IntuneRoute),
+    MdmPolicies(MdmRoute),
 }
 
 /// Why a path is not a route.
@@ -228,6 +231,17 @@ pub fn recognize(version: ApiVersion, segments: &[&str]) -> Result<(Route, &'sta
                 ));
             }
         },
+        // Beta only (graph-api-next.md 11): v1.0 answers as for any unknown segment.
+        ["policies", "mobileDeviceManagementPolicies", rest @ ..] if beta => {
+            match mdm_policies::recognize(rest) {
+                Some((route, template)) => (Route::MdmPolicies(route), template),
+                None => {
+                    return Err(Miss::UnknownSegment(
+                        segments[segments.len() - 1].to_string(),
+                    ));
+                }
+            }
+        }
         [] => return Err(Miss::UnknownSegment(String::new())),
         [first, ..]
             if !matches!(
@@ -290,6 +304,7 @@ pub fn dispatch(
         Route::Autopilot(route) => autopilot_devices::handle(route, ctx, tenant),
         Route::DeviceRegistrationPolicy => policies::handle(ctx, tenant),
         Route::Intune(route) => assignment_filters::handle(route, ctx, tenant),
+        Route::MdmPolicies(route) => mdm_policies::handle(route, ctx, tenant),
     }
 }
 

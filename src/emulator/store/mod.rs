@@ -13,6 +13,7 @@ pub mod enrollment_configurations;
 pub mod groups;
 pub mod input;
 pub mod intune;
+pub mod mdm_policies;
 pub mod replication;
 pub mod scope_tags;
 mod upkeep;
@@ -89,6 +90,9 @@ pub struct Tenant {
     /// `policies/deviceRegistrationPolicy` once written; a tenant that never wrote it has the defaults.
     #[serde(default)]
     pub device_registration_policy: Option<serde_json::Map<String, serde_json::Value>>,
+    /// `policies/mobileDeviceManagementPolicies` once one was written; until then the defaults.
+    #[serde(default)]
+    pub mdm_policies: Option<Vec<mdm_policies::MdmPolicy>>,
 }
 
 /// An object's Graph JSON: the properties a GET returns by default, and those only `$select` brings.
@@ -111,6 +115,21 @@ impl Tenant {
         self.device_registration_policy
             .clone()
             .unwrap_or_else(device_registration_policy::default_policy)
+    }
+
+    /// The MDM enrollment policies as Graph serves them now.
+    pub fn mdm_policies(&self) -> Vec<mdm_policies::MdmPolicy> {
+        self.mdm_policies
+            .clone()
+            .unwrap_or_else(mdm_policies::default_policies)
+    }
+
+    /// The MDM enrollment policy `id`, to change; `None` when there is none with that id.
+    pub fn mdm_policy_mut(&mut self, id: &str) -> Option<&mut mdm_policies::MdmPolicy> {
+        self.mdm_policies
+            .get_or_insert_with(mdm_policies::default_policies)
+            .iter_mut()
+            .find(|policy| policy.id == id)
     }
 
     /// What kind of directory object `id` is, if it exists (not deleted).

@@ -10,6 +10,7 @@ mod enrollment_configurations;
 mod faults;
 mod groups;
 mod lifecycle;
+mod mdm_policies;
 mod paging;
 mod permissions;
 mod pipeline;

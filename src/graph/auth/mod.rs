@@ -80,6 +80,12 @@ impl Credential {
             Credential::AzureCli(_) => "Azure CLI",
         }
     }
+
+    /// Whether Graph sees a signed-in user (delegated permissions) rather than the application itself. Only the
+    /// Azure CLI signs in as a user here; some Graph APIs accept nothing else.
+    pub fn acts_for_user(&self) -> bool {
+        matches!(self, Credential::AzureCli(_))
+    }
 }
 
 impl fmt::Debug for Credential {
@@ -146,6 +152,10 @@ impl TokenSource {
             resource: endpoints.scope.trim_end_matches("/.default").to_string(),
             cache: Mutex::new(None),
         }
+    }
+
+    pub(crate) fn credential(&self) -> &Credential {
+        &self.credential
     }
 
     /// A valid token: the cached one, or a fresh one fetched in a single attempt (the caller retries).
