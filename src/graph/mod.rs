@@ -18,6 +18,7 @@ mod denied;
 pub mod deployment_profiles;
 pub mod device_registration_policy;
 pub mod enrollment;
+pub mod entra_devices;
 mod error;
 pub mod groups;
 pub mod mdm_enrollment_scope;

@@ -97,6 +97,7 @@ pub fn all_data_sources() -> Vec<Arc<dyn DynDataSource<ProviderData>>> {
         )),
         Arc::new(data_sources::device_identity::DeviceIdentityLookup),
         Arc::new(data_sources::device_identity::DeviceIdentitiesList),
+        Arc::new(data_sources::effective_configuration::EffectiveConfiguration),
         Arc::new(lookup::Lookup(data_sources::scope_tag::ScopeTagLookup)),
     ]
 }

@@ -3,5 +3,6 @@
 pub mod deployment_profile;
 pub mod device_group;
 pub mod device_identity;
+pub mod effective_configuration;
 pub mod enrollment_status_page;
 pub mod scope_tag;
