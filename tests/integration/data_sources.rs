@@ -189,7 +189,7 @@ fn portal_profile(emulator: &Emulator, tenant: &str, name: &str) -> String {
     )
 }
 
-fn portal_esp(emulator: &Emulator, tenant: &str, name: &str, timeout: i64) -> String {
+pub(crate) fn portal_esp(emulator: &Emulator, tenant: &str, name: &str, timeout: i64) -> String {
     created_id(
         emulator,
         tenant,
@@ -364,7 +364,7 @@ output "esp_by_id" {{ value = data.autopilot_enrollment_status_page.by_id }}
 }
 
 /// Registers devices the way an OEM would, through Graph; returns serial -> device identity id.
-fn register_devices(
+pub(crate) fn register_devices(
     emulator: &Emulator,
     tenant: &str,
     devices: &[(&str, &str)],

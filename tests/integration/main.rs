@@ -12,6 +12,7 @@ mod deployment_profile;
 mod device_group;
 mod device_identity;
 mod device_registration_policy;
+mod effective_configuration;
 mod enrollment_status_page;
 mod examples;
 mod functions;
