@@ -77,8 +77,11 @@ pub struct Choice {
 enum Verdict {
     Device,
     User,
-    /// Included only if an assignment filter lets the device through, which only enrollment tells.
-    Uncertain,
+    /// Included through a device target only if an assignment filter lets the device through, which only
+    /// enrollment tells.
+    UncertainDevice,
+    /// The same through a user target.
+    UncertainUser,
     Not,
 }
 
@@ -103,7 +106,14 @@ fn included(target: &Target, device: &DeviceFacts) -> Option<(Verdict, String)> 
     Some(match &target.filter {
         None | Some(FilterOutcome::Passes) => (verdict, through),
         Some(FilterOutcome::LeavesOut(why)) => (Verdict::Not, format!("{through} but {why}")),
-        Some(FilterOutcome::Unknowable(why)) => (Verdict::Uncertain, format!("{through} if {why}")),
+        Some(FilterOutcome::Unknowable(why)) => {
+            let uncertain = if verdict == Verdict::User {
+                Verdict::UncertainUser
+            } else {
+                Verdict::UncertainDevice
+            };
+            (uncertain, format!("{through} if {why}"))
+        }
     })
 }
 
@@ -130,10 +140,15 @@ fn judge(candidate: &Candidate, device: &DeviceFacts) -> (Verdict, String) {
         .iter()
         .filter_map(|t| included(t, device))
         .collect();
-    let best = [Verdict::Device, Verdict::User, Verdict::Uncertain]
-        .into_iter()
-        .find(|v| includes.iter().any(|(have, _)| have == v))
-        .unwrap_or(Verdict::Not);
+    let best = [
+        Verdict::Device,
+        Verdict::UncertainDevice,
+        Verdict::User,
+        Verdict::UncertainUser,
+    ]
+    .into_iter()
+    .find(|v| includes.iter().any(|(have, _)| have == v))
+    .unwrap_or(Verdict::Not);
     let mut parts: Vec<String> = includes.into_iter().map(|(_, why)| why).collect();
     if parts.is_empty() {
         parts.push("not assigned to the device, its groups or its user".to_string());
@@ -148,7 +163,9 @@ fn judge(candidate: &Candidate, device: &DeviceFacts) -> (Verdict, String) {
     let outcome = match best {
         Verdict::Device => "applies to the device",
         Verdict::User => "applies through the user",
-        Verdict::Uncertain => "may apply, depending on its filter at enrollment",
+        Verdict::UncertainDevice | Verdict::UncertainUser => {
+            "may apply, depending on its filter at enrollment"
+        }
         Verdict::Not => "does not apply",
     };
     (best, format!("{head}: {}; {outcome}", parts.join("; ")))
@@ -172,12 +189,21 @@ pub fn choose(
     let mut reasons: Vec<String> = judged.iter().map(|(_, _, line)| line.clone()).collect();
     // Device assignments first, then user assignments; an uncertain candidate ranked before the first definite
     // one in a pass makes the outcome unknowable.
-    for (pass, label) in [
-        (Verdict::Device, "assigned to the device"),
-        (Verdict::User, "assigned to the user"),
-    ] {
+    let passes = [
+        (
+            Verdict::Device,
+            Verdict::UncertainDevice,
+            "assigned to the device",
+        ),
+        (
+            Verdict::User,
+            Verdict::UncertainUser,
+            "assigned to the user",
+        ),
+    ];
+    for (pass, uncertain, label) in passes {
         for (candidate, verdict, _) in &judged {
-            if *verdict == Verdict::Uncertain {
+            if *verdict == uncertain {
                 reasons.push(format!(
                     "Chosen: unknown before enrollment: ESP {:?} (priority {}) ranks first if its filter lets the \
                      device through",

@@ -153,3 +153,21 @@ fn an_unfiltered_candidate_ranked_first_is_not_blocked_by_a_later_filtered_one()
         Some("a")
     );
 }
+
+#[test]
+fn a_filtered_user_assignment_does_not_hide_a_device_assignment() {
+    let filtered = Target {
+        kind: TargetKind::AllUsers,
+        filter: Some(FilterOutcome::Unknowable("filter F lets it through".into())),
+    };
+    let esps = [
+        esp("users", 1, vec![filtered]),
+        esp("devices", 2, vec![target(TargetKind::Group(group("g1")))]),
+    ];
+    let mut device = device_in(&["g1"]);
+    device.user_principal_name = Some("ana@contoso.example".into());
+    assert_eq!(chosen(&choose(&esps, &device, default())), Some("devices"));
+    // Without the device assignment, the filtered user assignment decides, and that is unknown.
+    let choice = choose(&esps[..1], &device, default());
+    assert_eq!(choice.esp, None, "{:?}", choice.reasons);
+}
