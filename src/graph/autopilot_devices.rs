@@ -72,6 +72,25 @@ pub fn is_profile_assigned(status: &str) -> bool {
     status.to_ascii_lowercase().starts_with("assigned")
 }
 
+/// A deployment profile as a device's navigation returns it (only what the provider reads).
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct ProfileRef {
+    pub id: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
+}
+
+/// A device's expanded profile navigations; `None` where Graph returns `null`.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct DeviceProfiles {
+    #[serde(default)]
+    pub deployment_profile: Option<ProfileRef>,
+    #[serde(default)]
+    pub intended_deployment_profile: Option<ProfileRef>,
+}
+
 /// One device to register by hardware hash: a row of a Get-WindowsAutopilotInfo CSV.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NewDeviceImport {
@@ -420,6 +439,20 @@ impl GraphClient {
         deadline: Deadline,
     ) -> Result<Option<AutopilotDevice>, GraphError> {
         self.get_opt(Api::Beta, &device_path(id), deadline).await
+    }
+
+    /// The device's assigned and intended deployment profiles (beta navigations `deploymentProfile` and
+    /// `intendedDeploymentProfile`, through `$expand`); `None` when the device does not exist.
+    pub async fn get_autopilot_device_profiles(
+        &self,
+        id: &str,
+        deadline: Deadline,
+    ) -> Result<Option<DeviceProfiles>, GraphError> {
+        let path = format!(
+            "{}?$expand=deploymentProfile,intendedDeploymentProfile",
+            device_path(id)
+        );
+        self.get_opt(Api::Beta, &path, deadline).await
     }
 
     /// Sets group tag and/or display name; an empty update sends nothing.

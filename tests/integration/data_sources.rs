@@ -171,7 +171,7 @@ fn created_id(emulator: &Emulator, tenant: &str, path: &str, body: Value) -> Str
 }
 
 /// A portal-made profile: the tutorial's settings under `name`.
-fn portal_profile(emulator: &Emulator, tenant: &str, name: &str) -> String {
+pub(crate) fn portal_profile(emulator: &Emulator, tenant: &str, name: &str) -> String {
     created_id(
         emulator,
         tenant,

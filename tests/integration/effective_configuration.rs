@@ -4,7 +4,7 @@
 
 use serde_json::json;
 
-use crate::data_sources::{portal_esp, register_devices};
+use crate::data_sources::{portal_esp, portal_profile, register_devices};
 use crate::support::{Emulator, Workspace};
 
 const T: &str = "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b";
@@ -79,6 +79,13 @@ fn effective_configuration_chooses_the_best_priority_esp_not_excluded_and_explai
     assign(&emulator, &kiosk, &[group_target(&kiosks)]);
     assign(&emulator, &other, &[group_target(&others)]);
 
+    let profile = portal_profile(&emulator, T, "Kiosk profile");
+    let (status, body) = emulator.graph(T).post(
+        &format!("/beta/deviceManagement/windowsAutopilotDeploymentProfiles/{profile}/assignments"),
+        json!({"target": group_target(&kiosks)}),
+    );
+    assert_eq!(status, 201, "{body}");
+
     let ws = Workspace::new(&emulator, T);
     ws.write(
         "main.tf",
@@ -123,10 +130,28 @@ output "effective" { value = data.autopilot_effective_configuration.kiosk }
         "{reasons:#?}"
     );
     assert!(line("Other ESP").contains("does not apply"), "{reasons:#?}");
-    assert!(
-        reasons[0].contains("deployment profile status"),
-        "{reasons:#?}"
+    // The profile the Kiosks group selects is intended at once, and assigned once Intune reports it in sync.
+    assert_eq!(
+        effective["intended_deployment_profile_id"], profile,
+        "{effective:#}"
     );
+    if reasons[0].contains("assignedInSync") {
+        assert_eq!(effective["deployment_profile_id"], profile);
+        assert_eq!(effective["deployment_profile_name"], "Kiosk profile");
+        assert!(
+            reasons[0].contains("profile \"Kiosk profile\""),
+            "{reasons:#?}"
+        );
+    } else {
+        assert!(
+            effective["deployment_profile_id"].is_null(),
+            "{effective:#}"
+        );
+        assert!(
+            reasons[0].contains("is intended (status pending)"),
+            "{reasons:#?}"
+        );
+    }
     assert!(
         reasons
             .last()

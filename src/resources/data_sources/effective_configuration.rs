@@ -24,6 +24,9 @@ use crate::tfplugin::{
 };
 
 const SERIAL_NUMBER: &str = "serial_number";
+const PROFILE_ID: &str = "deployment_profile_id";
+const PROFILE_NAME: &str = "deployment_profile_name";
+const INTENDED_PROFILE_ID: &str = "intended_deployment_profile_id";
 const ESP_ID: &str = "enrollment_status_page_id";
 const ESP_NAME: &str = "enrollment_status_page_name";
 const GROUP_IDS: &str = "group_ids";
@@ -47,6 +50,8 @@ impl Model for Raw {
 
 /// What the data source computes.
 struct Effective {
+    profile: Option<(String, Option<String>)>,
+    intended_profile_id: Option<String>,
     esp: Option<(String, String)>,
     group_ids: Vec<String>,
     reasons: Vec<String>,
@@ -106,12 +111,37 @@ impl EffectiveConfiguration {
         let graph = op.graph();
         let device = self.device(op, serial).await?;
         let mut reasons = Vec::new();
-        match device.deployment_profile_assignment_status.as_deref() {
-            Some(status) => reasons.push(format!(
-                "Intune reports the deployment profile status {status}"
-            )),
-            None => reasons.push("Intune reports no deployment profile status".to_string()),
-        }
+        let profiles = graph
+            .get_autopilot_device_profiles(&device.id, op.deadline)
+            .await
+            .with_context(|| {
+                format!(
+                    "reading the deployment profiles of Autopilot device {}",
+                    device.id
+                )
+            })?
+            .unwrap_or_default();
+        let status = device
+            .deployment_profile_assignment_status
+            .as_deref()
+            .unwrap_or("unknown");
+        let label = |p: &crate::graph::autopilot_devices::ProfileRef| match &p.display_name {
+            Some(name) => format!("{name:?} ({})", p.id),
+            None => p.id.clone(),
+        };
+        reasons.push(match (&profiles.deployment_profile, &profiles.intended_deployment_profile) {
+            (Some(assigned), _) => {
+                format!("Intune reports profile {} assigned (status {status})", label(assigned))
+            }
+            (None, Some(intended)) => format!(
+                "Intune reports no profile assigned yet; profile {} is intended (status {status})",
+                label(intended)
+            ),
+            (None, None) => format!(
+                "Intune reports no deployment profile assigned or intended (status {status}); assign one to a \
+                 group holding the device"
+            ),
+        });
 
         let entra_device_id = device
             .azure_ad_device_id
@@ -248,6 +278,8 @@ impl EffectiveConfiguration {
         let choice = choice::choose(&candidates, &facts, default);
         reasons.extend(choice.reasons);
         Ok(Effective {
+            profile: profiles.deployment_profile.map(|p| (p.id, p.display_name)),
+            intended_profile_id: profiles.intended_deployment_profile.map(|p| p.id),
             esp: choice.esp,
             group_ids: facts.group_ids.into_iter().collect(),
             reasons,
@@ -278,6 +310,17 @@ impl DataSource<ProviderData> for EffectiveConfiguration {
         )
         .attribute(Attribute::string(SERIAL_NUMBER).required().description(
             "The device's serial number (Graph `serialNumber`), compared without regard to case.",
+        ))
+        .attribute(Attribute::string(PROFILE_ID).computed().description(
+            "The id of the deployment profile Intune reports as assigned to the device (Graph \
+             `deploymentProfile`); null until one is assigned in sync.",
+        ))
+        .attribute(Attribute::string(PROFILE_NAME).computed().description(
+            "The display name of the profile in `deployment_profile_id`.",
+        ))
+        .attribute(Attribute::string(INTENDED_PROFILE_ID).computed().description(
+            "The id of the deployment profile Intune intends for the device (Graph \
+             `intendedDeploymentProfile`): the one its assignments select, also while the assignment is pending.",
         ))
         .attribute(Attribute::string(ESP_ID).computed().description(
             "The id of the ESP that applies to the device; the default ESP's when no custom ESP does, null when \
@@ -324,7 +367,15 @@ impl DataSource<ProviderData> for EffectiveConfiguration {
             Some((id, name)) => (Value::String(id), Value::String(name)),
             None => (Value::Null, Value::Null),
         };
+        let text = |t: Option<String>| t.map(Value::String).unwrap_or(Value::Null);
+        let (profile_id, profile_name) = match effective.profile {
+            Some((id, name)) => (Value::String(id), text(name)),
+            None => (Value::Null, Value::Null),
+        };
         for (attribute, new) in [
+            (PROFILE_ID, profile_id),
+            (PROFILE_NAME, profile_name),
+            (INTENDED_PROFILE_ID, text(effective.intended_profile_id)),
             (ESP_ID, id),
             (ESP_NAME, name),
             (GROUP_IDS, strings(effective.group_ids)),
