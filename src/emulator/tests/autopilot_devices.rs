@@ -944,3 +944,54 @@ async fn virtual_machine_serials_filter_only_by_a_safe_fragment_and_page_by_seri
         .await;
     assert_eq!(stale.status, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn the_assigned_and_intended_profiles_expand_on_beta_only() {
+    use super::deployment_profiles::{group_target, tutorial_profile};
+    let h = harness().await;
+    let sales = h
+        .create_dynamic_group(
+            "Sales PCs",
+            r#"(device.devicePhysicalIds -any (_ -eq "[OrderID]:Sales"))"#,
+        )
+        .await;
+    let id = h.register("PF-0042", 42, "Sales").await;
+    let path = format!("{DEVICES}/{id}?$expand=deploymentProfile,intendedDeploymentProfile");
+    let none = h.get(&path).await;
+    assert_eq!(none.status, StatusCode::OK, "{:?}", none.body);
+    assert!(none.body["deploymentProfile"].is_null(), "{:?}", none.body);
+    assert!(none.body["intendedDeploymentProfile"].is_null());
+
+    let profile = h.create_profile(tutorial_profile("Sales profile")).await;
+    let assigned = h.assign(&profile, group_target(&sales)).await;
+    assert_eq!(assigned.status, StatusCode::CREATED, "{:?}", assigned.body);
+    // The harness has no import delay, so the assignment is in sync at once.
+    let read = h.get(&path).await;
+    assert_eq!(
+        read.body["deploymentProfileAssignmentStatus"],
+        "assignedInSync"
+    );
+    assert_eq!(read.body["deploymentProfile"]["id"], profile.as_str());
+    assert_eq!(
+        read.body["deploymentProfile"]["displayName"],
+        "Sales profile"
+    );
+    assert_eq!(
+        read.body["intendedDeploymentProfile"]["id"],
+        profile.as_str()
+    );
+    // Only the navigation asked for is expanded.
+    let one = h
+        .get(&format!("{DEVICES}/{id}?$expand=intendedDeploymentProfile"))
+        .await;
+    assert!(one.body.get("deploymentProfile").is_none());
+
+    let unknown = h.get(&format!("{DEVICES}/{id}?$expand=assignments")).await;
+    assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
+    let v1 = h
+        .get(&format!(
+            "/v1.0/deviceManagement/windowsAutopilotDeviceIdentities/{id}?$expand=deploymentProfile"
+        ))
+        .await;
+    assert_eq!(v1.status, StatusCode::BAD_REQUEST);
+}
