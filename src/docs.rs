@@ -127,7 +127,9 @@ fn index_page(schema: &Schema, examples_dir: &Path) -> String {
          | `action \"autopilot_sync\"` | `DeviceManagementServiceConfig.ReadWrite.All` or \
          `DeviceManagementConfiguration.ReadWrite.All` |\n\
          | `autopilot_mdm_enrollment_scope` | none: delegated only. Sign in with the Azure CLI as a user (at least \
-         Cloud Device Administrator) whose token carries `Policy.ReadWrite.MobilityManagement` |\n\n\
+         Cloud Device Administrator) whose token carries `Policy.ReadWrite.MobilityManagement` |\n\
+         | `data \"autopilot_effective_configuration\"` | `DeviceManagementServiceConfig.Read.All` (device, ESPs), \
+         `DeviceManagementConfiguration.Read.All` (filters), `Device.Read.All` and `Group.Read.All` |\n\n\
          For a national cloud set `environment` (or `ARM_ENVIRONMENT`); to run against the local `graph-emulator`, \
          set `graph_endpoint` and `authority_host` (or `AUTOPILOT_GRAPH_ENDPOINT` and `AUTOPILOT_AUTHORITY_HOST`) to \
          its URL.\n",
