@@ -44,6 +44,8 @@ pub struct EnrollmentConfiguration {
     pub odata_type: Option<String>,
     pub display_name: Option<String>,
     #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
     pub priority: i64,
     pub device_enrollment_configuration_type: Option<String>,
 }

@@ -356,6 +356,36 @@ impl GraphResource for DeploymentProfileResource {
             .id)
     }
 
+    fn marked(&self, plan: &DeploymentProfile, marker: &str) -> Option<DeploymentProfile> {
+        Some(DeploymentProfile {
+            description: Field::Known(marker.to_string()),
+            ..plan.clone()
+        })
+    }
+
+    async fn find_marked(
+        &self,
+        op: &Op<'_>,
+        plan: &DeploymentProfile,
+        marker: &str,
+    ) -> Result<Vec<String>, Failure> {
+        let Some(name) = plan.display_name.known() else {
+            return Ok(Vec::new());
+        };
+        let profiles = op
+            .graph()
+            .list_deployment_profiles(op.deadline)
+            .await
+            .with_context(|| {
+                format!("looking for an unfinished create of deployment profile {name:?}")
+            })?;
+        Ok(profiles
+            .into_iter()
+            .filter(|p| &p.display_name == name && p.description.as_deref() == Some(marker))
+            .map(|p| p.id)
+            .collect())
+    }
+
     async fn update(
         &self,
         op: &Op<'_>,

@@ -244,6 +244,34 @@ impl GraphResource for DeviceGroupResource {
             .id)
     }
 
+    fn marked(&self, plan: &DeviceGroup, marker: &str) -> Option<DeviceGroup> {
+        Some(DeviceGroup {
+            description: Field::Known(marker.to_string()),
+            ..plan.clone()
+        })
+    }
+
+    async fn find_marked(
+        &self,
+        op: &Op<'_>,
+        plan: &DeviceGroup,
+        marker: &str,
+    ) -> Result<Vec<String>, Failure> {
+        let Some(name) = plan.display_name.known() else {
+            return Ok(Vec::new());
+        };
+        let groups = op
+            .graph()
+            .find_groups_by_display_name(name, op.deadline)
+            .await
+            .with_context(|| format!("looking for an unfinished create of group {name:?}"))?;
+        Ok(groups
+            .into_iter()
+            .filter(|g| g.description.as_deref() == Some(marker))
+            .map(|g| g.id)
+            .collect())
+    }
+
     async fn update(
         &self,
         op: &Op<'_>,

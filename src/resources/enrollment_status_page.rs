@@ -455,6 +455,37 @@ impl GraphResource for EnrollmentStatusPageResource {
             .id)
     }
 
+    fn marked(&self, plan: &Esp, marker: &str) -> Option<Esp> {
+        Some(Esp {
+            description: Field::Known(marker.to_string()),
+            ..plan.clone()
+        })
+    }
+
+    async fn find_marked(
+        &self,
+        op: &Op<'_>,
+        plan: &Esp,
+        marker: &str,
+    ) -> Result<Vec<String>, Failure> {
+        let Some(name) = plan.display_name.known() else {
+            return Ok(Vec::new());
+        };
+        let configurations = op
+            .graph()
+            .list_enrollment_configurations(op.deadline)
+            .await
+            .with_context(|| {
+                format!("looking for an unfinished create of Enrollment Status Page {name:?}")
+            })?;
+        Ok(configurations
+            .into_iter()
+            .filter(|c| c.is_enrollment_status_page() && c.display_name.as_ref() == Some(name))
+            .filter(|c| c.description.as_deref() == Some(marker))
+            .map(|c| c.id)
+            .collect())
+    }
+
     /// A full PATCH of the settings when any of them changed.
     async fn update(&self, op: &Op<'_>, id: &str, prior: &Esp, plan: &Esp) -> Result<(), Failure> {
         let settings = plan.settings();

@@ -15,7 +15,7 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 
 use crate::graph::{Deadline, GraphClient, GraphError, consistency};
-use crate::resources::ProviderData;
+use crate::resources::{ProviderData, unfinished};
 use crate::rules::guid::is_guid;
 use crate::tfplugin::model::DeclaredModel;
 use crate::tfplugin::timeouts::{self, Operation};
@@ -250,6 +250,23 @@ pub trait GraphResource: Send + Sync + 'static {
     /// unfinished work, e.g. a device's import record. Problems are for `op.warn`: the object is in state.
     async fn finish_create(&self, _op: &Op<'_>, _id: &str) {}
 
+    /// The plan as a create sends it until it has finished: with `marker` (see [`crate::resources::unfinished`]) in
+    /// place of the description, so that a create interrupted after Graph made the object is recognised by the next
+    /// apply. `None`, the default, for a resource whose creates are not marked.
+    fn marked(&self, _plan: &Self::Model, _marker: &str) -> Option<Self::Model> {
+        None
+    }
+
+    /// The ids of the objects named as `plan` names its object whose description is exactly `marker`.
+    async fn find_marked(
+        &self,
+        _op: &Op<'_>,
+        _plan: &Self::Model,
+        _marker: &str,
+    ) -> Result<Vec<String>, Failure> {
+        Ok(Vec::new())
+    }
+
     /// Deletes the object. A 404 counts as deleted (the lifecycle treats it so).
     async fn delete(&self, op: &Op<'_>, id: &str, state: &Self::Model) -> Result<(), Failure>;
 
@@ -380,6 +397,87 @@ impl<R: GraphResource> Managed<R> {
         let mut state = R::Model::from_value(&unknowns_to_null(plan.to_value()));
         R::set_id(&mut state, id);
         state
+    }
+
+    async fn create_unmarked(&self, op: &Op<'_>, plan: &R::Model) -> Result<R::Model, Failure> {
+        match self.0.create(op, plan).await {
+            Ok(id) => {
+                let settled = self.write_and_settle(op, &id, None, plan).await;
+                self.0.finish_create(op, &id).await;
+                settled.map_err(|failure| failure.created(id))
+            }
+            Err(failure) => {
+                if let Some(id) = &failure.created_id {
+                    self.0.finish_create(op, id).await;
+                }
+                Err(failure)
+            }
+        }
+    }
+
+    /// A create whose object carries `marker` until everything the plan says is written and settled; then the
+    /// marker gives way to the planned description. An object an interrupted create of the same plan left is
+    /// finished instead of created again.
+    async fn create_marked(
+        &self,
+        op: &Op<'_>,
+        plan: &R::Model,
+        marked: &R::Model,
+        marker: &str,
+    ) -> Result<R::Model, Failure> {
+        if let Some((id, current)) = self.find_unfinished(op, plan, marker).await? {
+            op.warn(
+                "Resumed an Interrupted Create",
+                format!(
+                    "The {} {id} still carried this provider's create marker for this configuration: an earlier \
+                     apply created it and was stopped before it finished. This apply finished it instead of \
+                     creating a second one.",
+                    R::FULL_NOUN
+                ),
+            );
+            return self
+                .update_and_settle(op, &id, &current, plan)
+                .await
+                .map_err(|failure| failure.created(id));
+        }
+        let id = self.0.create(op, marked).await?;
+        let finished = async {
+            let written = self.write_and_settle(op, &id, None, marked).await?;
+            self.update_and_settle(op, &id, &written, plan).await
+        };
+        finished
+            .await
+            .map_err(|failure| failure.created(id.clone()))
+    }
+
+    /// The object an interrupted create of `plan` left, with what Graph serves of it. Only the first create of a
+    /// plan in this process looks (see [`unfinished::ClaimedMarkers`]).
+    async fn find_unfinished(
+        &self,
+        op: &Op<'_>,
+        plan: &R::Model,
+        marker: &str,
+    ) -> Result<Option<(String, R::Model)>, Failure> {
+        if !op.data.claimed_markers.claim(marker) {
+            return Ok(None);
+        }
+        for id in self.0.find_marked(op, plan, marker).await? {
+            if let Some(current) = self.0.fetch(op, &id, plan).await? {
+                return Ok(Some((id, current)));
+            }
+        }
+        Ok(None)
+    }
+
+    async fn update_and_settle(
+        &self,
+        op: &Op<'_>,
+        id: &str,
+        prior: &R::Model,
+        plan: &R::Model,
+    ) -> Result<R::Model, Failure> {
+        self.0.update(op, id, prior, plan).await?;
+        self.write_and_settle(op, id, Some(prior), plan).await
     }
 
     async fn write_and_settle(
@@ -517,18 +615,10 @@ impl<R: GraphResource> Resource<ProviderData> for Managed<R> {
     ) -> Option<Self::Model> {
         let op = Op::new(ctx, self.timeouts(plan), Operation::Create);
         let summary = Self::summary(R::CREATE_VERB);
-        let outcome = match self.0.create(&op, &plan.model).await {
-            Ok(id) => {
-                let settled = self.write_and_settle(&op, &id, None, &plan.model).await;
-                self.0.finish_create(&op, &id).await;
-                settled.map_err(|failure| failure.created(id))
-            }
-            Err(failure) => {
-                if let Some(id) = &failure.created_id {
-                    self.0.finish_create(&op, id).await;
-                }
-                Err(failure)
-            }
+        let marker = unfinished::marker(R::TYPE_NAME, &plan.model.to_value());
+        let outcome = match self.0.marked(&plan.model, &marker) {
+            Some(marked) => self.create_marked(&op, &plan.model, &marked, &marker).await,
+            None => self.create_unmarked(&op, &plan.model).await,
         };
         diags.extend(op.into_warnings());
         let model = match outcome {
@@ -576,13 +666,9 @@ impl<R: GraphResource> Resource<ProviderData> for Managed<R> {
     ) -> Option<Self::Model> {
         let id = R::id(&prior.model)?.to_string();
         let op = Op::new(ctx, self.timeouts(plan), Operation::Update);
-        let outcome = match self.0.update(&op, &id, &prior.model, &plan.model).await {
-            Ok(()) => {
-                self.write_and_settle(&op, &id, Some(&prior.model), &plan.model)
-                    .await
-            }
-            Err(failure) => Err(failure),
-        };
+        let outcome = self
+            .update_and_settle(&op, &id, &prior.model, &plan.model)
+            .await;
         diags.extend(op.into_warnings());
         match outcome {
             Ok(model) => Some(Planned {

@@ -23,6 +23,7 @@ pub mod mdm_enrollment_scope;
 pub mod scope_tag;
 #[cfg(test)]
 mod test_support;
+pub mod unfinished;
 
 /// What configuration produces: the Graph client shared by every resource of this provider instance.
 pub struct ProviderData {
@@ -31,6 +32,8 @@ pub struct ProviderData {
     pub device_listing: device_identity::DeviceListing,
     /// Import records device creates keep until their create returns (see `device_identity::adoption`).
     pub kept_imports: device_identity::KeptImports,
+    /// Create markers this process has claimed (see `unfinished`).
+    pub claimed_markers: unfinished::ClaimedMarkers,
 }
 
 impl ProviderData {
@@ -39,6 +42,7 @@ impl ProviderData {
             graph,
             device_listing: device_identity::DeviceListing::new(),
             kept_imports: device_identity::KeptImports::default(),
+            claimed_markers: unfinished::ClaimedMarkers::default(),
         }
     }
 }

@@ -257,3 +257,148 @@ fn an_emulator_killed_and_restarted_on_its_state_file_mid_apply_converges_on_the
     eprintln!("interrupted: the apply failed with the emulator gone; the next one finishes it");
     assert_next_apply_converges(&emulator, &workspace);
 }
+
+const MARKER_PREFIX: &str = "terraform-provider-autopilot: create in progress";
+
+/// A group, and an ESP and a profile assigned to it: objects Graph gives no idempotency key for.
+fn pilot() -> &'static str {
+    r#"
+resource "autopilot_device_group" "pilot" {
+  display_name = "Autopilot Pilot"
+  description  = "Pilot devices"
+  members      = []
+}
+
+resource "autopilot_enrollment_status_page" "pilot" {
+  display_name       = "Pilot ESP"
+  description        = "ESP of the pilot"
+  assigned_group_ids = [autopilot_device_group.pilot.id]
+}
+
+resource "autopilot_deployment_profile" "pilot" {
+  display_name       = "Pilot profile"
+  join_type          = "entra_joined"
+  deployment_mode    = "user_driven"
+  assigned_group_ids = [autopilot_device_group.pilot.id]
+}
+"#
+}
+
+fn described(objects: &Value, collection: &str, name: &str) -> Vec<Value> {
+    crate::support::collection_of(objects, collection)
+        .into_iter()
+        .filter(|o| o["displayName"] == name)
+        .collect()
+}
+
+fn carries_marker(object: &Value) -> bool {
+    object["description"]
+        .as_str()
+        .is_some_and(|d| d.starts_with(MARKER_PREFIX))
+}
+
+#[test]
+fn a_provider_killed_while_creating_a_group_esp_and_profile_leaves_no_duplicate() {
+    // New objects read as missing for 3 s: each create waits that long for its object, the window to kill in.
+    let emulator = Emulator::start(&["--consistency-lag-ms", "3000"]);
+    let workspace = Workspace::new(&emulator, TENANT);
+    // A same-named group someone made by hand: never ours to take.
+    let by_hand =
+        crate::support::seed::group(&emulator.graph(TENANT), "Autopilot Pilot", "by-hand", None);
+    workspace.write("main.tf", pilot());
+
+    let interrupted = thread::scope(|scope| {
+        let apply = apply_in_background(scope, &workspace);
+        wait_for(
+            &emulator,
+            "the ESP and the profile being created",
+            |objects| {
+                described(objects, "deviceEnrollmentConfigurations", "Pilot ESP").len() == 1
+                    && described(
+                        objects,
+                        "windowsAutopilotDeploymentProfiles",
+                        "Pilot profile",
+                    )
+                    .len()
+                        == 1
+            },
+        );
+        assert!(
+            kill_providers_of(&workspace) >= 1,
+            "the workspace's provider was running"
+        );
+        apply.join().expect("the apply thread")
+    });
+    assert!(
+        !interrupted.success(),
+        "the apply survived its provider being killed?\n{interrupted}"
+    );
+    let left = emulator.objects(TENANT);
+    let unfinished = [
+        "deviceEnrollmentConfigurations",
+        "windowsAutopilotDeploymentProfiles",
+    ]
+    .iter()
+    .flat_map(|c| crate::support::collection_of(&left, c))
+    .filter(carries_marker)
+    .count();
+    assert!(
+        unfinished >= 1,
+        "the kill came while a create was unfinished: {left:#}"
+    );
+    // Past the lag, so the next apply's listings see what the first one made, as they would minutes later.
+    thread::sleep(Duration::from_millis(3500));
+
+    let resumed = workspace.apply();
+    assert!(
+        format!("{resumed}").contains("Resumed an Interrupted Create"),
+        "the next apply says it finished the earlier creates:\n{resumed}"
+    );
+    let objects = emulator.objects(TENANT);
+    let groups = described(&objects, "groups", "Autopilot Pilot");
+    assert_eq!(groups.len(), 2, "ours and the hand-made one: {groups:#?}");
+    let hand_made = groups.iter().find(|g| g["id"] == by_hand.as_str());
+    assert!(
+        hand_made.is_some_and(|g| g["description"].is_null()),
+        "the hand-made group is untouched: {groups:#?}"
+    );
+    let esps = described(&objects, "deviceEnrollmentConfigurations", "Pilot ESP");
+    assert_eq!(esps.len(), 1, "one ESP, not two: {esps:#?}");
+    assert_eq!(esps[0]["description"], "ESP of the pilot");
+    let profiles = described(
+        &objects,
+        "windowsAutopilotDeploymentProfiles",
+        "Pilot profile",
+    );
+    assert_eq!(profiles.len(), 1, "one profile, not two: {profiles:#?}");
+    assert!(
+        !carries_marker(&profiles[0]),
+        "the marker gave way to the configuration: {profiles:#?}"
+    );
+    let all: Vec<Value> = [
+        "groups",
+        "deviceEnrollmentConfigurations",
+        "windowsAutopilotDeploymentProfiles",
+    ]
+    .iter()
+    .flat_map(|c| crate::support::collection_of(&objects, c))
+    .collect();
+    assert!(!all.iter().any(carries_marker), "no marker left: {all:#?}");
+    workspace.assert_plan_empty();
+    workspace.destroy();
+    let objects = emulator.objects(TENANT);
+    assert_eq!(
+        described(&objects, "groups", "Autopilot Pilot").len(),
+        1,
+        "the hand-made group stays"
+    );
+    assert!(described(&objects, "deviceEnrollmentConfigurations", "Pilot ESP").is_empty());
+    assert!(
+        described(
+            &objects,
+            "windowsAutopilotDeploymentProfiles",
+            "Pilot profile"
+        )
+        .is_empty()
+    );
+}
