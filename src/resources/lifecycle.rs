@@ -443,7 +443,10 @@ impl<R: GraphResource> Managed<R> {
         let id = self.0.create(op, marked).await?;
         let finished = async {
             let written = self.write_and_settle(op, &id, None, marked).await?;
-            self.update_and_settle(op, &id, &written, plan).await
+            // Only the description differs from what was just written; the after-write steps have nothing left
+            // to do, and a listing of assignments could still miss the ones just made.
+            self.0.update(op, &id, &written, plan).await?;
+            self.settled_state(op, &id, Some(&written), plan).await
         };
         finished
             .await
@@ -488,6 +491,17 @@ impl<R: GraphResource> Managed<R> {
         plan: &R::Model,
     ) -> Result<R::Model, Failure> {
         self.0.after_write(op, id, prior, plan).await?;
+        self.settled_state(op, id, prior, plan).await
+    }
+
+    /// Waits until Graph serves the plan and returns the state to record.
+    async fn settled_state(
+        &self,
+        op: &Op<'_>,
+        id: &str,
+        prior: Option<&R::Model>,
+        plan: &R::Model,
+    ) -> Result<R::Model, Failure> {
         let current = self.settle(op, id, plan).await.map_err(|e| match e {
             SettleError::Step(failure) => failure,
             SettleError::Wait(error) => {
